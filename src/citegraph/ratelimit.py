@@ -1,0 +1,677 @@
+"""A thread-safe limiter shared by all worker threads that talk to one API.
+
+Crossref asks clients to keep under two limits at once: a request *rate*
+(requests per second, counted by the server in 1-second windows) and a number
+of requests *in flight* (concurrency). Both depend on the pool a client is in
+(:data:`POLITE` with a ``mailto``, :data:`PUBLIC` without) and the server
+announces the current values in every response's headers. A
+:class:`RateLimiter` keeps a group of threads under both limits, follows the
+announcements downwards, and backs off when the server answers
+``429 Too Many Requests``.
+
+How the rate is kept
+--------------------
+Starts are scheduled like a leaky bucket with a burst of one (GCRA): a request
+may start no earlier than ``spacing = SAFETY_MARGIN / rate`` seconds after the
+previous start, where the spacing is measured from when the previous request
+*actually* started, so time lost to a late wake-up is never made up by a
+burst. Consecutive starts are therefore at least ``spacing`` apart, and a
+closed window of one second holds at most ``floor(rate / SAFETY_MARGIN) + 1 <=
+ceil(rate)`` starts -- the server's 1-second windows never see more than
+``rate`` requests, however the window is placed. :data:`SAFETY_MARGIN` spreads
+the starts 2 % wider than strictly needed, so that jitter between our clock
+and the server's does not push a window over the limit.
+
+How the concurrency is kept
+---------------------------
+A :class:`threading.Condition` guards the count of requests in flight. Callers
+of :meth:`RateLimiter.slot` queue up and are served strictly in arrival order
+(FIFO): only the caller at the head of the queue may start, and it starts once
+fewer than ``concurrency`` requests are in flight *and* the rate schedule
+allows it. When the concurrency limit is lowered while requests are in flight,
+no request starts until the count has fallen below the new limit.
+
+Time is read from an injectable ``clock`` and waited out with an injectable
+``sleep`` (for the rate schedule and pauses), so tests can run on a fake clock.
+Waiting for a free in-flight slot uses the condition variable with a short
+real timeout, so it never hangs whatever the clock does.
+
+Examples
+--------
+A fake clock that moves only when the limiter sleeps:
+
+>>> now = [0.0]
+>>> def sleep(seconds):
+...     now[0] += seconds
+>>> limiter = RateLimiter(POLITE, clock=lambda: now[0], sleep=sleep)
+>>> starts = []
+>>> for _ in range(3):
+...     with limiter.slot():
+...         starts.append(round(now[0], 3))
+>>> starts
+[0.0, 0.102, 0.204]
+>>> limiter.update_from_headers({"X-Rate-Limit-Limit": "5", "X-Rate-Limit-Interval": "1s"})
+>>> limiter.effective
+PoolLimits(rate=5.0, concurrency=3)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import math
+import re
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+
+from citegraph.errors import ConfigError
+
+__all__ = [
+    "PoolLimits",
+    "POLITE",
+    "PUBLIC",
+    "RateLimiter",
+    "SAFETY_MARGIN",
+    "RATE_FLOOR",
+    "MAX_WAIT",
+    "MAX_BACKOFF",
+    "SLOWDOWN_FACTOR",
+    "RECOVERY_FACTOR",
+    "RECOVERY_AFTER",
+    "parse_retry_after",
+    "parse_interval",
+]
+
+logger = logging.getLogger(__name__)
+
+#: Starts are spaced ``SAFETY_MARGIN / rate`` apart: 2 % wider than the rate
+#: strictly needs, so clock jitter cannot push a server window over the limit.
+SAFETY_MARGIN = 1.02
+
+#: A slow-down after a 429 never takes the rate below this (requests/second),
+#: unless the configured rate is lower still.
+RATE_FLOOR = 0.5
+
+#: The longest pause a ``Retry-After`` value can impose, in seconds.
+MAX_WAIT = 120.0
+
+#: The longest pause of the exponential backoff used without ``Retry-After``.
+MAX_BACKOFF = 60.0
+
+#: A 429 multiplies the effective rate by this.
+SLOWDOWN_FACTOR = 0.5
+
+#: Each recovery step multiplies the effective rate by this ...
+RECOVERY_FACTOR = 1.25
+
+#: ... and takes this many consecutive successes since the last slow-down.
+RECOVERY_AFTER = 50
+
+# How long (real seconds) a thread waits on the condition before checking
+# again; every state change notifies, so this is only a safety net.
+_POLL = 0.05
+
+_INT_RE = re.compile(r"\s*(\d+)\s*")
+_DELTA_RE = re.compile(r"\s*(-?\d+(?:\.\d+)?)\s*")
+_INTERVAL_RE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*", re.IGNORECASE)
+_UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+
+
+@dataclass(frozen=True)
+class PoolLimits:
+    """The limits of one API pool.
+
+    Parameters
+    ----------
+    rate : float
+        Requests that may start per second; finite and positive.
+    concurrency : int
+        Requests that may be in flight at once; at least 1.
+
+    Raises
+    ------
+    ConfigError
+        If a value is out of range.
+
+    Examples
+    --------
+    >>> PoolLimits(10, 3)
+    PoolLimits(rate=10.0, concurrency=3)
+    >>> PoolLimits(0, 3)
+    Traceback (most recent call last):
+    ...
+    citegraph.errors.ConfigError: rate must be a finite number > 0, not 0
+    """
+
+    rate: float
+    concurrency: int
+
+    def __post_init__(self) -> None:
+        rate = self.rate
+        if (
+            isinstance(rate, bool)
+            or not isinstance(rate, (int, float))
+            or not math.isfinite(rate)
+            or rate <= 0
+        ):
+            raise ConfigError(f"rate must be a finite number > 0, not {rate!r}")
+        concurrency = self.concurrency
+        if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
+            raise ConfigError(f"concurrency must be an integer >= 1, not {concurrency!r}")
+        object.__setattr__(self, "rate", float(rate))
+
+
+#: Crossref's polite pool (requests that carry a ``mailto``).
+POLITE = PoolLimits(10.0, 3)
+
+#: Crossref's public pool.
+PUBLIC = PoolLimits(5.0, 1)
+
+
+class RateLimiter:
+    """Keep the threads talking to one API under its rate and concurrency limits.
+
+    One instance is shared by all worker threads. Each request is made inside
+    :meth:`slot`; after the response, the caller reports it with
+    :meth:`update_from_headers` and either :meth:`on_success` or, on a 429,
+    :meth:`on_throttled`.
+
+    Parameters
+    ----------
+    limits : PoolLimits
+        The configured limits. They are also the ceiling: nothing the server
+        announces or any recovery raises the limits above them.
+    clock : callable, optional
+        Returns the current time in seconds (monotonic); used for the rate
+        schedule, pauses and the ``waited_seconds`` statistic.
+    sleep : callable, optional
+        Blocks for the given seconds; used to wait for the rate schedule and
+        pauses, always without holding the limiter's lock.
+    name : str, optional
+        Names the API in log messages.
+
+    Examples
+    --------
+    >>> now = [0.0]
+    >>> def sleep(seconds):
+    ...     now[0] += seconds
+    >>> limiter = RateLimiter(PUBLIC, clock=lambda: now[0], sleep=sleep)
+    >>> with limiter.slot():
+    ...     limiter.in_flight
+    1
+    >>> limiter.on_throttled(3.0)
+    3.0
+    >>> with limiter.slot():
+    ...     now[0]
+    3.0
+    >>> limiter.effective
+    PoolLimits(rate=2.5, concurrency=1)
+    >>> limiter.stats["requests_started"], limiter.stats["throttled"]
+    (2, 1)
+    """
+
+    def __init__(
+        self,
+        limits: PoolLimits,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+        name: str = "crossref",
+    ) -> None:
+        if not isinstance(limits, PoolLimits):
+            raise TypeError(f"limits must be a PoolLimits, not {type(limits).__name__}")
+        self._configured = limits
+        self._clock = clock
+        self._sleep = sleep
+        self.name = name
+        self._cond = threading.Condition(threading.Lock())
+        # What the server last announced (None: nothing yet).
+        self._announced_rate: float | None = None
+        self._announced_concurrency: int | None = None
+        # The effective limits.
+        self._rate = limits.rate
+        self._concurrency = limits.concurrency
+        # The rate schedule.
+        self._last_start: float | None = None
+        self._paused_until = -math.inf
+        # Adaptation state.
+        self._consecutive_throttles = 0
+        self._successes = 0
+        # Callers blocked in slot(), in arrival order.
+        self._queue: deque[object] = deque()
+        self._in_flight = 0
+        self._started = 0
+        self._throttled = 0
+        self._waited = 0.0
+        self._peak = 0
+
+    def __repr__(self) -> str:
+        return (
+            f"RateLimiter({self.name!r}, effective={self.effective!r}, "
+            f"in_flight={self.in_flight})"
+        )
+
+    # ------------------------------------------------------------------ state
+
+    @property
+    def configured(self) -> PoolLimits:
+        """PoolLimits : The limits given at construction (the ceiling)."""
+        return self._configured
+
+    @property
+    def ceiling(self) -> PoolLimits:
+        """PoolLimits : The lower of the configured and the announced limits.
+
+        Examples
+        --------
+        >>> limiter = RateLimiter(POLITE)
+        >>> limiter.update_from_headers({"x-rate-limit-limit": "50", "x-concurrency-limit": "2"})
+        >>> limiter.ceiling
+        PoolLimits(rate=10.0, concurrency=2)
+        """
+        with self._cond:
+            return PoolLimits(self._ceiling_rate(), self._concurrency)
+
+    @property
+    def effective(self) -> PoolLimits:
+        """PoolLimits : The limits in force now.
+
+        Examples
+        --------
+        >>> RateLimiter(POLITE).effective
+        PoolLimits(rate=10.0, concurrency=3)
+        """
+        with self._cond:
+            return PoolLimits(self._rate, self._concurrency)
+
+    @property
+    def in_flight(self) -> int:
+        """int : Requests started through :meth:`slot` and not yet finished.
+
+        Examples
+        --------
+        >>> RateLimiter(POLITE).in_flight
+        0
+        """
+        with self._cond:
+            return self._in_flight
+
+    @property
+    def waiting(self) -> int:
+        """int : Callers blocked in :meth:`slot`, waiting for their turn.
+
+        Examples
+        --------
+        >>> RateLimiter(POLITE).waiting
+        0
+        """
+        with self._cond:
+            return len(self._queue)
+
+    @property
+    def stats(self) -> dict[str, float]:
+        """dict : A snapshot of the counters.
+
+        ``requests_started`` (int), ``throttled`` (int, calls of
+        :meth:`on_throttled`), ``waited_seconds`` (float, total time callers
+        spent blocked in :meth:`slot`, by the limiter's clock) and
+        ``peak_in_flight`` (int).
+
+        Examples
+        --------
+        >>> RateLimiter(POLITE).stats
+        {'requests_started': 0, 'throttled': 0, 'waited_seconds': 0.0, 'peak_in_flight': 0}
+        """
+        with self._cond:
+            return {
+                "requests_started": self._started,
+                "throttled": self._throttled,
+                "waited_seconds": self._waited,
+                "peak_in_flight": self._peak,
+            }
+
+    # ------------------------------------------------------------- requests
+
+    def slot(self) -> contextlib.AbstractContextManager[None]:
+        """Wait for a turn to start a request; hold an in-flight slot meanwhile.
+
+        Use as ``with limiter.slot(): response = do_request()``. Entering
+        blocks until this caller is first in line, fewer than ``concurrency``
+        requests are in flight, any pause from :meth:`on_throttled` is over and
+        at least ``SAFETY_MARGIN / rate`` seconds have passed since the
+        previous start. Leaving frees the in-flight slot, also when the body
+        raises.
+
+        Returns
+        -------
+        contextlib.AbstractContextManager
+            A context manager that yields None.
+
+        Examples
+        --------
+        >>> limiter = RateLimiter(POLITE)
+        >>> with limiter.slot():
+        ...     limiter.in_flight
+        1
+        >>> limiter.in_flight
+        0
+        """
+        return self._slot()
+
+    @contextlib.contextmanager
+    def _slot(self) -> Iterator[None]:
+        self._acquire()
+        try:
+            yield
+        finally:
+            self._release()
+
+    def _acquire(self) -> None:
+        token = object()
+        with self._cond:
+            entered = self._clock()
+            self._queue.append(token)
+            try:
+                while True:
+                    if self._queue[0] is not token or self._in_flight >= self._concurrency:
+                        self._cond.wait(_POLL)
+                        continue
+                    now = self._clock()
+                    ready_at = self._paused_until
+                    if self._last_start is not None:
+                        ready_at = max(ready_at, self._last_start + SAFETY_MARGIN / self._rate)
+                    if now < ready_at:
+                        # Sleep without the lock: releases, header updates and
+                        # throttles must get through. Only this caller (the head)
+                        # can start, so nobody overtakes it meanwhile.
+                        self._cond.release()
+                        try:
+                            self._sleep(ready_at - now)
+                        finally:
+                            self._cond.acquire()
+                        continue
+                    break
+            except BaseException:
+                self._queue.remove(token)
+                self._cond.notify_all()
+                raise
+            self._queue.popleft()
+            self._last_start = now
+            self._in_flight += 1
+            self._started += 1
+            self._peak = max(self._peak, self._in_flight)
+            self._waited += max(0.0, now - entered)
+            self._cond.notify_all()
+
+    def _release(self) -> None:
+        with self._cond:
+            self._in_flight -= 1
+            self._cond.notify_all()
+
+    # ----------------------------------------------------------- adaptation
+
+    def _ceiling_rate(self) -> float:
+        if self._announced_rate is None:
+            return self._configured.rate
+        return min(self._configured.rate, self._announced_rate)
+
+    def update_from_headers(self, headers: Mapping[str, str]) -> None:
+        """Follow the limits the server announces in a response's headers.
+
+        Reads ``x-rate-limit-limit`` (requests per interval, an integer),
+        ``x-rate-limit-interval`` (``"1s"``, ``"500ms"``, ...; one second if
+        absent) and ``x-concurrency-limit`` (an integer), in any letter case.
+        The announcement becomes the new ceiling, clamped to the configured
+        limits. A lower announced rate applies at once; a higher one is only
+        reached gradually through :meth:`on_success`, so that the slow-down
+        after a 429 is not undone by the next response. The concurrency has no
+        such adaptation and follows the announcement (up to the configured
+        value). Missing headers change nothing; malformed ones are ignored
+        and logged at DEBUG level.
+
+        Parameters
+        ----------
+        headers : Mapping[str, str]
+            The response headers.
+
+        Examples
+        --------
+        >>> limiter = RateLimiter(POLITE)
+        >>> limiter.update_from_headers(
+        ...     {"X-Rate-Limit-Limit": "10", "X-Rate-Limit-Interval": "2s",
+        ...      "X-Concurrency-Limit": "1"})
+        >>> limiter.effective
+        PoolLimits(rate=5.0, concurrency=1)
+        >>> limiter.update_from_headers({"x-rate-limit-limit": "lots"})
+        >>> limiter.effective
+        PoolLimits(rate=5.0, concurrency=1)
+        """
+        lowered = {str(key).lower(): value for key, value in headers.items()}
+        announced_rate: float | None = None
+        announced_concurrency: int | None = None
+
+        raw_limit = lowered.get("x-rate-limit-limit")
+        if raw_limit is not None:
+            limit = _parse_positive_int(raw_limit)
+            raw_interval = lowered.get("x-rate-limit-interval")
+            interval = 1.0 if raw_interval is None else parse_interval(str(raw_interval))
+            if limit is None:
+                logger.debug("%s: ignoring malformed x-rate-limit-limit %r", self.name, raw_limit)
+            elif interval is None:
+                logger.debug(
+                    "%s: ignoring malformed x-rate-limit-interval %r", self.name, raw_interval
+                )
+            else:
+                announced_rate = limit / interval
+
+        raw_concurrency = lowered.get("x-concurrency-limit")
+        if raw_concurrency is not None:
+            announced_concurrency = _parse_positive_int(raw_concurrency)
+            if announced_concurrency is None:
+                logger.debug(
+                    "%s: ignoring malformed x-concurrency-limit %r", self.name, raw_concurrency
+                )
+
+        if announced_rate is None and announced_concurrency is None:
+            return
+        with self._cond:
+            before = PoolLimits(self._rate, self._concurrency)
+            if announced_rate is not None:
+                self._announced_rate = announced_rate
+                ceiling = self._ceiling_rate()
+                if self._rate > ceiling:
+                    self._rate = ceiling
+                    self._successes = 0
+            if announced_concurrency is not None:
+                self._announced_concurrency = announced_concurrency
+                self._concurrency = min(self._configured.concurrency, announced_concurrency)
+            after = PoolLimits(self._rate, self._concurrency)
+            if after != before:
+                self._cond.notify_all()
+        if after != before:
+            logger.info(
+                "%s: server announced limits; now %.3g requests/s, %d in flight",
+                self.name,
+                after.rate,
+                after.concurrency,
+            )
+
+    def on_throttled(self, retry_after: float | None) -> float:
+        """Pause all new starts and slow down after a ``429 Too Many Requests``.
+
+        No request starts until ``now + wait``. The wait is ``retry_after``
+        clamped to ``[0, MAX_WAIT]`` when given (a NaN counts as not given);
+        otherwise an exponential backoff by consecutive throttles: 1, 2, 4,
+        ... seconds, at most :data:`MAX_BACKOFF`. The effective rate is
+        multiplied by :data:`SLOWDOWN_FACTOR`, but not below
+        :data:`RATE_FLOOR`.
+
+        Parameters
+        ----------
+        retry_after : float or None
+            Seconds the server asked to wait (see :func:`parse_retry_after`).
+
+        Returns
+        -------
+        float
+            The wait used, in seconds.
+
+        Examples
+        --------
+        >>> limiter = RateLimiter(POLITE)
+        >>> [limiter.on_throttled(None) for _ in range(3)]
+        [1.0, 2.0, 4.0]
+        >>> limiter.on_throttled(500)
+        120.0
+        >>> limiter.effective.rate
+        0.625
+        """
+        with self._cond:
+            self._consecutive_throttles += 1
+            self._throttled += 1
+            self._successes = 0
+            if retry_after is None or math.isnan(retry_after):
+                exponent = min(self._consecutive_throttles - 1, 16)
+                wait = min(MAX_BACKOFF, 2.0**exponent)
+            else:
+                wait = min(MAX_WAIT, max(0.0, float(retry_after)))
+            now = self._clock()
+            self._paused_until = max(self._paused_until, now + wait)
+            self._rate = max(self._rate * SLOWDOWN_FACTOR, min(self._rate, RATE_FLOOR))
+            rate = self._rate
+            throttles = self._consecutive_throttles
+        logger.info(
+            "%s: throttled (429, %d in a row); pausing %.3g s, rate now %.3g requests/s",
+            self.name,
+            throttles,
+            wait,
+            rate,
+        )
+        return wait
+
+    def on_success(self) -> None:
+        """Record a successful response; recover the rate after a run of them.
+
+        Resets the backoff. After :data:`RECOVERY_AFTER` consecutive successes
+        since the last slow-down, the effective rate is multiplied by
+        :data:`RECOVERY_FACTOR`, up to the ceiling (the lower of the configured
+        and the announced rate); the next step takes as many successes again.
+
+        Examples
+        --------
+        >>> limiter = RateLimiter(POLITE)
+        >>> limiter.on_throttled(0)
+        0.0
+        >>> for _ in range(RECOVERY_AFTER):
+        ...     limiter.on_success()
+        >>> limiter.effective.rate
+        6.25
+        """
+        with self._cond:
+            self._consecutive_throttles = 0
+            ceiling = self._ceiling_rate()
+            if self._rate >= ceiling:
+                self._successes = 0
+                return
+            self._successes += 1
+            if self._successes < RECOVERY_AFTER:
+                return
+            self._successes = 0
+            self._rate = min(ceiling, self._rate * RECOVERY_FACTOR)
+            rate = self._rate
+        logger.debug("%s: recovering; rate now %.3g requests/s", self.name, rate)
+
+
+def _parse_positive_int(value: object) -> int | None:
+    match = _INT_RE.fullmatch(str(value))
+    if match is None:
+        return None
+    number = int(match.group(1))
+    return number if number > 0 else None
+
+
+def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
+    """Turn a ``Retry-After`` header value into seconds to wait.
+
+    Parameters
+    ----------
+    value : str or None
+        Either delta-seconds (``"3"``, ``"1.5"``) or an HTTP-date
+        (``"Wed, 21 Oct 2015 07:28:00 GMT"``, also the obsolete RFC 850 and
+        asctime forms).
+    now : datetime, optional
+        The current time, for HTTP-dates; the current UTC time by default.
+        A naive datetime is taken as UTC.
+
+    Returns
+    -------
+    float or None
+        Seconds, never negative (a negative delta or a date in the past gives
+        0.0); None when the value is missing or not understood.
+
+    Examples
+    --------
+    >>> parse_retry_after("3")
+    3.0
+    >>> parse_retry_after("Wed, 21 Oct 2015 07:28:30 GMT",
+    ...                   now=datetime(2015, 10, 21, 7, 28, tzinfo=timezone.utc))
+    30.0
+    >>> parse_retry_after("-5")
+    0.0
+    >>> parse_retry_after("soon") is None
+    True
+    """
+    if value is None:
+        return None
+    text = str(value).strip()
+    if not text:
+        return None
+    match = _DELTA_RE.fullmatch(text)
+    if match is not None:
+        return max(0.0, float(match.group(1)))
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if when is None:  # older Pythons return None instead of raising
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    if now is None:
+        now = datetime.now(timezone.utc)
+    elif now.tzinfo is None:
+        now = now.replace(tzinfo=timezone.utc)
+    return max(0.0, (when - now).total_seconds())
+
+
+def parse_interval(value: str) -> float | None:
+    """Turn an interval like Crossref's ``x-rate-limit-interval`` into seconds.
+
+    Parameters
+    ----------
+    value : str
+        A number with an optional unit: ``ms``, ``s`` (the default), ``m`` or
+        ``h``, in any letter case.
+
+    Returns
+    -------
+    float or None
+        Seconds; None if the value is malformed or not positive.
+
+    Examples
+    --------
+    >>> parse_interval("1s"), parse_interval("2s"), parse_interval("500ms"), parse_interval("1m")
+    (1.0, 2.0, 0.5, 60.0)
+    >>> parse_interval("0s") is None, parse_interval("fast") is None
+    (True, True)
+    """
+    match = _INTERVAL_RE.fullmatch(str(value))
+    if match is None:
+        return None
+    seconds = float(match.group(1)) * _UNIT_SECONDS[(match.group(2) or "s").lower()]
+    return seconds if seconds > 0 else None
