@@ -1,0 +1,343 @@
+"""Turn Crossref work records into store rows.
+
+A Crossref work record (as returned by ``/works/{doi}``, by a ``/works``
+list, or found in a public-data-file dump) is parsed into one
+:class:`WorkRow` and one :class:`ReferenceRow` per entry of its
+``reference`` array. The parser accepts every shape seen in real data:
+missing or empty titles, ``[[null]]`` dates, partial dates, references
+without a DOI, years such as ``"2012a"``, organisations as authors.
+
+Examples
+--------
+>>> rec = {"DOI": "10.1000/ABC", "title": ["A  study"], "type": "journal-article",
+...        "issued": {"date-parts": [[2019, 5]]},
+...        "author": [{"family": "Doe", "given": "Jane", "sequence": "first"}],
+...        "reference": [{"key": "r1", "DOI": "10.1000/xyz", "doi-asserted-by": "crossref"},
+...                      {"key": "r2", "unstructured": "Smith J. A book. 1990."}]}
+>>> parsed = parse_work(rec, source="example")
+>>> parsed.work.doi, parsed.work.doi_original, parsed.work.title, parsed.work.year
+('10.1000/abc', '10.1000/ABC', 'A study', 2019)
+>>> [(r.position, r.cited) for r in parsed.references]
+[(1, '10.1000/xyz'), (2, None)]
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from citegraph.doi import normalize_doi
+from citegraph.errors import InvalidDOIError, RecordError
+
+__all__ = [
+    "WorkRow",
+    "ReferenceRow",
+    "ParsedWork",
+    "parse_work",
+    "record_year",
+    "author_name",
+    "reference_year",
+]
+
+log = logging.getLogger(__name__)
+
+#: Date fields tried, in order, for a work's publication year. ``created``
+#: and ``deposited`` are registration dates, not publication dates, and are
+#: never used.
+YEAR_FIELDS: tuple[str, ...] = (
+    "issued",
+    "published",
+    "published-print",
+    "published-online",
+    "posted",
+)
+
+_WS = re.compile(r"\s+")
+_YEAR = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d|21\d\d)(?!\d)")
+
+
+@dataclass(frozen=True)
+class WorkRow:
+    """The extracted columns of one work (one row of the ``works`` table).
+
+    ``authors`` and ``subjects`` are tuples here and JSON arrays in the store.
+    ``raw_json`` is the record exactly as received, serialised compactly.
+    """
+
+    doi: str
+    doi_original: str
+    title: str | None
+    year: int | None
+    container: str | None
+    type: str | None
+    first_author: str | None
+    authors: tuple[str, ...]
+    is_referenced_by_count: int | None
+    references_count: int | None
+    abstract: str | None
+    subjects: tuple[str, ...]
+    source: str
+    raw_json: str
+
+
+@dataclass(frozen=True)
+class ReferenceRow:
+    """One entry of a work's reference list (one row of the ``refs`` table).
+
+    ``position`` is 1-based, in the order of the record's ``reference``
+    array. ``cited`` is the lower-case DOI key or ``None`` when the entry
+    carries no (valid) DOI; ``cited_original`` keeps the DOI as deposited.
+    """
+
+    citing: str
+    position: int
+    cited: str | None
+    cited_original: str | None
+    doi_asserted_by: str | None
+    key: str | None
+    unstructured: str | None
+    article_title: str | None
+    journal_title: str | None
+    year: int | None
+    first_author: str | None
+
+
+@dataclass(frozen=True)
+class ParsedWork:
+    """A work row together with its reference rows."""
+
+    work: WorkRow
+    references: tuple[ReferenceRow, ...] = field(default_factory=tuple)
+
+    @property
+    def cited_dois(self) -> list[str]:
+        """Distinct cited DOI keys, in reference-list order."""
+        seen: dict[str, None] = {}
+        for ref in self.references:
+            if ref.cited is not None:
+                seen.setdefault(ref.cited, None)
+        return list(seen)
+
+
+def _clean(text: Any) -> str | None:
+    """Collapse whitespace; return None for empty or non-string values."""
+    if text is None:
+        return None
+    if not isinstance(text, str):
+        text = str(text)
+    text = _WS.sub(" ", text).strip()
+    return text or None
+
+
+def _first(value: Any) -> str | None:
+    """First non-empty string of a Crossref list field (or the string itself)."""
+    if isinstance(value, str):
+        return _clean(value)
+    if isinstance(value, Sequence):
+        for item in value:
+            cleaned = _clean(item)
+            if cleaned:
+                return cleaned
+    return None
+
+
+def _int_or_none(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value.strip())
+    return None
+
+
+def record_year(record: Mapping[str, Any]) -> int | None:
+    """Publication year of a Crossref record, or None.
+
+    The first of :data:`YEAR_FIELDS` whose ``date-parts`` has a year wins.
+
+    Examples
+    --------
+    >>> record_year({"issued": {"date-parts": [[None]]},
+    ...              "published-print": {"date-parts": [[1971, 2]]}})
+    1971
+    >>> record_year({"created": {"date-parts": [[2017, 1, 12]]}}) is None
+    True
+    """
+    for name in YEAR_FIELDS:
+        value = record.get(name)
+        if not isinstance(value, Mapping):
+            continue
+        parts = value.get("date-parts")
+        if isinstance(parts, list) and parts and isinstance(parts[0], list) and parts[0]:
+            year = _int_or_none(parts[0][0])
+            if year is not None:
+                return year
+    return None
+
+
+def author_name(author: Mapping[str, Any]) -> str | None:
+    """Display name of one Crossref contributor: ``"Family, Given"``.
+
+    Organisations (``name`` only) keep their name.
+
+    Examples
+    --------
+    >>> author_name({"family": "Doe", "given": "Jane"})
+    'Doe, Jane'
+    >>> author_name({"name": "WHO Study Group"})
+    'WHO Study Group'
+    """
+    family = _clean(author.get("family"))
+    given = _clean(author.get("given"))
+    if family and given:
+        return f"{family}, {given}"
+    return family or _clean(author.get("name")) or given
+
+
+def _authors(record: Mapping[str, Any]) -> tuple[tuple[str, ...], str | None]:
+    people = record.get("author")
+    if not isinstance(people, list):
+        return (), None
+    names: list[str] = []
+    first: str | None = None
+    for person in people:
+        if not isinstance(person, Mapping):
+            continue
+        name = author_name(person)
+        if name is None:
+            continue
+        names.append(name)
+        if first is None and person.get("sequence") == "first":
+            first = _clean(person.get("family")) or name
+    if first is None and people:
+        lead = next((p for p in people if isinstance(p, Mapping) and author_name(p)), None)
+        if lead is not None:
+            first = _clean(lead.get("family")) or author_name(lead)
+    return tuple(names), first
+
+
+def reference_year(value: Any) -> int | None:
+    """Year of a reference entry: ``"2012a"`` -> 2012, ``"n.d."`` -> None.
+
+    Examples
+    --------
+    >>> reference_year("2012a"), reference_year(1998), reference_year("n.d.")
+    (2012, 1998, None)
+    """
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        match = _YEAR.search(value)
+        if match:
+            return int(match.group(1))
+    return None
+
+
+def _reference(citing: str, position: int, entry: Mapping[str, Any]) -> ReferenceRow:
+    cited = cited_original = None
+    raw_doi = entry.get("DOI")
+    if isinstance(raw_doi, str) and raw_doi.strip():
+        try:
+            doi = normalize_doi(raw_doi)
+        except InvalidDOIError as exc:
+            log.debug("reference %d of %s: %s", position, citing, exc)
+            cited_original = raw_doi
+        else:
+            cited, cited_original = doi.key, doi.original
+    return ReferenceRow(
+        citing=citing,
+        position=position,
+        cited=cited,
+        cited_original=cited_original,
+        doi_asserted_by=_clean(entry.get("doi-asserted-by")),
+        key=_clean(entry.get("key")),
+        unstructured=_clean(entry.get("unstructured")),
+        article_title=_clean(entry.get("article-title")),
+        journal_title=_clean(entry.get("journal-title"))
+        or _clean(entry.get("volume-title"))
+        or _clean(entry.get("series-title")),
+        year=reference_year(entry.get("year")),
+        first_author=_clean(entry.get("author")),
+    )
+
+
+def parse_work(record: Mapping[str, Any], *, source: str) -> ParsedWork:
+    """Parse one Crossref work record into store rows.
+
+    Parameters
+    ----------
+    record : Mapping
+        A Crossref work (the ``message`` of ``/works/{doi}`` or one item
+        of a list or dump).
+    source : str
+        Where the record came from (``"crossref-api"``, ``"file:NAME"``),
+        stored with the work.
+
+    Returns
+    -------
+    ParsedWork
+
+    Raises
+    ------
+    RecordError
+        When the record is not a mapping or has no valid DOI.
+
+    Examples
+    --------
+    >>> parse_work({"title": ["x"]}, source="t")
+    Traceback (most recent call last):
+    ...
+    citegraph.errors.RecordError: record has no DOI field (keys: title)
+    """
+    if not isinstance(record, Mapping):
+        raise RecordError(f"record is a {type(record).__name__}, not a JSON object")
+    raw_doi = record.get("DOI")
+    if not isinstance(raw_doi, str) or not raw_doi.strip():
+        keys = ", ".join(sorted(map(str, record))[:8]) or "none"
+        raise RecordError(f"record has no DOI field (keys: {keys})")
+    try:
+        doi = normalize_doi(raw_doi)
+    except InvalidDOIError as exc:
+        raise RecordError(f"record has an invalid DOI: {exc}") from exc
+
+    title = _first(record.get("title"))
+    if title is None:
+        title = _first(record.get("original-title")) or _first(record.get("short-title"))
+    authors, first_author = _authors(record)
+    subjects = record.get("subject")
+    refs = record.get("reference")
+    references: tuple[ReferenceRow, ...] = ()
+    if isinstance(refs, list):
+        references = tuple(
+            _reference(doi.key, i, entry)
+            for i, entry in enumerate(refs, start=1)
+            if isinstance(entry, Mapping)
+        )
+    references_count = _int_or_none(record.get("references-count"))
+    if references_count is None:
+        references_count = _int_or_none(record.get("reference-count"))
+    work = WorkRow(
+        doi=doi.key,
+        doi_original=doi.original,
+        title=title,
+        year=record_year(record),
+        container=_first(record.get("container-title"))
+        or _first(record.get("short-container-title")),
+        type=_clean(record.get("type")),
+        first_author=first_author,
+        authors=authors,
+        is_referenced_by_count=_int_or_none(record.get("is-referenced-by-count")),
+        references_count=references_count,
+        abstract=_clean(record.get("abstract")),
+        subjects=tuple(s for s in (_clean(x) for x in subjects or ()) if s)
+        if isinstance(subjects, list)
+        else (),
+        source=source,
+        raw_json=json.dumps(record, ensure_ascii=False, separators=(",", ":"), sort_keys=True),
+    )
+    return ParsedWork(work=work, references=references)

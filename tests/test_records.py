@@ -1,0 +1,145 @@
+"""The Crossref record parser, on hand-made fixtures and on every shared record."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import random
+from pathlib import Path
+
+import pytest
+
+from citegraph.errors import RecordError
+from citegraph.records import author_name, parse_work, record_year, reference_year
+
+WORK_FILES = (
+    "works-habanero.jsonl.gz",
+    "works-commonmeta-py.jsonl.gz",
+    "works-oc_ds_converter.jsonl.gz",
+    "works-opencitations-index.jsonl.gz",
+)
+
+
+def _records(shared_dir: Path) -> list[tuple[str, dict]]:
+    out = []
+    for name in WORK_FILES:
+        with gzip.open(shared_dir / "crossref" / name, "rt", encoding="utf-8") as fh:
+            out.extend((name, json.loads(line)) for line in fh if line.strip())
+    return out
+
+
+@pytest.fixture(scope="module")
+def shared_records(shared_dir: Path) -> list[tuple[str, dict]]:
+    return _records(shared_dir)
+
+
+def test_every_shared_record_parses(shared_records: list[tuple[str, dict]]) -> None:
+    assert len(shared_records) == 6587
+    refs = with_doi = 0
+    for name, rec in shared_records:
+        parsed = parse_work(rec, source=f"file:{name}")
+        assert parsed.work.doi == rec["DOI"].strip().lower()
+        assert len(parsed.references) == len(rec.get("reference", []))
+        refs += len(parsed.references)
+        with_doi += sum(r.cited is not None for r in parsed.references)
+    # every reference entry becomes a row; 13,596 of the 17,898 carry a DOI
+    assert (refs, with_doi) == (17898, 13596)
+
+
+def test_extracted_values_match_raw_json_on_a_sample(shared_records: list[tuple[str, dict]]) -> None:
+    rng = random.Random(20261122)
+    for name, rec in rng.sample(shared_records, 300):
+        w = parse_work(rec, source="t").work
+        titles = [t for t in rec.get("title", []) if t.strip()]
+        if titles:
+            assert w.title == " ".join(titles[0].split())
+        assert w.type == rec.get("type")
+        assert w.is_referenced_by_count == rec.get("is-referenced-by-count")
+        assert w.references_count == rec.get("references-count", rec.get("reference-count"))
+        assert json.loads(w.raw_json) == rec
+        issued = rec.get("issued", {}).get("date-parts", [[None]])[0][0]
+        if issued is not None:
+            assert w.year == issued
+        people = [a for a in rec.get("author", []) if a.get("family") or a.get("name")]
+        assert len(w.authors) == len(people)
+        if rec.get("subject"):
+            assert list(w.subjects) == [" ".join(s.split()) for s in rec["subject"]]
+
+
+def test_record_with_empty_title_and_null_issued_date(shared_records: list[tuple[str, dict]]) -> None:
+    recs = {r["DOI"]: r for _, r in shared_records}
+    # a figure DOI registered with an empty title list
+    w = parse_work(recs["10.1371/journal.pmed.0030277.g001"], source="t").work
+    assert recs["10.1371/journal.pmed.0030277.g001"]["title"] == []
+    assert w.title is None
+    # a book chapter whose issued date is [[null]]
+    chapter = recs["10.1007/978-1-4302-0197-7_9"]
+    assert chapter["issued"] == {"date-parts": [[None]]}
+    assert parse_work(chapter, source="t").work.year is None
+
+
+def test_references_without_doi_keep_their_description(shared_records: list[tuple[str, dict]]) -> None:
+    for _, rec in shared_records:
+        entries = rec.get("reference", [])
+        no_doi = [(i, e) for i, e in enumerate(entries, 1) if "DOI" not in e and "unstructured" in e]
+        if no_doi:
+            parsed = parse_work(rec, source="t")
+            i, entry = no_doi[0]
+            row = parsed.references[i - 1]
+            assert row.position == i and row.cited is None
+            assert row.unstructured == " ".join(entry["unstructured"].split())
+            assert row.key == entry["key"]
+            return
+    pytest.fail("no reference without DOI in the shared data")
+
+
+# -- hand-made unit-test fixtures (not Crossref data) -----------------------
+
+def test_fixture_reference_fields() -> None:
+    rec = {
+        "DOI": "10.5555/Fixture.1",
+        "reference-count": 3,
+        "reference": [
+            {"key": "a", "DOI": "10.5555/X", "doi-asserted-by": "publisher", "article-title": "T",
+             "journal-title": "J", "year": "2012a", "author": "Smith"},
+            {"key": "b", "volume-title": "A Book", "year": "n.d."},
+            {"key": "c", "DOI": "not a doi"},
+        ],
+    }
+    p = parse_work(rec, source="fixture")
+    a, b, c = p.references
+    assert (a.cited, a.cited_original, a.doi_asserted_by, a.year, a.first_author, a.journal_title) == (
+        "10.5555/x", "10.5555/X", "publisher", 2012, "Smith", "J")
+    assert (b.cited, b.journal_title, b.year) == (None, "A Book", None)
+    assert (c.cited, c.cited_original) == (None, "not a doi")
+    assert p.work.references_count == 3
+    assert p.cited_dois == ["10.5555/x"]
+
+
+def test_fixture_first_author_prefers_sequence_first() -> None:
+    rec = {"DOI": "10.5555/f2", "author": [
+        {"family": "Later", "given": "A", "sequence": "additional"},
+        {"family": "Lead", "given": "B", "sequence": "first"},
+        {"name": "Consortium X", "sequence": "additional"}]}
+    w = parse_work(rec, source="fixture").work
+    assert w.first_author == "Lead"
+    assert w.authors == ("Later, A", "Lead, B", "Consortium X")
+
+
+@pytest.mark.parametrize(
+    "record, message",
+    [({"title": ["x"]}, "no DOI"), ({"DOI": ""}, "no DOI"), ({"DOI": "11.1/x"}, "invalid DOI"), ([], "not a JSON object")],
+)
+def test_fixture_unparseable_records(record: object, message: str) -> None:
+    with pytest.raises(RecordError, match=message):
+        parse_work(record, source="fixture")  # type: ignore[arg-type]
+
+
+def test_year_helpers() -> None:
+    assert record_year({"published-online": {"date-parts": [[2020, 1, 2]]}}) == 2020
+    assert record_year({"issued": {"date-parts": [["2019"]]}}) == 2019
+    assert record_year({"issued": {}}) is None
+    assert reference_year("c. 1875") == 1875
+    assert reference_year(True) is None
+    assert author_name({"given": "Solo"}) == "Solo"
+    assert author_name({}) is None
