@@ -1,0 +1,260 @@
+"""The SQLite store: schema, migrations, writes, errors, locks, kills."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from citegraph import store as store_module
+from citegraph.doi import normalize_doi
+from citegraph.errors import StoreError
+from citegraph.records import parse_work
+from citegraph.seeds import Seed
+from citegraph.store import SCHEMA_VERSION, Store
+
+
+def fixture_work(doi: str, refs: list[str | None], **extra: object) -> dict:
+    """A hand-made unit-test record (not Crossref data)."""
+    return {
+        "DOI": doi,
+        "title": [f"Fixture {doi}"],
+        "reference": [
+            {"key": f"k{i}", **({"DOI": r} if r else {"unstructured": f"ref {i}"})} for i, r in enumerate(refs)
+        ],
+        **extra,
+    }
+
+
+def test_new_store_has_schema_wal_and_tables(tmp_path: Path) -> None:
+    path = tmp_path / "sub" / "s.sqlite"
+    with Store(path) as s:
+        assert s.schema_version == SCHEMA_VERSION == 1
+        assert s.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        tables = {r[0] for r in s.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        assert {"works", "refs", "not_found", "seeds", "runs"} <= tables
+
+
+def test_add_works_stores_rows_and_is_idempotent(tmp_path: Path) -> None:
+    with Store(tmp_path / "s.sqlite") as s:
+        rec = fixture_work("10.5555/A", ["10.5555/b", None, "10.5555/C"], **{"is-referenced-by-count": 4})
+        assert s.add_works([parse_work(rec, source="fixture")]) == 1
+        assert s.add_works([parse_work(rec, source="fixture")]) == 0
+        w = s.work("10.5555/a")
+        assert w is not None
+        assert (w["doi_original"], w["title"], w["is_referenced_by_count"], w["source"]) == (
+            "10.5555/A", "Fixture 10.5555/A", 4, "fixture")
+        assert json.loads(w["raw_json"]) == rec
+        assert [(r.position, r.cited) for r in s.references("10.5555/a")] == [
+            (1, "10.5555/b"), (2, None), (3, "10.5555/c")]
+        assert s.counts()["references"] == 3 and s.counts()["references_without_doi"] == 1
+
+
+def test_changed_record_replaces_work_and_references(tmp_path: Path) -> None:
+    with Store(tmp_path / "s.sqlite") as s:
+        s.add_works([parse_work(fixture_work("10.5555/a", ["10.5555/b", "10.5555/c"]), source="x")])
+        s.add_works([parse_work(fixture_work("10.5555/a", ["10.5555/d"]), source="x")])
+        assert [r.cited for r in s.references("10.5555/a")] == ["10.5555/d"]
+        assert s.counts()["references"] == 1
+
+
+def test_not_found_is_per_source_and_cleared_when_found(tmp_path: Path) -> None:
+    with Store(tmp_path / "s.sqlite") as s:
+        s.add_not_found([("10.5555/x", "10.5555/X")], source="crossref", reason="absent")
+        s.add_not_found([("10.5555/x", "10.5555/X")], source="crossref", reason="absent")
+        s.add_not_found([("10.5555/x", "10.5555/X")], source="file:a.jsonl", reason="absent")
+        assert s.not_found_keys(["10.5555/x"], source="crossref") == {"10.5555/x"}
+        assert s.not_found_keys(["10.5555/x"], source="file:b.jsonl") == set()
+        assert s.execute("SELECT attempts FROM not_found WHERE source='crossref'").fetchone()[0] == 2
+        s.add_works([parse_work(fixture_work("10.5555/X", []), source="x")])
+        assert s.not_found_keys(["10.5555/x"]) == set()
+        # a stored work is never recorded as not found
+        assert s.add_not_found([("10.5555/x", "10.5555/x")], source="crossref", reason="r") == 0
+
+
+def test_add_resolution_is_one_transaction(tmp_path: Path) -> None:
+    with Store(tmp_path / "s.sqlite") as s:
+        bad = parse_work(fixture_work("10.5555/a", []), source="x")
+        with pytest.raises(sqlite3.IntegrityError):
+            # a duplicate reference position fails the second work mid-batch
+            dup = parse_work(fixture_work("10.5555/b", ["10.5555/c"]), source="x")
+            broken = type(dup)(work=dup.work, references=dup.references * 2)
+            s.add_resolution([bad, broken], [("10.5555/z", "10.5555/z")], source="crossref", reason="r")
+        assert s.counts()["works"] == 0 and s.counts()["not_found"] == 0
+
+
+def test_seeds_and_coverage(tmp_path: Path) -> None:
+    with Store(tmp_path / "s.sqlite") as s:
+        seeds = [Seed(normalize_doi("10.5555/S1"), "seeds.txt", 3, "seed", "note"),
+                 Seed(normalize_doi("10.5555/s2"), "<argument>")]
+        assert s.add_seeds(seeds) == 2 and s.add_seeds(seeds) == 0
+        s.add_works([parse_work(fixture_work("10.5555/s1", ["10.5555/a", "10.5555/b", None], **{"references-count": 5}),
+                                source="x"),
+                     parse_work(fixture_work("10.5555/a", []), source="x")])
+        s.add_not_found([("10.5555/b", "10.5555/b")], source="crossref", reason="r")
+        cov = {c.doi: c for c in s.seed_coverage()}
+        c1 = cov["10.5555/s1"]
+        assert (c1.role, c1.stored, c1.references_count, c1.references_open, c1.with_doi, c1.resolved, c1.not_found) == (
+            "seed", True, 5, 3, 2, 1, 1)
+        assert cov["10.5555/s2"].stored is False
+        assert [r.doi_original for r in s.seeds()] == ["10.5555/S1", "10.5555/s2"]
+
+
+def test_run_log(tmp_path: Path) -> None:
+    with Store(tmp_path / "s.sqlite") as s:
+        rid = s.start_run("fetch", {"depth": 1})
+        s.finish_run(rid, status="ok", counts={"fetched": 3})
+        (run,) = s.runs()
+        assert (run["command"], run["arguments"], run["status"], run["counts"]) == ("fetch", {"depth": 1}, "ok", {"fetched": 3})
+        assert run["ended_at"] >= run["started_at"]
+
+
+def test_snapshot_ignores_fetch_times(tmp_path: Path) -> None:
+    recs = [parse_work(fixture_work("10.5555/a", ["10.5555/b"]), source="x")]
+    with Store(tmp_path / "1.sqlite") as a, Store(tmp_path / "2.sqlite") as b:
+        a.add_works(recs, fetched_at="2020-01-01T00:00:00Z")
+        b.add_works(recs, fetched_at="2021-01-01T00:00:00Z")
+        assert a.snapshot() == b.snapshot()
+
+
+# -- errors ----------------------------------------------------------------
+
+def test_directory_path_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match="is a directory"):
+        Store(tmp_path)
+
+
+def test_not_a_database_is_refused(tmp_path: Path) -> None:
+    p = tmp_path / "x.sqlite"
+    p.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(StoreError, match="cannot open store"):
+        Store(p)
+
+
+def test_readonly_missing_store(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match="run `citegraph fetch` first"):
+        Store(tmp_path / "none.sqlite", readonly=True)
+
+
+def test_readonly_store_refuses_writes(tmp_path: Path) -> None:
+    Store(tmp_path / "s.sqlite").close()
+    with Store(tmp_path / "s.sqlite", readonly=True) as s, pytest.raises(StoreError, match="read-only"):
+        s.add_not_found([("10.1/a", "10.1/a")], source="x", reason="r")
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root can write anywhere")
+def test_unwritable_folder(tmp_path: Path) -> None:
+    locked = tmp_path / "ro"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        with pytest.raises(StoreError):
+            Store(locked / "s.sqlite")
+    finally:
+        locked.chmod(0o700)
+
+
+def test_newer_schema_is_refused(tmp_path: Path) -> None:
+    p = tmp_path / "s.sqlite"
+    Store(p).close()
+    con = sqlite3.connect(p)
+    con.execute("PRAGMA user_version = 99")
+    con.close()
+    with pytest.raises(StoreError, match="schema version 99, but this citegraph .* knows versions up to 1"):
+        Store(p)
+
+
+def test_forward_migration_runs_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    p = tmp_path / "s.sqlite"
+    with Store(p) as s:
+        s.add_works([parse_work(fixture_work("10.5555/a", []), source="x")])
+    v2 = "ALTER TABLE works ADD COLUMN language TEXT; CREATE INDEX works_year ON works(year)"
+    monkeypatch.setattr(store_module, "MIGRATIONS", (*store_module.MIGRATIONS, v2))
+    monkeypatch.setattr(store_module, "SCHEMA_VERSION", 2)
+    with Store(p) as s:
+        assert s.schema_version == 2
+        assert s.counts()["works"] == 1
+        cols = [r[1] for r in s.execute("PRAGMA table_info(works)")]
+        assert "language" in cols
+    with Store(p) as s:  # already migrated: nothing to do
+        assert s.schema_version == 2
+
+
+def test_writer_lock_refuses_a_second_process(tmp_path: Path) -> None:
+    p = tmp_path / "s.sqlite"
+    Store(p).close()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(f"""
+            import sys, time
+            from citegraph.store import Store
+            with Store({str(p)!r}) as s, s.writer_lock():
+                print("locked", flush=True)
+                time.sleep(30)
+        """)],
+        stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        with Store(p) as s, pytest.raises(StoreError, match=rf"in use by another citegraph process \(pid {holder.pid}\)"):
+            with s.writer_lock():
+                pass
+    finally:
+        holder.kill()
+        holder.wait()
+    with Store(p) as s, s.writer_lock():  # released by the holder's death
+        pass
+
+
+_WRITER = """
+import sys
+from citegraph.records import parse_work
+from citegraph.store import Store
+path, start = sys.argv[1], int(sys.argv[2])
+with Store(path) as s:
+    print("ready", flush=True)
+    for b in range(start, start + 10_000):
+        works = [parse_work({"DOI": f"10.5555/b{b}-w{i}", "title": ["fixture"],
+                             "reference": [{"key": str(j), "DOI": f"10.5555/r{j}"} for j in range(40)]},
+                            source="fixture") for i in range(25)]
+        s.add_resolution(works, [(f"10.5555/missing-{b}", f"10.5555/missing-{b}")], source="crossref", reason="r")
+"""
+
+
+@pytest.mark.slow
+def test_store_survives_sigkill_mid_write(tmp_path: Path) -> None:
+    """Kill a writer at random moments: no half batch, integrity ok, writes resume."""
+    path = tmp_path / "s.sqlite"
+    script = tmp_path / "writer.py"
+    script.write_text(_WRITER)
+    rng = random.Random(7)
+    start = 0
+    for round_ in range(5):
+        proc = subprocess.Popen([sys.executable, str(script), str(path), str(start)], stdout=subprocess.PIPE, text=True)
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
+        time.sleep(rng.uniform(0.05, 0.6))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        with Store(path) as s:
+            assert s.integrity_check() == "ok"
+            works = s.counts()["works"]
+            batches = s.execute("SELECT COUNT(*) FROM not_found").fetchone()[0]
+            # every batch is whole: its 25 works, their 40 references each, and its not-found row
+            assert works == 25 * batches
+            assert s.counts()["references"] == 40 * works
+            start = 10_000 * (round_ + 1)
+    assert batches > 0
+
+
+def test_store_below_a_file_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "afile").write_text("x")
+    with pytest.raises(StoreError, match="cannot create the folder for store"):
+        Store(tmp_path / "afile" / "s.sqlite")
