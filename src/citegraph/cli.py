@@ -1,0 +1,287 @@
+"""The ``citegraph`` command line: a thin layer over the library.
+
+It parses arguments, calls the library, prints, and turns every
+:class:`~citegraph.errors.CitegraphError` into one line on stderr and the exit
+code documented in :mod:`citegraph.errors`. A traceback is only shown for an
+unexpected error, and then only with ``-v``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+
+from citegraph._version import __version__
+from citegraph.config import Settings, load_settings
+from citegraph.errors import (
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    CitegraphError,
+    NotAvailableError,
+    PartialInputError,
+    UsageError,
+)
+
+__all__ = ["main", "cli"]
+
+log = logging.getLogger("citegraph")
+
+
+class _Context:
+    def __init__(self, flags: dict[str, Any], verbosity: int) -> None:
+        self.flags = flags
+        self.verbosity = verbosity
+
+    def settings(self, **more: Any) -> Settings:
+        return load_settings({**self.flags, **{k: v for k, v in more.items() if v is not None}})
+
+
+def _setup_logging(verbosity: int) -> None:
+    level = {-1: logging.ERROR, 0: logging.WARNING, 1: logging.INFO}.get(verbosity, logging.DEBUG)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("citegraph: %(message)s" if verbosity < 2 else
+                                           "citegraph %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger("citegraph")
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    root.propagate = False
+
+
+class _Group(click.Group):
+    """Turns library errors into one-line messages and exit codes."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except CitegraphError as exc:
+            click.echo(f"citegraph: error: {exc}", err=True)
+            sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            click.echo("citegraph: interrupted; everything stored so far is kept", err=True)
+            sys.exit(EXIT_INTERRUPTED)
+        except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit):
+            raise
+        except Exception as exc:  # a bug: say so, briefly unless -v
+            verbose = bool(ctx.obj and ctx.obj.verbosity > 0)
+            if verbose:
+                raise
+            click.echo(
+                f"citegraph: internal error: {type(exc).__name__}: {exc} "
+                "(this is a bug; rerun with -v for details and report it)",
+                err=True,
+            )
+            sys.exit(EXIT_INTERNAL)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="citegraph")
+@click.option("--store", type=click.Path(path_type=Path), default=None,
+              help="SQLite store [default: data/citegraph.sqlite; env CITEGRAPH_STORE].")
+@click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
+@click.option("-v", "--verbose", count=True, help="More detail (-vv for debugging).")
+@click.pass_context
+def cli(ctx: click.Context, store: Path | None, quiet: bool, verbose: int) -> None:
+    """citegraph: map a research literature from a few seed DOIs.
+
+    \b
+    Typical use:
+      citegraph fetch seeds/alopecia-areata.txt --depth 1 --mailto you@example.org
+      citegraph status
+
+    Settings come from flags, then CITEGRAPH_* environment variables, then
+    [tool.citegraph] in the nearest pyproject.toml, then defaults.
+    Exit codes: 0 ok, 1 internal error, 2 usage error, 3 some inputs rejected,
+    4 store unusable, 5 source failed after retries, 130 interrupted.
+    """
+    verbosity = -1 if quiet else verbose
+    _setup_logging(verbosity)
+    ctx.obj = _Context({"store": store}, verbosity)
+
+
+def _echo(ctx: click.Context, text: str = "") -> None:
+    if ctx.obj.verbosity >= 0:
+        click.echo(text)
+
+
+@cli.command()
+@click.argument("seeds", nargs=-1)
+@click.option("--from", "from_file", type=click.Path(path_type=Path), default=None,
+              help="Read Crossref records from a local file (.jsonl, .json, .gz, .tar.gz, folder) "
+                   "instead of the API.")
+@click.option("--depth", type=click.IntRange(min=0), default=1, show_default=True,
+              help="0 = the seeds only, 1 = also the works they cite, 2 = ...")
+@click.option("--max-works", type=click.IntRange(min=1), default=None,
+              help="Cap on each level after the seeds (most cited by the set first).")
+@click.option("--mailto", default=None, help="Contact e-mail for Crossref's polite pool [env CITEGRAPH_MAILTO].")
+@click.option("--crossref-url", default=None, help="Crossref API base URL [env CITEGRAPH_CROSSREF_URL].")
+@click.option("--timeout", type=float, default=None, help="Seconds to wait for one response.")
+@click.option("--retry-not-found", is_flag=True, help="Ask again for DOIs the source did not know before.")
+@click.pass_context
+def fetch(
+    ctx: click.Context,
+    seeds: Sequence[str],
+    from_file: Path | None,
+    depth: int,
+    max_works: int | None,
+    mailto: str | None,
+    crossref_url: str | None,
+    timeout: float | None,
+    retry_not_found: bool,
+) -> None:
+    """Fetch seeds and the works they cite into the store.
+
+    SEEDS are DOIs, or seed files (.txt, .csv/.tsv with a doi column, .bib,
+    .ris). Without SEEDS, the seeds already in the store are used. A rerun
+    sends no request for what is already stored, so an interrupted fetch
+    resumes where it stopped.
+    """
+    from citegraph.crossref import CrossrefSource
+    from citegraph.filesource import FileSource
+    from citegraph.seeds import load_seeds
+    from citegraph.snowball import snowball
+    from citegraph.store import Store
+
+    settings = ctx.obj.settings(mailto=mailto, crossref_url=crossref_url, timeout=timeout)
+    loaded = load_seeds(seeds)
+    for rejection in loaded.rejected:
+        click.echo(f"citegraph: rejected: {rejection}", err=True)
+    if seeds and not loaded.seeds:
+        raise UsageError(
+            f"none of the {len(seeds)} seed argument(s) gave a DOI (see above); "
+            "give DOIs such as 10.1111/jdv.14987 or seed files (.txt, .csv, .tsv, .bib, .ris)"
+        )
+    with Store(settings.store) as store, store.writer_lock():
+        store.add_seeds(loaded.seeds)
+        seed_rows = store.seeds()
+        if not seed_rows:
+            raise UsageError(
+                f"no seeds: the store {settings.store} has none yet; give DOIs or a seed file, "
+                "e.g. citegraph fetch seeds/alopecia-areata.txt"
+            )
+        from citegraph.doi import DOI
+
+        seed_dois = [DOI(s.doi, s.doi_original) for s in seed_rows]
+        arguments = {
+            "seeds": list(seeds), "from": str(from_file) if from_file else None, "depth": depth,
+            "max_works": max_works, "retry_not_found": retry_not_found,
+            "crossref_url": None if from_file else settings.crossref_url,
+            "mailto": bool(settings.mailto),
+        }
+        run_id = store.start_run("fetch", arguments)
+        if from_file is not None:
+            source: Any = FileSource(from_file)
+        else:
+            source = CrossrefSource(
+                settings.crossref_url, settings.mailto, timeout=settings.timeout,
+                retries=settings.retries, max_url_length=settings.max_url_length,
+            )
+        status, error = "failed", None
+        try:
+            report = snowball(
+                store, source, seed_dois, depth=depth, max_works=max_works,
+                retry_not_found=retry_not_found, progress=ctx.obj.verbosity >= 0,
+            )
+            status = "ok"
+        except KeyboardInterrupt:
+            status = "interrupted"
+            raise
+        except CitegraphError as exc:
+            error = str(exc)
+            raise
+        finally:
+            source.close()
+            store.finish_run(run_id, status=status, counts=report.as_dict() if status == "ok" else None,
+                             error=error)
+        _echo(ctx, f"store: {settings.store}")
+        _echo(ctx, f"seeds: {len(seed_rows)} ({len(loaded.seeds)} given now, {len(loaded.rejected)} rejected)")
+        for lv in report.levels:
+            _echo(ctx, f"level {lv.level}: {lv.candidates} works, {lv.already_stored} already stored, "
+                       f"{lv.fetched} fetched, {lv.not_found + lv.known_missing} not in {report.source}"
+                       + (f", {lv.capped} dropped by --max-works" if lv.capped else ""))
+        _echo(ctx, f"requests: {report.requests}")
+    if loaded.rejected:
+        raise PartialInputError(f"{len(loaded.rejected)} seed input(s) rejected (listed above); the rest was fetched")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.pass_context
+def status(ctx: click.Context, as_json: bool) -> None:
+    """What the store holds: works, references, not-found DOIs, seed coverage."""
+    from dataclasses import asdict
+
+    from citegraph.store import Store
+
+    settings = ctx.obj.settings()
+    with Store(settings.store, readonly=True) as store:
+        counts = store.counts()
+        coverage = store.seed_coverage()
+        runs = store.runs()
+    if as_json:
+        click.echo(json.dumps({"store": str(settings.store), "counts": counts,
+                               "seeds": [asdict(c) for c in coverage],
+                               "last_run": runs[-1] if runs else None}, indent=2, sort_keys=True))
+        return
+    click.echo(f"store: {settings.store}")
+    click.echo(f"works: {counts['works']}")
+    click.echo(f"references: {counts['references']} ({counts['references_with_doi']} with DOI, "
+               f"{counts['references_without_doi']} without)")
+    click.echo(f"cited DOIs: {counts['distinct_cited_dois']} distinct, {counts['cited_dois_resolved']} resolved")
+    click.echo(f"not found: {counts['not_found']}")
+    click.echo(f"seeds: {counts['seeds']}")
+    if coverage:
+        click.echo("")
+        click.echo(f"{'seed DOI':<32} {'role':<8} {'stored':<6} {'refs':>5} {'open':>5} {'doi':>5} "
+                   f"{'stored':>6} {'missing':>7}")
+        for c in coverage:
+            click.echo(
+                f"{c.doi:<32} {(c.role or '-'):<8} {'yes' if c.stored else 'no':<6} "
+                f"{'-' if c.references_count is None else c.references_count:>5} {c.references_open:>5} "
+                f"{c.with_doi:>5} {c.resolved:>6} {c.not_found:>7}"
+            )
+        click.echo("(refs: reference count Crossref reports; open: entries deposited; doi: entries with a DOI; "
+                   "stored: those in the store; missing: those the source does not know)")
+    if runs:
+        last = runs[-1]
+        click.echo("")
+        click.echo(f"last run: {last['command']} {last['status']} at {last['started_at']}"
+                   + (f" ({last['error']})" if last.get("error") else ""))
+
+
+@cli.command(name="config")
+@click.pass_context
+def show_config(ctx: click.Context) -> None:
+    """Show every setting, its value and where it came from."""
+    settings = ctx.obj.settings()
+    for name, value, origin in settings.describe():
+        click.echo(f"{name:<20} {value:<40} {origin}")
+
+
+for _name, _what in (
+    ("analyse", "rank the influential literature, find clusters, bursts, main paths"),
+    ("export", "write GraphML, GEXF, CSV, BibTeX and RIS"),
+    ("plot", "draw the citation network and timelines"),
+):
+    def _make(name: str = _name, what: str = _what) -> click.Command:
+        @click.command(name=name, help=f"{what[0].upper()}{what[1:]} (not yet available).",
+                       context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+        def _cmd() -> None:
+            raise NotAvailableError(f"`citegraph {name}` is not yet available in citegraph {__version__}")
+        return _cmd
+
+    cli.add_command(_make())
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Entry point of the ``citegraph`` console script."""
+    cli.main(args=list(argv) if argv is not None else None, prog_name="citegraph")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,157 @@
+"""The command line: commands, exit codes, one-line errors, end-to-end fetch."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from citegraph.cli import cli
+from citegraph.store import Store
+
+REPO = Path(__file__).resolve().parents[1]
+MAILTO = "citegraph-tests@example.org"
+
+
+@pytest.fixture
+def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Invoke the CLI in tmp_path with a clean CITEGRAPH_* environment."""
+    monkeypatch.chdir(tmp_path)
+    for name in list(__import__("os").environ):
+        if name.startswith("CITEGRAPH_"):
+            monkeypatch.delenv(name)
+
+    def invoke(*args: str, env: dict[str, str] | None = None):
+        return CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
+
+    return invoke
+
+
+def one_line_error(result) -> str:
+    lines = [line for line in result.stderr.splitlines() if line.startswith("citegraph: error:")]
+    assert len(lines) == 1, result.stderr
+    assert "Traceback" not in result.output + result.stderr
+    return lines[0]
+
+
+def test_help_lists_the_commands(run) -> None:
+    result = run("--help")
+    assert result.exit_code == 0
+    for command in ("fetch", "status", "analyse", "export", "plot", "config"):
+        assert f"  {command}" in result.stdout
+
+
+def test_version(run) -> None:
+    from citegraph import __version__
+
+    assert run("--version").stdout.strip() == f"citegraph, version {__version__}"
+
+
+@pytest.mark.parametrize("command", ["analyse", "export", "plot"])
+def test_later_commands_say_not_yet_available(run, command: str) -> None:
+    result = run(command, "--anything")
+    assert result.exit_code == 2
+    assert "not yet available" in one_line_error(result)
+
+
+def test_fetch_without_seeds_on_an_empty_store(run) -> None:
+    result = run("fetch")
+    assert result.exit_code == 2
+    assert "no seeds" in one_line_error(result)
+
+
+def test_fetch_with_only_bad_seeds(run) -> None:
+    result = run("fetch", "missing.txt", "10.1000")
+    assert result.exit_code == 2
+    assert "none of the 2 seed argument(s) gave a DOI" in one_line_error(result)
+    assert "citegraph: rejected: <argument>: 'missing.txt': no such file" in result.stderr
+    assert "no suffix after the prefix" in result.stderr
+
+
+def test_fetch_from_file_with_some_bad_lines(run, tmp_path: Path, shared_dir: Path) -> None:
+    seeds = tmp_path / "seeds.txt"
+    seeds.write_text("10.1371/journal.pone.0033693\nnot a doi\n10.7717/peerj.4794 # seed: fine\n")
+    result = run("--store", "s.sqlite", "fetch", str(seeds), "--from",
+                 str(shared_dir / "crossref" / "works-habanero.jsonl.gz"), "--depth", "1")
+    assert result.exit_code == 3
+    assert f"citegraph: rejected: {seeds}:2: 'not a doi'" in result.stderr
+    assert "1 seed input(s) rejected" in one_line_error(result)
+    with Store(tmp_path / "s.sqlite") as store:
+        assert {s.doi for s in store.seeds()} == {"10.1371/journal.pone.0033693", "10.7717/peerj.4794"}
+        assert store.stored_keys(["10.1371/journal.pone.0033693", "10.7717/peerj.4794"]) == {
+            "10.1371/journal.pone.0033693", "10.7717/peerj.4794"}
+        (run_row,) = store.runs()
+        assert run_row["status"] == "ok" and run_row["counts"]["levels"][0]["fetched"] == 2
+
+
+def test_fetch_against_the_replay_server_then_status(run, replay_server, tmp_path: Path) -> None:
+    env = {"CITEGRAPH_CROSSREF_URL": replay_server.url}
+    result = run("--store", "s.sqlite", "fetch", "10.7717/peerj.4794", "10.1108/jd-12-2013-0166",
+                 "--mailto", MAILTO, env=env)
+    assert result.exit_code == 0, result.stderr
+    assert "level 0: 2 works, 0 already stored, 2 fetched" in result.stdout
+    requests = replay_server.stats["requests"]
+    assert 0 < requests <= 4
+    status = run("--store", "s.sqlite", "status", "--json")
+    data = json.loads(status.stdout)
+    assert data["counts"]["seeds"] == 2 and data["counts"]["works"] >= 4
+    by_doi = {s["doi"]: s for s in data["seeds"]}
+    served = replay_server.corpus.works["10.7717/peerj.4794"]
+    assert by_doi["10.7717/peerj.4794"]["references_open"] == len(served["reference"])
+    assert by_doi["10.7717/peerj.4794"]["resolved"] >= 1
+    # a second run with no seed arguments uses the stored seeds and asks nothing
+    replay_server.reset_stats()
+    again = run("--store", "s.sqlite", "fetch", "--mailto", MAILTO, env=env)
+    assert again.exit_code == 0 and replay_server.stats["requests"] == 0
+    text = run("--store", "s.sqlite", "status")
+    assert "10.7717/peerj.4794" in text.stdout and "works: " in text.stdout
+
+
+def test_unreachable_crossref_keeps_the_seeds_and_exits_5(run, tmp_path: Path) -> None:
+    env = {"CITEGRAPH_CROSSREF_URL": "http://127.0.0.1:9", "CITEGRAPH_RETRIES": "1", "CITEGRAPH_TIMEOUT": "2"}
+    result = run("--store", "s.sqlite", "fetch", "10.1111/jdv.14987", "--mailto", MAILTO, env=env)
+    assert result.exit_code == 5
+    assert "connection failed" in one_line_error(result)
+    with Store(tmp_path / "s.sqlite") as store:
+        assert [s.doi for s in store.seeds()] == ["10.1111/jdv.14987"]
+        assert store.runs()[-1]["status"] == "failed"
+
+
+def test_status_without_a_store_exits_4(run) -> None:
+    result = run("--store", "nothing.sqlite", "status")
+    assert result.exit_code == 4
+    assert "no store at" in one_line_error(result)
+
+
+def test_store_that_is_a_directory_exits_4(run, tmp_path: Path) -> None:
+    result = run("--store", str(tmp_path), "fetch", "10.1111/jdv.14987")
+    assert result.exit_code == 4 and "is a directory" in one_line_error(result)
+
+
+def test_bad_environment_value_exits_2(run) -> None:
+    result = run("status", env={"CITEGRAPH_TIMEOUT": "soon"})
+    assert result.exit_code == 2
+    assert "timeout = 'soon' (from env CITEGRAPH_TIMEOUT): expected a number of seconds" in one_line_error(result)
+
+
+def test_bad_option_value_is_clicks_usage_error(run) -> None:
+    result = run("fetch", "--depth", "-1", "10.1111/jdv.14987")
+    assert result.exit_code == 2 and "Invalid value for '--depth'" in result.stderr
+
+
+def test_config_shows_origins(run, tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.citegraph]\nmailto = "toml@example.org"\n')
+    result = run("config", env={"CITEGRAPH_TIMEOUT": "3"})
+    rows = {line.split()[0]: line.split() for line in result.stdout.splitlines()}
+    assert rows["mailto"][1:] == ["toml@example.org", str(tmp_path / "pyproject.toml")]
+    assert rows["timeout"][1:] == ["3.0", "env", "CITEGRAPH_TIMEOUT"]
+    assert rows["store"][1:] == ["data/citegraph.sqlite", "default"]
+
+
+def test_console_script_runs_as_a_process() -> None:
+    out = subprocess.run([sys.executable, "-m", "citegraph.cli", "--help"], capture_output=True, text=True, check=True)
+    assert "Commands:" in out.stdout
