@@ -155,3 +155,17 @@ def test_config_shows_origins(run, tmp_path: Path) -> None:
 def test_console_script_runs_as_a_process() -> None:
     out = subprocess.run([sys.executable, "-m", "citegraph.cli", "--help"], capture_output=True, text=True, check=True)
     assert "Commands:" in out.stdout
+
+
+def test_closed_output_pipe_is_not_an_error(tmp_path: Path) -> None:
+    from citegraph.doi import normalize_doi
+    from citegraph.seeds import Seed
+
+    with Store(tmp_path / "s.sqlite") as store:  # hand-made seeds: enough output to fill a pipe
+        store.add_seeds(Seed(normalize_doi(f"10.5555/fixture-{i}"), "<argument>") for i in range(3000))
+    proc = subprocess.Popen([sys.executable, "-m", "citegraph.cli", "--store", str(tmp_path / "s.sqlite"), "status"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stdout.readline().startswith(b"store:")
+    proc.stdout.close()
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0 and b"error" not in err, err

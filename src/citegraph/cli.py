@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -65,6 +66,11 @@ class _Group(click.Group):
         except KeyboardInterrupt:
             click.echo("citegraph: interrupted; everything stored so far is kept", err=True)
             sys.exit(EXIT_INTERRUPTED)
+        except BrokenPipeError:
+            # the reader of our output went away (e.g. `citegraph status | head`):
+            # not an error; silence the flush at exit
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(0)
         except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit):
             raise
         except Exception as exc:  # a bug: say so, briefly unless -v
