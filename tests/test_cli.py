@@ -169,3 +169,31 @@ def test_closed_output_pipe_is_not_an_error(tmp_path: Path) -> None:
     proc.stdout.close()
     _, err = proc.communicate(timeout=30)
     assert proc.returncode == 0 and b"error" not in err, err
+
+
+SEED_FILES = {
+    "seeds.txt": ("# my seeds\n10.1371/journal.pone.0033693  # seed: first\nhttps://doi.org/10.7717/peerj.4794\n"
+                  "10.1000\n", 4),
+    "seeds.csv": ("doi,role\n10.1371/journal.pone.0033693,seed\n10.7717/peerj.4794,related\n,seed\n", 4),
+    "seeds.tsv": ("doi\trole\n10.1371/journal.pone.0033693\tseed\n10.7717/peerj.4794\trelated\nnot-a-doi\tx\n", 4),
+    "seeds.bib": ("@article{a, title={One}, doi={10.1371/journal.pone.0033693}}\n"
+                  "@article{b, title={Two}, doi = \"10.7717/peerj.4794\"}\n"
+                  "@article{c, title={No DOI here}}\n", 3),
+    "seeds.ris": ("TY  - JOUR\nTI  - One\nDO  - 10.1371/journal.pone.0033693\nER  - \n"
+                  "TY  - JOUR\nTI  - Two\nDO  - 10.7717/peerj.4794\nER  - \n"
+                  "TY  - JOUR\nTI  - Three, without DOI\nER  - \n", 9),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SEED_FILES))
+def test_seeds_from_every_format_reach_the_store(run, tmp_path: Path, shared_dir: Path, name: str) -> None:
+    text, bad_line = SEED_FILES[name]
+    (tmp_path / name).write_text(text)
+    result = run("--store", "s.sqlite", "fetch", name, "--depth", "0",
+                 "--from", str(shared_dir / "crossref" / "works-habanero.jsonl.gz"))
+    assert result.exit_code == 3, result.stderr
+    rejected = [line for line in result.stderr.splitlines() if line.startswith("citegraph: rejected:")]
+    assert len(rejected) == 1 and rejected[0].startswith(f"citegraph: rejected: {name}:{bad_line}: ")
+    with Store(tmp_path / "s.sqlite") as store:
+        assert [s.doi for s in store.seeds()] == ["10.1371/journal.pone.0033693", "10.7717/peerj.4794"]
+        assert store.counts()["works"] == 2

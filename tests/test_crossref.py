@@ -169,3 +169,44 @@ def test_batches_for_keeps_every_doi_once() -> None:
     batches, singles = batches_for(dois, "https://api.crossref.org", max_url_length=4000)
     assert [d for b in batches for d in b] == dois and singles == []
     assert max(len(b) for b in batches) <= 100
+
+
+def test_doi_with_parentheses_by_path(replay_server) -> None:
+    with CrossrefSource(replay_server.url, MAILTO) as src:
+        res = src.fetch_one(normalize_doi("10.1016/0091-3057(84)90081-9"))
+    assert [r["DOI"].lower() for r in res.records] == ["10.1016/0091-3057(84)90081-9"]
+
+
+def test_a_rejected_batch_is_split_until_the_culprit_goes_alone(replay_server, known: list[DOI],
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from citegraph.errors import UsageError
+
+    culprit = known[5]
+    calls: list[int] = []
+    with CrossrefSource(replay_server.url, MAILTO) as src:
+        real = src.fetch_batch
+
+        def picky(dois):
+            calls.append(len(dois))
+            if culprit in dois:  # stands in for a 400 Crossref gives a batch because of one DOI
+                raise UsageError("Crossref rejected a batch")
+            return real(dois)
+
+        monkeypatch.setattr(src, "fetch_batch", picky)
+        found, missing, _ = _collect(src, known[:8])
+    assert set(found) == {d.key for d in known[:8]} and missing == []
+    # known[5] sits in the right half: 8 fails; 0-3 ok; 4-7 fails; 4-5 fails; 4 ok;
+    # 5 fails alone and goes to /works/{doi}; 6-7 ok
+    assert calls == [8, 4, 4, 2, 1, 1, 2]
+    assert replay_server.stats["by_path"]["work"] == 1
+
+
+def test_missing_mailto_warns_once(caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
+    import citegraph.crossref as crossref
+
+    monkeypatch.setattr(crossref, "_warned_no_mailto", False)
+    with caplog.at_level("WARNING", logger="citegraph.crossref"):
+        CrossrefSource("http://127.0.0.1:9").close()
+        CrossrefSource("http://127.0.0.1:9").close()
+        CrossrefSource("http://127.0.0.1:9", "me@example.org").close()
+    assert caplog.text.count("no mailto given: using Crossref's public pool (5 requests/s, 1 at once)") == 1

@@ -232,3 +232,39 @@ def test_killed_fetch_resumes_to_the_same_store(make_replay_server, tmp_path: Pa
     server.reset_stats()
     subprocess.run(_fetch_cmd(killed, seed_file), env=env, check=True, timeout=120)
     assert server.stats["requests"] == 0
+
+
+def test_failure_mid_run_keeps_what_was_fetched_and_a_rerun_completes(
+        make_replay_server, connected_seeds: list[DOI]) -> None:
+    from citegraph.errors import SourceError
+
+    server = make_replay_server()
+    with Store(":memory:") as clean, CrossrefSource(server.url, MAILTO) as src:
+        snowball(clean, src, connected_seeds, depth=1)
+        expected = clean.snapshot()
+
+    class BreaksAfter:
+        """Crossref starts answering 500 after the third stored answer."""
+        name = "crossref"
+
+        def __init__(self, inner: CrossrefSource) -> None:
+            self.inner = inner
+
+        def resolve(self, dois):
+            for i, res in enumerate(self.inner.resolve(dois), start=1):
+                yield res
+                if i == 3:
+                    server.faults = {"500": 1.0}
+
+    with Store(":memory:") as store:
+        with CrossrefSource(server.url, MAILTO, max_url_length=1000, retries=1, backoff=0.01) as src:
+            with pytest.raises(SourceError, match="server error 500"):
+                snowball(store, BreaksAfter(src), connected_seeds, depth=1)
+        kept = store.snapshot()
+        assert store.integrity_check() == "ok"
+        assert 0 < len(kept["works"]) and set(kept["works"]) <= set(expected["works"])
+        assert set(kept["not_found"]) <= set(expected["not_found"])
+        server.faults = {}
+        with CrossrefSource(server.url, MAILTO) as src:
+            snowball(store, src, connected_seeds, depth=1)
+        assert store.snapshot() == expected
