@@ -258,3 +258,28 @@ def test_store_below_a_file_is_refused(tmp_path: Path) -> None:
     (tmp_path / "afile").write_text("x")
     with pytest.raises(StoreError, match="cannot create the folder for store"):
         Store(tmp_path / "afile" / "s.sqlite")
+
+
+def test_concurrent_first_opens_migrate_once(tmp_path: Path) -> None:
+    """Connections opening a new store at the same moment all succeed; the schema is made once."""
+    import threading
+
+    path = tmp_path / "s.sqlite"
+    barrier = threading.Barrier(6)
+    errors: list[BaseException] = []
+
+    def open_store() -> None:
+        barrier.wait()
+        try:
+            Store(path).close()
+        except BaseException as exc:  # collected for the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=open_store) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    with Store(path) as s:
+        assert s.schema_version == SCHEMA_VERSION and s.integrity_check() == "ok"

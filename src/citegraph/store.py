@@ -283,9 +283,13 @@ class Store:
                 f"to {SCHEMA_VERSION}; open it once without read-only"
             )
         for target in range(version + 1, SCHEMA_VERSION + 1):
-            log.info("migrating store %s to schema version %d", self.display_path, target)
             try:
                 with self.transaction():
+                    # re-read under the write lock: another connection may have
+                    # migrated since we looked
+                    if self.schema_version >= target:
+                        continue
+                    log.info("migrating store %s to schema version %d", self.display_path, target)
                     for statement in _split_sql(MIGRATIONS[target - 1]):
                         self._conn.execute(statement)
                     self._conn.execute(f"PRAGMA user_version = {target:d}")
