@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
-import statistics
 import sys
 import tempfile
 import time
@@ -131,8 +130,8 @@ def main() -> None:
         print(json.dumps(result, indent=2))
         return
     c = result
-    print(f"| figure | value | target |")
-    print(f"|---|---|---|")
+    print("| figure | value | target |")
+    print("|---|---|---|")
     print(f"| seeds (works-habanero.jsonl.gz) | {c['seeds']} | |")
     print(f"| levels (level, works, fetched, not found) | {c['cold']['levels']} | |")
     print(f"| DOIs asked | {c['cold']['dois_asked']:,} | |")

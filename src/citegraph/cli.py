@@ -12,7 +12,7 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -148,6 +148,7 @@ def fetch(
     resumes where it stopped.
     """
     from citegraph.crossref import CrossrefSource
+    from citegraph.doi import DOI
     from citegraph.filesource import FileSource
     from citegraph.seeds import load_seeds
     from citegraph.snowball import snowball
@@ -170,8 +171,6 @@ def fetch(
                 f"no seeds: the store {settings.store} has none yet; give DOIs or a seed file, "
                 "e.g. citegraph fetch seeds/alopecia-areata.txt"
             )
-        from citegraph.doi import DOI
-
         seed_dois = [DOI(s.doi, s.doi_original) for s in seed_rows]
         arguments = {
             "seeds": list(seeds), "from": str(from_file) if from_file else None, "depth": depth,

@@ -163,7 +163,7 @@ class _HttpxProxy:
 _PROXY = _HttpxProxy()
 for _module in (habanero.request, habanero.request_class):
     if getattr(_module, "httpx2", None) is httpx2:
-        _module.httpx2 = _PROXY  # type: ignore[attr-defined]
+        _module.httpx2 = _PROXY
 
 
 def batches_for(
@@ -321,7 +321,7 @@ class CrossrefSource:
             exc = state.outcome.exception() if state.outcome else None
             if isinstance(exc, _Throttled):
                 return 0.0  # the limiter itself holds every new start back
-            return min(30.0, self.backoff * 2 ** (failures["transient"] - 1))
+            return min(30.0, self.backoff * 2.0 ** (failures["transient"] - 1))
 
         last_error: list[str] = ["no answer"]
         retrying = Retrying(

@@ -59,11 +59,11 @@ def _items_of(data: Any) -> list[Any]:
         return data
     if isinstance(data, dict):
         if isinstance(data.get("items"), list):
-            return data["items"]
+            return list(data["items"])
         message = data.get("message")
         if isinstance(message, dict):
             if isinstance(message.get("items"), list):
-                return message["items"]
+                return list(message["items"])
             return [message]
         return [data]
     return []

@@ -238,8 +238,7 @@ def snowball(
     report = FetchReport(source=source.name, depth=depth, max_works=max_works)
     network: list[str] = []
     network_set: set[str] = set()
-    level_candidates: list[tuple[str, str]] = list({d.key: (d.key, d.original) for d in seeds}.items())
-    level_candidates = [v for _, v in level_candidates]
+    level_candidates = list({d.key: (d.key, d.original) for d in seeds}.values())
     capped = 0
     for level in range(depth + 1):
         if level > 0:
