@@ -38,7 +38,7 @@ def fixture_work(doi: str, refs: list[str | None], **extra: object) -> dict:
 def test_new_store_has_schema_wal_and_tables(tmp_path: Path) -> None:
     path = tmp_path / "sub" / "s.sqlite"
     with Store(path) as s:
-        assert s.schema_version == SCHEMA_VERSION == 1
+        assert s.schema_version == SCHEMA_VERSION == 2
         assert s.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         tables = {r[0] for r in s.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         assert {"works", "refs", "not_found", "seeds", "runs"} <= tables
@@ -169,7 +169,7 @@ def test_newer_schema_is_refused(tmp_path: Path) -> None:
     con = sqlite3.connect(p)
     con.execute("PRAGMA user_version = 99")
     con.close()
-    with pytest.raises(StoreError, match="schema version 99, but this citegraph .* knows versions up to 1"):
+    with pytest.raises(StoreError, match="schema version 99, but this citegraph .* knows versions up to 2"):
         Store(p)
 
 
@@ -177,16 +177,17 @@ def test_forward_migration_runs_once(tmp_path: Path, monkeypatch: pytest.MonkeyP
     p = tmp_path / "s.sqlite"
     with Store(p) as s:
         s.add_works([parse_work(fixture_work("10.5555/a", []), source="x")])
-    v2 = "ALTER TABLE works ADD COLUMN language TEXT; CREATE INDEX works_year ON works(year)"
-    monkeypatch.setattr(store_module, "MIGRATIONS", (*store_module.MIGRATIONS, v2))
-    monkeypatch.setattr(store_module, "SCHEMA_VERSION", 2)
+    nxt = SCHEMA_VERSION + 1
+    step = "ALTER TABLE works ADD COLUMN language TEXT; CREATE INDEX works_year ON works(year)"
+    monkeypatch.setattr(store_module, "MIGRATIONS", (*store_module.MIGRATIONS, step))
+    monkeypatch.setattr(store_module, "SCHEMA_VERSION", nxt)
     with Store(p) as s:
-        assert s.schema_version == 2
+        assert s.schema_version == nxt
         assert s.counts()["works"] == 1
         cols = [r[1] for r in s.execute("PRAGMA table_info(works)")]
         assert "language" in cols
     with Store(p) as s:  # already migrated: nothing to do
-        assert s.schema_version == 2
+        assert s.schema_version == nxt
 
 
 def test_writer_lock_refuses_a_second_process(tmp_path: Path) -> None:
@@ -283,3 +284,70 @@ def test_concurrent_first_opens_migrate_once(tmp_path: Path) -> None:
     assert errors == []
     with Store(path) as s:
         assert s.schema_version == SCHEMA_VERSION and s.integrity_check() == "ok"
+
+
+def test_version_1_store_migrates_to_2_keeping_its_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    p = tmp_path / "s.sqlite"
+    monkeypatch.setattr(store_module, "MIGRATIONS", store_module.MIGRATIONS[:1])
+    monkeypatch.setattr(store_module, "SCHEMA_VERSION", 1)
+    with Store(p) as s:
+        s.add_works([parse_work(fixture_work("10.5555/a", ["10.5555/b"]), source="x")])
+        assert s.schema_version == 1
+    monkeypatch.undo()
+    with Store(p) as s:
+        assert s.schema_version == 2
+        assert [r.cited for r in s.references("10.5555/a")] == ["10.5555/b"]
+        assert s.counts()["opencitations_edges"] == 0
+
+
+class _Cite:
+    """Stands in for opencitations.Citation in these store tests."""
+
+    def __init__(self, citing: str, cited: str) -> None:
+        self.citing, self.cited = normalize_doi(citing), normalize_doi(cited)
+        self.oci = f"{citing}-{cited}"
+        self.creation, self.timespan, self.journal_sc, self.author_sc = "2020", "P1Y", False, None
+
+
+def test_citation_edges_merge_provenance_and_aliases(tmp_path: Path) -> None:
+    with Store(tmp_path / "s.sqlite") as s:
+        rec = fixture_work("10.5555/a", ["10.5555/b", None, "10.5555/c"])
+        rec["reference"][0]["doi-asserted-by"] = "publisher"
+        s.add_works([parse_work(rec, source="x"), parse_work(fixture_work("10.5555/z", []), source="x")])
+        # OpenCitations sees a->b again and z->a
+        assert s.add_forward_citations("10.5555/b", [_Cite("10.5555/A", "10.5555/b")], source="opencitations") == 1
+        assert s.add_forward_citations("10.5555/a", [_Cite("10.5555/z", "10.5555/a")], source="opencitations") == 1
+        assert s.forward_checked(["10.5555/a", "10.5555/b", "10.5555/c"], source="opencitations") == {
+            "10.5555/a", "10.5555/b"}
+        # the reference without DOI is matched to d above the threshold
+        assert [r.position for r in s.unmatched_references()] == [2]
+        assert s.add_ref_matches([("10.5555/a", 2, "10.5555/d", 80.0, "ref 1")], threshold=50) == 1
+        assert s.unmatched_references() == []
+        edges = {(e.citing, e.cited): (e.sources, e.asserted_by) for e in s.citation_edges()}
+        assert edges == {
+            ("10.5555/a", "10.5555/b"): (("crossref", "opencitations"), ("publisher",)),
+            ("10.5555/a", "10.5555/c"): (("crossref",), ()),
+            ("10.5555/a", "10.5555/d"): (("crossref-match",), ()),
+            ("10.5555/z", "10.5555/a"): (("opencitations",), ()),
+        }
+        assert s.citing(["10.5555/a", "10.5555/b"]) == {"10.5555/a": 1, "10.5555/z": 1}
+        # c is a duplicate of b: edges to c now point to b and merge with a->b
+        s.add_merges([("10.5555/c", "10.5555/b", "same title")])
+        merged = {(e.citing, e.cited): e.sources for e in s.citation_edges()}
+        assert merged[("10.5555/a", "10.5555/b")] == ("crossref", "opencitations")
+        assert ("10.5555/a", "10.5555/c") not in merged
+        assert s.merges() == {"10.5555/c": "10.5555/b"}
+
+
+def test_match_below_threshold_is_stored_but_not_an_edge(tmp_path: Path) -> None:
+    with Store(tmp_path / "s.sqlite") as s:
+        s.add_works([parse_work(fixture_work("10.5555/a", [None]), source="x")])
+        assert s.add_ref_matches([("10.5555/a", 1, "10.5555/d", 10.0, "q")], threshold=50) == 0
+        assert s.citation_edges() == [] and s.unmatched_references() == []
+        assert tuple(s.execute("SELECT matched, score FROM ref_matches").fetchone()) == (None, 10.0)
+
+
+def test_merge_chains_resolve_to_the_final_canonical(tmp_path: Path) -> None:
+    with Store(tmp_path / "s.sqlite") as s:
+        s.add_merges([("10.5555/a", "10.5555/b", "r"), ("10.5555/b", "10.5555/c", "r")])
+        assert s.merges() == {"10.5555/a": "10.5555/c", "10.5555/b": "10.5555/c"}

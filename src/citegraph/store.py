@@ -62,6 +62,7 @@ __all__ = [
     "Store",
     "SeedRow",
     "SeedCoverage",
+    "CitationEdge",
     "utc_now",
 ]
 
@@ -131,8 +132,50 @@ CREATE TABLE runs (
 );
 """
 
+_SCHEMA_V2 = """
+CREATE TABLE oc_citations (
+    citing     TEXT NOT NULL,
+    cited      TEXT NOT NULL,
+    citing_original TEXT NOT NULL,
+    oci        TEXT,
+    creation   TEXT,
+    timespan   TEXT,
+    journal_sc INTEGER,
+    author_sc  INTEGER,
+    source     TEXT NOT NULL,
+    PRIMARY KEY (citing, cited, source)
+);
+CREATE INDEX oc_citations_cited ON oc_citations(cited);
+CREATE TABLE forward_checks (
+    doi        TEXT NOT NULL,
+    source     TEXT NOT NULL,
+    citations  INTEGER NOT NULL,
+    checked_at TEXT NOT NULL,
+    PRIMARY KEY (doi, source)
+);
+CREATE TABLE ref_matches (
+    citing     TEXT NOT NULL,
+    position   INTEGER NOT NULL,
+    matched    TEXT,
+    score      REAL,
+    threshold  REAL NOT NULL,
+    query      TEXT NOT NULL,
+    matched_at TEXT NOT NULL,
+    PRIMARY KEY (citing, position),
+    FOREIGN KEY (citing, position) REFERENCES refs(citing, position) ON DELETE CASCADE
+);
+CREATE TABLE merges (
+    alias     TEXT PRIMARY KEY,
+    canonical TEXT NOT NULL,
+    reason    TEXT NOT NULL,
+    merged_at TEXT NOT NULL
+)
+"""
+
 #: Forward migrations: entry ``i`` brings a store from version ``i`` to ``i+1``.
-MIGRATIONS: tuple[str, ...] = (_SCHEMA_V1,)
+#: Version 2 adds OpenCitations edges, forward-citation checks, reference
+#: matches and recorded merges of duplicates.
+MIGRATIONS: tuple[str, ...] = (_SCHEMA_V1, _SCHEMA_V2)
 
 #: The schema version this citegraph writes.
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -172,6 +215,21 @@ _REF_COLUMNS = (
 def utc_now() -> str:
     """The current UTC time as ISO 8601 with seconds, e.g. ``2026-01-02T03:04:05Z``."""
     return _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass(frozen=True)
+class CitationEdge:
+    """One citation between two DOIs with where it was seen.
+
+    ``sources`` is a sorted tuple of ``crossref``, ``crossref-match`` and
+    ``opencitations``; ``asserted_by`` the sorted ``doi-asserted-by`` values
+    of the Crossref reference entries (``publisher``, ``crossref``).
+    """
+
+    citing: str
+    cited: str
+    sources: tuple[str, ...]
+    asserted_by: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -540,6 +598,160 @@ class Store:
             out.append(d)
         return out
 
+    # -- forward citations (OpenCitations) ---------------------------------
+    def add_forward_citations(self, cited: str, citations: Iterable[Any], *, source: str) -> int:
+        """Store the works citing ``cited`` and mark it as checked, atomically.
+
+        ``citations`` are :class:`~citegraph.opencitations.Citation` objects
+        (``citing``/``cited`` DOIs, ``oci``, ``creation``, ``timespan``,
+        ``journal_sc``, ``author_sc``). Returns the number of new edges.
+        """
+        stamp = utc_now()
+        n = 0
+        rows = list(citations)
+        with self.transaction() as conn:
+            for c in rows:
+                cur = conn.execute(
+                    """INSERT INTO oc_citations (citing, cited, citing_original, oci, creation, timespan,
+                           journal_sc, author_sc, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                       ON CONFLICT(citing, cited, source) DO NOTHING""",
+                    (c.citing.key, c.cited.key, c.citing.original, c.oci, c.creation, c.timespan,
+                     c.journal_sc, c.author_sc, source),
+                )
+                n += cur.rowcount
+            conn.execute(
+                """INSERT INTO forward_checks (doi, source, citations, checked_at) VALUES (?, ?, ?, ?)
+                   ON CONFLICT(doi, source) DO UPDATE SET citations = excluded.citations,
+                       checked_at = excluded.checked_at""",
+                (cited, source, len({c.citing.key for c in rows}), stamp),
+            )
+        return n
+
+    def forward_checked(self, keys: Iterable[str], *, source: str) -> set[str]:
+        """The subset of ``keys`` whose citing works were already asked of ``source``."""
+        return self._subset("forward_checks", keys, "AND source = ?", (source,))
+
+    def citing(self, cited: Iterable[str]) -> dict[str, int]:
+        """For the given works: how many of them each known citing work cites.
+
+        Uses OpenCitations edges; returns ``{citing: n}``.
+        """
+        counts: dict[str, int] = {}
+        keys = list(dict.fromkeys(cited))
+        for i in range(0, len(keys), 500):
+            chunk = keys[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self._conn.execute(
+                f"""SELECT citing, COUNT(DISTINCT cited) FROM oc_citations
+                    WHERE cited IN ({marks}) GROUP BY citing""",
+                chunk,
+            )
+            for citing_key, n in rows:
+                counts[citing_key] = counts.get(citing_key, 0) + n
+        return counts
+
+    # -- reference matching ------------------------------------------------
+    def unmatched_references(self, citing: Iterable[str] | None = None) -> list[ReferenceRow]:
+        """References without DOI that no match was tried for yet (optionally of some works)."""
+        sql = (f"SELECT {','.join('r.' + c for c in _REF_COLUMNS)} FROM refs r "
+               "LEFT JOIN ref_matches m ON m.citing = r.citing AND m.position = r.position "
+               "WHERE r.cited IS NULL AND m.citing IS NULL")
+        if citing is None:
+            rows = self._conn.execute(sql + " ORDER BY r.citing, r.position")
+            return [ReferenceRow(*row) for row in rows]
+        out: list[ReferenceRow] = []
+        keys = sorted(set(citing))
+        for i in range(0, len(keys), 500):
+            chunk = keys[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self._conn.execute(sql + f" AND r.citing IN ({marks}) ORDER BY r.citing, r.position", chunk)
+            out.extend(ReferenceRow(*row) for row in rows)
+        return sorted(out, key=lambda r: (r.citing, r.position))
+
+    def add_ref_matches(self, matches: Iterable[tuple[str, int, str | None, float | None, str]],
+                        *, threshold: float) -> int:
+        """Store reference-matching results ``(citing, position, matched DOI or None, score, query)``.
+
+        A match below ``threshold`` is stored with ``matched`` NULL (tried,
+        not accepted), so it is not tried again.
+        """
+        stamp = utc_now()
+        n = 0
+        with self.transaction() as conn:
+            for citing_key, position, matched, score, query in matches:
+                accepted = matched if matched is not None and score is not None and score >= threshold else None
+                conn.execute(
+                    """INSERT INTO ref_matches (citing, position, matched, score, threshold, query, matched_at)
+                       VALUES (?, ?, ?, ?, ?, ?, ?)
+                       ON CONFLICT(citing, position) DO UPDATE SET matched = excluded.matched,
+                           score = excluded.score, threshold = excluded.threshold, query = excluded.query,
+                           matched_at = excluded.matched_at""",
+                    (citing_key, position, accepted, score, threshold, query, stamp),
+                )
+                n += accepted is not None
+        return n
+
+    # -- duplicates --------------------------------------------------------
+    def add_merges(self, merges: Iterable[tuple[str, str, str]]) -> int:
+        """Record merges ``(alias, canonical, reason)``: the alias DOI is the same work.
+
+        Chains are resolved so every alias points at a final canonical DOI.
+        """
+        stamp = utc_now()
+        n = 0
+        with self.transaction() as conn:
+            for alias, canonical, reason in merges:
+                if alias == canonical:
+                    continue
+                conn.execute(
+                    """INSERT INTO merges (alias, canonical, reason, merged_at) VALUES (?, ?, ?, ?)
+                       ON CONFLICT(alias) DO UPDATE SET canonical = excluded.canonical,
+                           reason = excluded.reason, merged_at = excluded.merged_at""",
+                    (alias, canonical, reason, stamp),
+                )
+                conn.execute("UPDATE merges SET canonical = ? WHERE canonical = ?", (canonical, alias))
+                n += 1
+        return n
+
+    def merges(self) -> dict[str, str]:
+        """``{alias: canonical}`` for every recorded merge."""
+        return dict(self._conn.execute("SELECT alias, canonical FROM merges ORDER BY alias").fetchall())
+
+    # -- edges ---------------------------------------------------------------
+    def citation_edges(self, *, merged: bool = True) -> list[CitationEdge]:
+        """Every citation edge between DOIs, one per (citing, cited), with its provenance.
+
+        Sources: ``crossref`` (a reference list entry with a DOI; with
+        ``asserted_by`` ``publisher`` or ``crossref``), ``crossref-match``
+        (an entry without DOI matched by bibliographic query) and
+        ``opencitations``. An edge seen by several sources is one edge with
+        all of them. With ``merged``, recorded duplicate merges map aliases to
+        their canonical DOI (self-citations made by a merge are dropped).
+        Ordered by citing, then cited DOI.
+        """
+        alias = self.merges() if merged else {}
+        edges: dict[tuple[str, str], tuple[set[str], set[str]]] = {}
+
+        def add(citing_key: str, cited_key: str, source: str, asserted: str | None = None) -> None:
+            a, b = alias.get(citing_key, citing_key), alias.get(cited_key, cited_key)
+            if a == b:
+                return
+            sources, asserted_by = edges.setdefault((a, b), (set(), set()))
+            sources.add(source)
+            if asserted:
+                asserted_by.add(asserted)
+
+        for c, d, asserted in self._conn.execute("SELECT citing, cited, doi_asserted_by FROM refs WHERE cited IS NOT NULL"):
+            add(c, d, "crossref", asserted)
+        for c, d in self._conn.execute("SELECT citing, matched FROM ref_matches WHERE matched IS NOT NULL"):
+            add(c, d, "crossref-match")
+        for c, d in self._conn.execute("SELECT citing, cited FROM oc_citations"):
+            add(c, d, "opencitations")
+        return [
+            CitationEdge(a, b, tuple(sorted(src)), tuple(sorted(asr)))
+            for (a, b), (src, asr) in sorted(edges.items())
+        ]
+
     # -- summaries ---------------------------------------------------------
     def counts(self) -> dict[str, int]:
         """Totals: works, references (with/without DOI), not-found, seeds, runs."""
@@ -554,6 +766,10 @@ class Store:
                 "SELECT COUNT(DISTINCT cited) FROM refs JOIN works ON works.doi = refs.cited"
             ).fetchone()[0],
             "not_found": q("SELECT COUNT(DISTINCT doi) FROM not_found").fetchone()[0],
+            "opencitations_edges": q("SELECT COUNT(*) FROM oc_citations").fetchone()[0],
+            "forward_checked": q("SELECT COUNT(*) FROM forward_checks").fetchone()[0],
+            "references_matched": q("SELECT COUNT(*) FROM ref_matches WHERE matched IS NOT NULL").fetchone()[0],
+            "merges": q("SELECT COUNT(*) FROM merges").fetchone()[0],
             "seeds": q("SELECT COUNT(*) FROM seeds").fetchone()[0],
             "runs": q("SELECT COUNT(*) FROM runs").fetchone()[0],
         }
@@ -601,6 +817,14 @@ class Store:
                 tuple(r) for r in self._conn.execute("SELECT doi, doi_original, source, reason FROM not_found ORDER BY doi, source")
             ],
             "seeds": [tuple(r) for r in self._conn.execute("SELECT doi, doi_original, role, note, origin FROM seeds ORDER BY doi")],
+            "oc_citations": [tuple(r) for r in self._conn.execute(
+                "SELECT citing, cited, citing_original, oci, creation, timespan, journal_sc, author_sc, source "
+                "FROM oc_citations ORDER BY citing, cited, source")],
+            "forward_checks": [tuple(r) for r in self._conn.execute(
+                "SELECT doi, source, citations FROM forward_checks ORDER BY doi, source")],
+            "ref_matches": [tuple(r) for r in self._conn.execute(
+                "SELECT citing, position, matched, score, threshold, query FROM ref_matches ORDER BY citing, position")],
+            "merges": [tuple(r) for r in self._conn.execute("SELECT alias, canonical, reason FROM merges ORDER BY alias")],
         }
 
 
