@@ -38,10 +38,10 @@ import logging
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 import habanero
@@ -62,6 +62,7 @@ __all__ = [
     "Resolution",
     "CrossrefSource",
     "batches_for",
+    "run_concurrently",
 ]
 
 log = logging.getLogger(__name__)
@@ -487,28 +488,115 @@ class CrossrefSource:
         batches, singles = batches_for(
             unique, self.base_url, max_url_length=self.max_url_length, mailto=self.mailto
         )
-        jobs: list[tuple[Any, Any]] = [(self._fetch_batch_or_split, b) for b in batches]
+        jobs: list[tuple[Callable[[Any], Resolution], Any]] = [(self._fetch_batch_or_split, b) for b in batches]
         jobs += [(self.fetch_one, d) for d in singles]
-        workers = max(1, self.limiter.effective.concurrency)
-        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="crossref")
-        pending: set[Future[Resolution]] = set()
-        queue = iter(jobs)
+        yield from run_concurrently(jobs, workers=self.limiter.effective.concurrency, name="crossref")
+
+    # -- topic search and reference matching -------------------------------
+    def search(self, query: str, rows: int) -> list[dict[str, Any]]:
+        """The ``rows`` works Crossref ranks highest for a bibliographic query.
+
+        Uses ``query.bibliographic`` with deep paging (``cursor=*``, up to
+        1000 rows per page) and the same ``select`` as :meth:`resolve`, plus
+        the relevance ``score``.
+
+        Raises
+        ------
+        UsageError
+            An empty query, ``rows`` < 1, or a query Crossref rejects.
+        """
+        if not query.strip():
+            raise UsageError("the query is empty: give words to search for, e.g. --query 'alopecia areata'")
+        if rows < 1:
+            raise UsageError(f"rows {rows} must be at least 1")
+        with self._active():
+            try:
+                answer = self._cr.works(
+                    query_bibliographic=query.strip(),
+                    cursor="*",
+                    cursor_max=rows,
+                    limit=min(rows, 1000),
+                    select=[*SELECT_FIELDS, "score"],
+                )
+            except (habanero.RequestError, httpx2.HTTPStatusError) as exc:
+                raise UsageError(f"Crossref rejected the query {query!r}: {exc}") from exc
+        pages = answer if isinstance(answer, list) else [answer]
+        items: list[dict[str, Any]] = []
+        seen: set[str] = set()
+        for page in pages:
+            for item in page["message"].get("items", []):
+                try:
+                    key = normalize_doi(str(item.get("DOI", ""))).key
+                except InvalidDOIError:
+                    continue
+                if key not in seen:
+                    seen.add(key)
+                    items.append(item)
+        return items[:rows]
+
+    def match_one(self, text: str) -> tuple[str | None, float | None]:
+        """Crossref's top hit for a reference string: ``(DOI key, score)``.
+
+        ``(None, None)`` when Crossref has no hit.
+        """
+        with self._active():
+            try:
+                answer = self._cr.works(query_bibliographic=text, limit=1, select=["DOI", "score"])
+            except (habanero.RequestError, httpx2.HTTPStatusError) as exc:
+                log.info("Crossref rejected a reference query (%s): %.80r", exc, text)
+                return None, None
+        items = answer["message"].get("items", [])
+        if not items:
+            return None, None
         try:
-            # keep a few jobs queued beyond the workers, no more, so an
-            # interruption abandons little work
-            for fn, arg in queue:
-                pending.add(pool.submit(fn, arg))
-                if len(pending) >= workers * 2:
-                    break
-            while pending:
-                done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for fut in done:
-                    yield fut.result()
-                for fn, arg in queue:
-                    pending.add(pool.submit(fn, arg))
-                    if len(pending) >= workers * 2:
-                        break
-        finally:
-            for fut in pending:
-                fut.cancel()
-            pool.shutdown(wait=True, cancel_futures=True)
+            key = normalize_doi(str(items[0].get("DOI", ""))).key
+        except InvalidDOIError:
+            return None, None
+        score = items[0].get("score")
+        return key, float(score) if isinstance(score, (int, float)) else None
+
+    def match_many(self, queries: Sequence[tuple[Any, str]]) -> Iterator[tuple[Any, str | None, float | None]]:
+        """Match many reference strings concurrently: yields ``(tag, DOI key, score)``."""
+
+        def job(item: tuple[Any, str]) -> tuple[Any, str | None, float | None]:
+            tag, text = item
+            return (tag, *self.match_one(text))
+
+        jobs = [(job, q) for q in queries]
+        yield from run_concurrently(jobs, workers=self.limiter.effective.concurrency, name="crossref-match")
+
+
+T = TypeVar("T")
+
+
+def run_concurrently(jobs: Sequence[tuple[Callable[[Any], T], Any]], *, workers: int, name: str) -> Iterator[T]:
+    """Run ``fn(arg)`` jobs on a few threads, yielding results as they complete.
+
+    Only ``2 * workers`` jobs are queued at a time, so an interruption or a
+    failure abandons little work; the first exception stops the run (queued
+    jobs are cancelled, running ones finish) and propagates.
+    """
+    workers = max(1, workers)
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=name)
+    pending: set[Future[T]] = set()
+    queue = iter(jobs)
+
+    def fill() -> None:
+        for fn, arg in queue:
+            pending.add(pool.submit(fn, arg))
+            if len(pending) >= workers * 2:
+                break
+
+    try:
+        fill()
+        while pending:
+            done, still = wait(pending, return_when=FIRST_COMPLETED)
+            pending.clear()
+            pending.update(still)
+            for fut in done:
+                yield fut.result()
+            fill()
+    finally:
+        for fut in pending:
+            fut.cancel()
+        pool.shutdown(wait=True, cancel_futures=True)
