@@ -26,20 +26,23 @@ Examples
 from __future__ import annotations
 
 import gzip
+import html
 import io
 import json
 import logging
 import os
+import re
 import tarfile
-from collections.abc import Iterable, Iterator
+import unicodedata
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
 
 from citegraph.crossref import Resolution
 from citegraph.doi import DOI, normalize_doi
-from citegraph.errors import InputFileError, InvalidDOIError
+from citegraph.errors import InputFileError, InvalidDOIError, UsageError
 
-__all__ = ["FileSource", "iter_records"]
+__all__ = ["FileSource", "iter_records", "query_tokens", "match_score"]
 
 log = logging.getLogger(__name__)
 
@@ -136,6 +139,57 @@ def iter_records(path: str | os.PathLike[str]) -> Iterator[dict[str, Any]]:
         raise InputFileError(f"--from {str(p)!r}: cannot be read ({exc})") from exc
 
 
+_TAG = re.compile(r"<[^>]+>")
+_WORD = re.compile(r"\w+")
+
+
+def query_tokens(text: str) -> list[str]:
+    """Lower-case words of a text, accents removed, markup dropped.
+
+    Examples
+    --------
+    >>> query_tokens("Alopécia <i>Areata</i>: a review")
+    ['alopecia', 'areata', 'a', 'review']
+    """
+    text = html.unescape(_TAG.sub(" ", text))
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    return _WORD.findall(text.casefold())
+
+
+def _texts(record: Mapping[str, Any]) -> tuple[str, str, str]:
+    def joined(value: Any) -> str:
+        if isinstance(value, list):
+            return " ".join(str(v) for v in value if isinstance(v, str))
+        return value if isinstance(value, str) else ""
+
+    title = " ".join((joined(record.get("title")), joined(record.get("subtitle")),
+                      joined(record.get("original-title"))))
+    return title, joined(record.get("abstract")), joined(record.get("subject"))
+
+
+def match_score(tokens: Sequence[str], record: Mapping[str, Any]) -> float:
+    """How well a record matches query words (0 when a word is missing).
+
+    Every query word must occur as a whole word in the title, abstract or
+    subjects; the score counts occurrences, title words three times.
+
+    Examples
+    --------
+    >>> rec = {"title": ["Alopecia areata in children"], "subject": ["Dermatology"]}
+    >>> match_score(["alopecia", "areata"], rec), match_score(["alopecia", "totalis"], rec)
+    (6.0, 0.0)
+    """
+    title, abstract, subjects = (query_tokens(t) for t in _texts(record))
+    score = 0.0
+    for token in dict.fromkeys(tokens):
+        hits = 3 * title.count(token) + abstract.count(token) + subjects.count(token)
+        if hits == 0:
+            return 0.0
+        score += hits
+    return score
+
+
 class FileSource:
     """Resolve DOIs against the records of a local file.
 
@@ -202,6 +256,36 @@ class FileSource:
             else:
                 records.append(record)
         return Resolution(records, missing, 0)
+
+    def search(self, query: str, rows: int) -> list[dict[str, Any]]:
+        """The ``rows`` records of the file that match a query best.
+
+        Every word of the query must occur in the title, abstract or subjects
+        (see :func:`match_score`); results are ordered by score, then DOI, and
+        carry the score as ``score``, like Crossref's answers.
+
+        Raises
+        ------
+        UsageError
+            An empty query or ``rows`` < 1.
+        """
+        tokens = query_tokens(query)
+        if not tokens:
+            raise UsageError("the query is empty: give words to search for, e.g. --query 'alopecia areata'")
+        if rows < 1:
+            raise UsageError(f"rows {rows} must be at least 1")
+        scored: list[tuple[float, str]] = []
+        for key in self.keys():
+            record = self.record(key)
+            score = match_score(tokens, record) if record is not None else 0.0
+            if score > 0:
+                scored.append((score, key))
+        scored.sort(key=lambda sk: (-sk[0], sk[1]))
+        out = []
+        for score, key in scored[:rows]:
+            record = self.record(key) or {}
+            out.append({**record, "score": score})
+        return out
 
     def close(self) -> None:
         """Nothing to release (same interface as the API source)."""
