@@ -41,6 +41,7 @@ __all__ = [
     "record_year",
     "author_name",
     "reference_year",
+    "reference_text",
 ]
 
 log = logging.getLogger(__name__)
@@ -341,3 +342,21 @@ def parse_work(record: Mapping[str, Any], *, source: str) -> ParsedWork:
         raw_json=json.dumps(record, ensure_ascii=False, separators=(",", ":"), sort_keys=True),
     )
     return ParsedWork(work=work, references=references)
+
+
+def reference_text(ref: ReferenceRow) -> str:
+    """A bibliographic query string for a reference entry ('' when it has nothing).
+
+    The deposited ``unstructured`` citation when there is one, otherwise
+    first author, article title, journal or book title and year.
+
+    Examples
+    --------
+    >>> r = ReferenceRow("10.1/a", 1, None, None, None, "k", None, "Hair loss", "J Derm", 1999, "Smith")
+    >>> reference_text(r)
+    'Smith Hair loss J Derm 1999'
+    """
+    if ref.unstructured:
+        return ref.unstructured
+    parts = [ref.first_author, ref.article_title, ref.journal_title, str(ref.year) if ref.year else None]
+    return " ".join(p for p in parts if p)

@@ -1,10 +1,17 @@
 """Snowball from seed DOIs through reference lists, level by level.
 
-Level 0 is the seeds; level ``k + 1`` is every DOI cited by the works of
-levels ``0..k`` that is not already in the network. With ``max_works`` a
-level keeps only its ``max_works`` candidates most cited by the works of the
-earlier levels (ties broken by DOI), so the choice is deterministic and
-depends only on data already stored. Seeds are never capped.
+Level 0 is the seeds; level ``k + 1`` is every work linked to the works of
+levels ``0..k`` that is not already in the network: the works they cite
+(``direction="backward"``, from Crossref reference lists and, with reference
+matching, from references matched by bibliographic query), the works citing
+them (``"forward"``, from OpenCitations), or both. With ``max_works`` a level
+keeps only its ``max_works`` candidates with the most links to the earlier
+levels (ties broken by DOI), so the choice is deterministic and depends only
+on data already stored. Seeds are never capped.
+
+When OpenCitations fails after its retries, the run goes on backwards, says
+which works miss their forward citations (:attr:`FetchReport.degraded`), and
+a later run asks only for those.
 
 Resumability follows from that: every level is recomputed from the store,
 works and not-found DOIs already stored cost no request, and each request's
@@ -44,20 +51,39 @@ from tqdm import tqdm
 from citegraph.crossref import Resolution
 from citegraph.doi import DOI
 from citegraph.errors import RecordError, UsageError
-from citegraph.records import ParsedWork, parse_work
+from citegraph.errors import SourceError
+from citegraph.records import ParsedWork, parse_work, reference_text
 from citegraph.store import Store
 
-__all__ = ["Source", "LevelReport", "FetchReport", "snowball", "plan_level"]
+__all__ = ["Source", "CitationSource", "Matcher", "DIRECTIONS", "LevelReport", "FetchReport", "snowball",
+           "plan_level"]
+
+#: Valid values of ``direction``.
+DIRECTIONS = ("backward", "forward", "both")
 
 log = logging.getLogger(__name__)
 
 
 class Source(Protocol):
-    """What :func:`snowball` needs of a source (API or local file)."""
+    """What :func:`snowball` needs of a source of records (API or local file)."""
 
     name: str
 
     def resolve(self, dois: Iterable[DOI]) -> Iterator[Resolution]: ...
+
+
+class CitationSource(Protocol):
+    """What :func:`snowball` needs of a forward-citation source (OpenCitations)."""
+
+    name: str
+
+    def citations_many(self, dois: Iterable[DOI]) -> Iterator[tuple[DOI, list[Any]]]: ...
+
+
+class Matcher(Protocol):
+    """What :func:`snowball` needs to match references without DOI."""
+
+    def match_many(self, queries: Sequence[tuple[Any, str]]) -> Iterator[tuple[Any, str | None, float | None]]: ...
 
 
 @dataclass
@@ -67,7 +93,12 @@ class LevelReport:
     ``candidates``: works at this level; ``capped``: candidates dropped by
     ``max_works``; ``already_stored``/``known_missing``: candidates that cost
     nothing; ``asked``: DOIs sent to the source; ``fetched``/``not_found``:
-    its answers; ``bad_records``: records that could not be parsed.
+    its answers; ``bad_records``: records that could not be parsed;
+    ``forward_checked``/``forward_citations``/``forward_failed``: works whose
+    citing works were asked of OpenCitations, the citations found, and the
+    works left unchecked after a failure; ``references_tried``/
+    ``references_matched``: references without DOI sent to matching and
+    those matched above the threshold.
     """
 
     level: int
@@ -80,6 +111,11 @@ class LevelReport:
     not_found: int = 0
     bad_records: int = 0
     requests: int = 0
+    forward_checked: int = 0
+    forward_citations: int = 0
+    forward_failed: int = 0
+    references_tried: int = 0
+    references_matched: int = 0
 
 
 @dataclass
@@ -89,11 +125,13 @@ class FetchReport:
     source: str
     depth: int
     max_works: int | None
+    direction: str = "backward"
     levels: list[LevelReport] = field(default_factory=list)
+    degraded: list[str] = field(default_factory=list)
 
     @property
     def requests(self) -> int:
-        """Requests made (0 for local files and warm re-runs)."""
+        """Record requests made (0 for local files and warm re-runs)."""
         return sum(lv.requests for lv in self.levels)
 
     @property
@@ -112,17 +150,20 @@ class FetchReport:
             "source": self.source,
             "depth": self.depth,
             "max_works": self.max_works,
+            "direction": self.direction,
             "requests": self.requests,
             "fetched": self.fetched,
             "not_found": self.not_found,
+            "degraded": list(self.degraded),
             "levels": [asdict(lv) for lv in self.levels],
         }
 
 
 def plan_level(
-    store: Store, network: Sequence[str], previous: Sequence[str], *, max_works: int | None
+    store: Store, network: Sequence[str], previous: Sequence[str], *, max_works: int | None,
+    direction: str = "backward",
 ) -> tuple[list[tuple[str, str]], int]:
-    """The candidates of the next level, most cited first.
+    """The candidates of the next level, most linked first.
 
     Parameters
     ----------
@@ -130,20 +171,28 @@ def plan_level(
     network : sequence of str
         DOI keys already in the network (all earlier levels).
     previous : sequence of str
-        DOI keys of the works whose references make the next level (all
-        stored works of the earlier levels).
+        DOI keys of the works whose links make the next level (all stored
+        works of the earlier levels).
     max_works : int or None
         Keep at most this many candidates.
+    direction : {"backward", "forward", "both"}
+        Follow references (cited works), citations (citing works), or both.
 
     Returns
     -------
     (candidates, capped)
         ``candidates`` as ``(key, original spelling)`` pairs, ordered by how
-        many works of ``previous`` cite them (descending), then DOI key;
-        ``capped`` is how many were dropped by ``max_works``.
+        many works of ``previous`` they are linked to (descending), then DOI
+        key; ``capped`` is how many were dropped by ``max_works``.
     """
     in_network = set(network)
-    counts = store.cited_by(previous)
+    counts: dict[str, int] = {}
+    if direction in ("backward", "both"):
+        for key, n in store.cited_by(previous).items():
+            counts[key] = counts.get(key, 0) + n
+    if direction in ("forward", "both"):
+        for key, n in store.citing(previous).items():
+            counts[key] = counts.get(key, 0) + n
     ranked = sorted((k for k in counts if k not in in_network), key=lambda k: (-counts[k], k))
     capped = 0
     if max_works is not None and len(ranked) > max_works:
@@ -154,7 +203,7 @@ def plan_level(
 
 
 def _originals(store: Store, keys: Sequence[str]) -> dict[str, str]:
-    """The cited DOIs' spelling as deposited (first reference wins, by citing DOI)."""
+    """The DOIs' spelling as deposited (first reference wins, by citing DOI; then OpenCitations)."""
     out: dict[str, str] = {}
     for i in range(0, len(keys), 500):
         chunk = list(keys[i : i + 500])
@@ -166,6 +215,12 @@ def _originals(store: Store, keys: Sequence[str]) -> dict[str, str]:
         )
         for cited, original in rows:
             out.setdefault(cited, original or cited)
+        rows = store.execute(
+            f"SELECT citing, citing_original FROM oc_citations WHERE citing IN ({marks}) ORDER BY cited, source",
+            chunk,
+        )
+        for citing_key, original in rows:
+            out.setdefault(citing_key, original or citing_key)
     return out
 
 
@@ -190,6 +245,68 @@ def _store(store: Store, source: Source, resolution: Resolution, report: LevelRe
     report.requests += resolution.requests
 
 
+def _bar(total: int, desc: str, progress: bool) -> Any:
+    return tqdm(total=total, desc=desc, unit="DOI", disable=not (progress and sys.stderr.isatty()), leave=False)
+
+
+def _check_forward(store: Store, citations: CitationSource, network: Sequence[str], lv: LevelReport,
+                   report: FetchReport, progress: bool) -> None:
+    """Ask for the citing works of every stored network work not checked yet."""
+    stored = store.stored_keys(network)
+    checked = store.forward_checked(stored, source=citations.name)
+    todo = sorted(stored - checked)
+    if not todo:
+        return
+    originals = store.original_dois(todo)
+    bar = _bar(len(todo), f"level {lv.level} citing works", progress)
+    done = 0
+    try:
+        for doi, found in citations.citations_many(DOI(k, originals.get(k, k)) for k in todo):
+            lv.forward_citations += store.add_forward_citations(doi.key, found, source=citations.name)
+            lv.forward_checked += 1
+            done += 1
+            bar.update(1)
+    except SourceError as exc:
+        lv.forward_failed = len(todo) - done
+        message = f"{citations.name}: citing works of {lv.forward_failed} works missing ({exc})"
+        report.degraded.append(message)
+        log.warning("%s; going on without them", message)
+    finally:
+        bar.close()
+
+
+def _match_references(store: Store, matcher: Matcher, works: Sequence[str], threshold: float,
+                      lv: LevelReport, progress: bool) -> None:
+    """Match the references without DOI of these works by bibliographic query."""
+    refs = store.unmatched_references(works)
+    if not refs:
+        return
+    queries: list[tuple[Any, str]] = []
+    empty: list[tuple[str, int, str | None, float | None, str]] = []
+    for ref in refs:
+        text = reference_text(ref)
+        if text:
+            queries.append(((ref.citing, ref.position, text), text))
+        else:
+            empty.append((ref.citing, ref.position, None, None, ""))
+    if empty:
+        store.add_ref_matches(empty, threshold=threshold)
+    bar = _bar(len(queries), f"level {lv.level} matching references", progress)
+    pending: list[tuple[str, int, str | None, float | None, str]] = []
+    try:
+        for (citing, position, text), key, score in matcher.match_many(queries):
+            pending.append((citing, position, key, score, text))
+            lv.references_tried += 1
+            bar.update(1)
+            if len(pending) >= 50:
+                lv.references_matched += store.add_ref_matches(pending, threshold=threshold)
+                pending = []
+    finally:
+        if pending:
+            lv.references_matched += store.add_ref_matches(pending, threshold=threshold)
+        bar.close()
+
+
 def snowball(
     store: Store,
     source: Source,
@@ -199,8 +316,12 @@ def snowball(
     max_works: int | None = None,
     retry_not_found: bool = False,
     progress: bool = False,
+    direction: str = "backward",
+    citations: CitationSource | None = None,
+    matcher: Matcher | None = None,
+    match_threshold: float = 60.0,
 ) -> FetchReport:
-    """Fetch the seeds and, level by level, the works they cite.
+    """Fetch the seeds and, level by level, the works linked to them.
 
     Parameters
     ----------
@@ -212,13 +333,23 @@ def snowball(
     seeds : sequence of DOI
         Level 0. They should already be in the store's seed table.
     depth : int
-        0 fetches the seeds only; 1 also the works they cite; and so on.
+        0 fetches the seeds only; 1 also the works linked to them; and so on.
     max_works : int, optional
-        Cap on each level after the seeds (most cited first).
+        Cap on each level after the seeds (most linked first).
     retry_not_found : bool
         Ask again for DOIs this source did not know before.
     progress : bool
         Show a progress bar per level (on a terminal).
+    direction : {"backward", "forward", "both"}
+        Follow references, citing works (needs ``citations``), or both.
+    citations : CitationSource, optional
+        Where citing works come from
+        (:class:`~citegraph.opencitations.OpenCitationsSource`).
+    matcher : Matcher, optional
+        Match references without DOI (``CrossrefSource``), level by level,
+        before the next level is planned; a match counts as a reference.
+    match_threshold : float
+        Lowest score a match needs to count.
 
     Returns
     -------
@@ -227,15 +358,23 @@ def snowball(
     Raises
     ------
     UsageError
-        ``depth`` or ``max_works`` out of range.
+        ``depth``, ``max_works`` or ``direction`` out of range, or forward
+        without a citation source.
     SourceError
-        The source kept failing; what was fetched before is stored.
+        The record source kept failing; what was fetched before is stored.
+        (A failing citation source only degrades the run: see
+        :attr:`FetchReport.degraded`.)
     """
     if depth < 0:
         raise UsageError(f"depth {depth} is negative: use 0 (seeds only), 1, 2, ...")
     if max_works is not None and max_works < 1:
         raise UsageError(f"max_works {max_works} must be at least 1 (or unset for no cap)")
-    report = FetchReport(source=source.name, depth=depth, max_works=max_works)
+    if direction not in DIRECTIONS:
+        raise UsageError(f"direction {direction!r} is not one of {', '.join(DIRECTIONS)}")
+    forward = direction in ("forward", "both")
+    if forward and citations is None:
+        raise UsageError(f"direction {direction!r} needs a citation source (OpenCitations)")
+    report = FetchReport(source=source.name, depth=depth, max_works=max_works, direction=direction)
     network: list[str] = []
     network_set: set[str] = set()
     level_candidates = list({d.key: (d.key, d.original) for d in seeds}.values())
@@ -243,7 +382,9 @@ def snowball(
     for level in range(depth + 1):
         if level > 0:
             stored_network = sorted(store.stored_keys(network))
-            level_candidates, capped = plan_level(store, network, stored_network, max_works=max_works)
+            level_candidates, capped = plan_level(
+                store, network, stored_network, max_works=max_works, direction=direction
+            )
         lv = LevelReport(level=level, candidates=len(level_candidates), capped=capped)
         report.levels.append(lv)
         keys = [k for k, _ in level_candidates]
@@ -259,10 +400,7 @@ def snowball(
             f"; {capped} more dropped by --max-works" if capped else "",
         )
         if ask:
-            bar = tqdm(
-                total=len(ask), desc=f"level {level}", unit="DOI",
-                disable=not (progress and sys.stderr.isatty()), leave=False,
-            )
+            bar = _bar(len(ask), f"level {level}", progress)
             try:
                 for resolution in source.resolve(ask):
                     _store(store, source, resolution, lv)
@@ -271,6 +409,11 @@ def snowball(
                 bar.close()
         network.extend(k for k in keys if k not in network_set)
         network_set.update(keys)
+        if level < depth:
+            if matcher is not None and direction != "forward":
+                _match_references(store, matcher, sorted(store.stored_keys(keys)), match_threshold, lv, progress)
+            if forward and citations is not None:
+                _check_forward(store, citations, network, lv, report, progress)
         if level < depth and not lv.candidates:
             log.info("level %d is empty: nothing further to snowball", level)
     return report

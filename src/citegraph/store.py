@@ -506,6 +506,16 @@ class Store:
             found.update(r[0] for r in rows)
         return found
 
+    def original_dois(self, keys: Iterable[str]) -> dict[str, str]:
+        """``{key: DOI as deposited}`` for the stored works among ``keys``."""
+        out: dict[str, str] = {}
+        key_list = list(dict.fromkeys(keys))
+        for i in range(0, len(key_list), 500):
+            chunk = key_list[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            out.update(self._conn.execute(f"SELECT doi, doi_original FROM works WHERE doi IN ({marks})", chunk))
+        return out
+
     def work(self, key: str) -> dict[str, Any] | None:
         """One stored work as a dict of its columns (authors/subjects decoded)."""
         row = self._conn.execute("SELECT * FROM works WHERE doi = ?", (key,)).fetchone()
@@ -526,17 +536,21 @@ class Store:
     def cited_by(self, citing: Iterable[str]) -> dict[str, int]:
         """For the given citing works: how many of them cite each DOI.
 
-        A work citing the same DOI twice counts once. Returns ``{cited: n}``.
+        References with a DOI and references matched to a DOI both count; a
+        work citing the same DOI twice counts once. Returns ``{cited: n}``.
         """
         counts: dict[str, int] = {}
         keys = list(dict.fromkeys(citing))
-        for i in range(0, len(keys), 500):
-            chunk = keys[i : i + 500]
+        for i in range(0, len(keys), 400):
+            chunk = keys[i : i + 400]
             marks = ",".join("?" * len(chunk))
             rows = self._conn.execute(
-                f"""SELECT cited, COUNT(DISTINCT citing) FROM refs
-                    WHERE citing IN ({marks}) AND cited IS NOT NULL GROUP BY cited""",
-                chunk,
+                f"""SELECT cited, COUNT(DISTINCT citing) FROM (
+                        SELECT citing, cited FROM refs WHERE citing IN ({marks}) AND cited IS NOT NULL
+                        UNION
+                        SELECT citing, matched FROM ref_matches WHERE citing IN ({marks}) AND matched IS NOT NULL
+                    ) GROUP BY cited""",
+                chunk + chunk,
             )
             for cited, n in rows:
                 counts[cited] = counts.get(cited, 0) + n
