@@ -117,12 +117,19 @@ def test_first_author_compared_without_case_accents_or_punctuation() -> None:
     assert [(g.canonical, g.aliases) for g in find_duplicates(works)] == [("10.5555/a", ("10.5555/b",))]
 
 
-def test_unknown_first_author_pairs_but_never_bridges_two_authors() -> None:
+def test_unknown_first_author_never_pairs_by_title_alone() -> None:
+    # authorless works with one title are mostly recurring columns or letter/reply pairs
     one_author = stored([fixture_work("10.5555/a", author="Doe"), fixture_work("10.5555/b", author=None)])
-    assert [(g.canonical, g.aliases) for g in find_duplicates(one_author)] == [("10.5555/a", ("10.5555/b",))]
+    assert find_duplicates(one_author) == []
+    no_author = stored([fixture_work("10.5555/a", author=None), fixture_work("10.5555/b", author=None)])
+    assert find_duplicates(no_author) == []
     two_authors = stored([fixture_work("10.5555/a", author="Doe"), fixture_work("10.5555/b", author=None),
                           fixture_work("10.5555/c", author="Roe")])
     assert find_duplicates(two_authors) == []
+    # relation evidence still pairs an authorless work
+    related = stored([fixture_work("10.5555/a", author="Doe"),
+                      fixture_work("10.5555/b", author=None, **relation("is-version-of", "10.5555/a"))])
+    assert [(g.canonical, g.aliases) for g in find_duplicates(related)] == [("10.5555/a", ("10.5555/b",))]
 
 
 @pytest.mark.parametrize("title", ["Editorial", "Reply", "Correction", "Introduction", "Book reviews",
@@ -236,8 +243,9 @@ def test_result_is_sorted_and_independent_of_input_order() -> None:
 
 
 def test_first_work_wins_when_a_doi_is_given_twice() -> None:
-    works = [{"doi": "10.5555/a", "title": TITLE, "year": 2020}, {"doi": "10.5555/a", "title": TITLE, "year": 2020},
-             {"doi": "10.5555/b", "title": TITLE, "year": 2021}]
+    works = [{"doi": "10.5555/a", "title": TITLE, "year": 2020, "first_author": "Doe"},
+             {"doi": "10.5555/a", "title": TITLE, "year": 2020, "first_author": "Roe"},
+             {"doi": "10.5555/b", "title": TITLE, "year": 2021, "first_author": "Doe"}]
     assert [(g.canonical, g.aliases, g.years) for g in find_duplicates(works)] == [
         ("10.5555/a", ("10.5555/b",), (2020, 2021))]
 
@@ -263,7 +271,7 @@ def test_as_row() -> None:
 def test_scales_linearly_with_large_title_buckets() -> None:
     # 10^5 works, most sharing one title: neighbours in year order are united, never all pairs
     works = [{"doi": f"10.5555/w{i:06d}", "title": "A recurring column title for this fixture", "year": 1990 + i % 3,
-              "first_author": None, "type": "journal-article"} for i in range(100_000)]
+              "first_author": "Doe", "type": "journal-article"} for i in range(100_000)]
     (group,) = find_duplicates(works)
     assert (group.canonical, len(group.aliases), group.evidence) == (
         "10.5555/w000000", 99_999, "same title, years 1990/1991/1992")

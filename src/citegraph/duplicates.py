@@ -21,10 +21,11 @@ Two works form a *candidate pair* when either
    "Introduction", "Book reviews") never pair; empty or missing titles never
    pair by title; **and** both years are known and at most ``max_year_gap``
    apart (a work without a year pairs only through relation evidence);
-   **and**, when both first authors are known, their normalised family names
+   **and** both first authors are known and their normalised family names
    are equal (case-folded, accents and punctuation dropped). A work without a
-   first author pairs by title only inside a title bucket whose works with a
-   known first author all agree on it, so it never bridges two authors; or
+   first author never pairs by title alone: in real data those are mostly
+   recurring columns ("Impairment Questions and Answers") and letter/reply
+   pairs, not duplicates; or
 2. **Crossref asserts it**: the ``relation`` object of either record (read
    from ``raw_json``, or from a ``relation`` key) links the two DOIs with one
    of :data:`RELATION_TYPES` (``is-preprint-of``, ``has-preprint``,
@@ -93,6 +94,7 @@ __all__ = [
     "DuplicateGroup",
     "find_duplicates",
     "merge_duplicates",
+    "unmerged",
     "normalise_title",
 ]
 
@@ -349,14 +351,10 @@ def _title_pairs(bucket: list[_Work], gap: int, uf: _UnionFind) -> None:
     dated = sorted((w for w in bucket if w.year is not None), key=lambda w: (w.year, w.doi))
     by_author: dict[str, list[_Work]] = defaultdict(list)
     for w in dated:
-        by_author[w.author].append(w)
-    unknown = by_author.pop("", [])
-    if len(by_author) <= 1:  # at most one known first author: everyone may pair
-        _window_pairs(dated, gap, uf)
-        return
+        if w.author:  # title-only evidence needs a known, equal first author
+            by_author[w.author].append(w)
     for group in by_author.values():
         _window_pairs(group, gap, uf)
-    _window_pairs(unknown, gap, uf)
 
 
 def _plural(word: str, n: int) -> str:
@@ -538,6 +536,18 @@ def _evidence(ordered: list[_Work], relation_names: set[str]) -> str:
     if relation_names:
         text += f"; Crossref {_plural('relation', len(relation_names))} {', '.join(sorted(relation_names))}"
     return text
+
+
+def unmerged(groups: Iterable[DuplicateGroup], merges: Mapping[str, str]) -> list[DuplicateGroup]:
+    """The groups not yet fully merged (``merges`` is :meth:`Store.merges`).
+
+    Examples
+    --------
+    >>> g = DuplicateGroup("10.1/a", ("10.1/b",), "T", (2020, 2020), (None, None), "same title")
+    >>> unmerged([g], {}) == [g], unmerged([g], {"10.1/b": "10.1/a"})
+    (True, [])
+    """
+    return [g for g in groups if any(merges.get(alias) != g.canonical for alias in g.aliases)]
 
 
 def merge_duplicates(store: Store, groups: Iterable[DuplicateGroup]) -> int:
