@@ -197,3 +197,65 @@ def test_seeds_from_every_format_reach_the_store(run, tmp_path: Path, shared_dir
     with Store(tmp_path / "s.sqlite") as store:
         assert [s.doi for s in store.seeds()] == ["10.1371/journal.pone.0033693", "10.7717/peerj.4794"]
         assert store.counts()["works"] == 2
+
+
+def test_fetch_both_directions_then_coverage(run, replay_server, tmp_path: Path) -> None:
+    env = {"CITEGRAPH_CROSSREF_URL": replay_server.url, "CITEGRAPH_OPENCITATIONS_URL": replay_server.url,
+           "CITEGRAPH_DATA_DIR": str(tmp_path / "out")}
+    result = run("--store", "s.sqlite", "fetch", "10.1108/jd-12-2013-0166", "--direction", "both",
+                 "--mailto", MAILTO, env=env)
+    assert result.exit_code == 0, result.stderr
+    assert "level 0: 1 works, 0 already stored, 1 fetched, 0 not in crossref; citing works asked for 1 works" in result.stdout
+    cov = run("--store", "s.sqlite", "status", "--coverage", env=env)
+    assert cov.exit_code == 0
+    saved = json.loads((tmp_path / "out" / "coverage.json").read_text())
+    assert saved["seeds"][0]["doi"] == "10.1108/jd-12-2013-0166"
+    assert saved["seeds"][0]["forward_checked_works"] == 1
+    assert f"(saved to {tmp_path / 'out' / 'coverage.json'})" in cov.stdout
+    line = next(x for x in cov.stdout.splitlines() if x.startswith("10.1108/jd-12-2013-0166"))
+    assert line.split()[-1] == f"{saved['seeds'][0]['forward_citations']}/{saved['seeds'][0]['is_referenced_by_count']}"
+
+
+def test_fetch_opencitations_down_exits_5_after_fetching_the_rest(run, make_replay_server, tmp_path: Path) -> None:
+    server = make_replay_server(faults={"503": 1.0}, fault_paths="^/index/")
+    env = {"CITEGRAPH_CROSSREF_URL": server.url, "CITEGRAPH_OPENCITATIONS_URL": server.url,
+           "CITEGRAPH_RETRIES": "1"}
+    result = run("--store", "s.sqlite", "fetch", "10.1108/jd-12-2013-0166", "--direction", "both",
+                 "--mailto", MAILTO, env=env)
+    assert result.exit_code == 5
+    assert "opencitations: citing works of 1 works missing" in one_line_error(result)
+    assert "run the same command again to fill the gap" in result.stderr
+    with Store(tmp_path / "s.sqlite") as store:
+        assert store.stored_keys(["10.1108/jd-12-2013-0166"]) == {"10.1108/jd-12-2013-0166"}
+
+
+def test_fetch_query_from_file(run, tmp_path: Path, shared_dir: Path) -> None:
+    result = run("--store", "s.sqlite", "fetch", "--from", str(shared_dir / "crossref" / "works-oc_ds_converter.jsonl.gz"),
+                 "--query", "alopecia areata", "--rows", "5", "--depth", "0")
+    assert result.exit_code == 0, result.stderr
+    assert "seeds: 5 (0 given now, 0 rejected, 5 found by the query)" in result.stdout
+
+
+def test_duplicates_command_lists_and_merges(run, tmp_path: Path) -> None:
+    # hand-made unit-test records: a preprint and its article
+    title = "A fixture study of hair follicle immune privilege collapse"
+    fixture = tmp_path / "dups.jsonl"
+    fixture.write_text("\n".join(json.dumps(r) for r in [
+        {"DOI": "10.5555/preprint", "type": "posted-content", "title": [title],
+         "issued": {"date-parts": [[2019]]}, "author": [{"family": "Doe", "given": "J", "sequence": "first"}]},
+        {"DOI": "10.5555/article", "type": "journal-article", "title": [title.upper() + "."],
+         "issued": {"date-parts": [[2020]]}, "author": [{"family": "Doe", "given": "J", "sequence": "first"}]},
+    ]) + "\n")
+    fetched = run("--store", "s.sqlite", "fetch", "10.5555/preprint", "10.5555/article", "--from", str(fixture),
+                  "--depth", "0")
+    assert "likely duplicates: 1 groups (not merged" in fetched.stdout
+    listed = run("--store", "s.sqlite", "duplicates")
+    assert listed.exit_code == 0 and "10.5555/article  <=  10.5555/preprint" in listed.stdout
+    with Store(tmp_path / "s.sqlite") as store:
+        assert store.merges() == {}
+    merged = run("--store", "s.sqlite", "duplicates", "--merge")
+    assert "1 merges recorded" in merged.stdout
+    with Store(tmp_path / "s.sqlite") as store:
+        assert store.merges() == {"10.5555/preprint": "10.5555/article"}
+    again = run("--store", "s.sqlite", "duplicates")
+    assert again.stdout.strip() == "no likely duplicates left to merge (1 groups merged before)"

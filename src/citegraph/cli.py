@@ -26,6 +26,7 @@ from citegraph.errors import (
     CitegraphError,
     NotAvailableError,
     PartialInputError,
+    SourceError,
     UsageError,
 )
 
@@ -121,9 +122,23 @@ def _echo(ctx: click.Context, text: str = "") -> None:
               help="Read Crossref records from a local file (.jsonl, .json, .gz, .tar.gz, folder) "
                    "instead of the API.")
 @click.option("--depth", type=click.IntRange(min=0), default=1, show_default=True,
-              help="0 = the seeds only, 1 = also the works they cite, 2 = ...")
+              help="0 = the seeds only, 1 = also the works linked to them, 2 = ...")
+@click.option("--direction", type=click.Choice(["backward", "forward", "both"]), default="backward",
+              show_default=True,
+              help="Follow references (backward), works citing them via OpenCitations (forward), or both.")
 @click.option("--max-works", type=click.IntRange(min=1), default=None,
-              help="Cap on each level after the seeds (most cited by the set first).")
+              help="Cap on each level after the seeds (most linked to the set first).")
+@click.option("--query", default=None,
+              help="Also seed from a topic query: Crossref's query.bibliographic, or with --from a "
+                   "title/abstract/subject match in the file.")
+@click.option("--rows", type=click.IntRange(min=1, max=100_000), default=100, show_default=True,
+              help="How many works --query takes (most relevant first).")
+@click.option("--match-references", is_flag=True,
+              help="Match references without DOI by bibliographic query (one request each).")
+@click.option("--match-threshold", type=click.FloatRange(min=0), default=None,
+              help="Lowest Crossref score a reference match needs [default: 60].")
+@click.option("--merge-duplicates", is_flag=True,
+              help="Merge likely duplicates (same title, close year; preprint/article) and record it.")
 @click.option("--mailto", default=None, help="Contact e-mail for Crossref's polite pool [env CITEGRAPH_MAILTO].")
 @click.option("--crossref-url", default=None, help="Crossref API base URL [env CITEGRAPH_CROSSREF_URL].")
 @click.option("--timeout", type=float, default=None, help="Seconds to wait for one response.")
@@ -134,93 +149,113 @@ def fetch(
     seeds: Sequence[str],
     from_file: Path | None,
     depth: int,
+    direction: str,
     max_works: int | None,
+    query: str | None,
+    rows: int,
+    match_references: bool,
+    match_threshold: float | None,
+    merge_duplicates: bool,
     mailto: str | None,
     crossref_url: str | None,
     timeout: float | None,
     retry_not_found: bool,
 ) -> None:
-    """Fetch seeds and the works they cite into the store.
+    """Fetch seeds and the works linked to them into the store.
 
     SEEDS are DOIs, or seed files (.txt, .csv/.tsv with a doi column, .bib,
     .ris). Without SEEDS, the seeds already in the store are used. A rerun
     sends no request for what is already stored, so an interrupted fetch
     resumes where it stopped.
     """
-    from citegraph.crossref import CrossrefSource
-    from citegraph.doi import DOI
-    from citegraph.filesource import FileSource
+    from citegraph.fetch import DEFAULT_MATCH_THRESHOLD, FetchOptions, run_fetch
     from citegraph.seeds import load_seeds
-    from citegraph.snowball import snowball
     from citegraph.store import Store
 
     settings = ctx.obj.settings(mailto=mailto, crossref_url=crossref_url, timeout=timeout)
     loaded = load_seeds(seeds)
     for rejection in loaded.rejected:
         click.echo(f"citegraph: rejected: {rejection}", err=True)
-    if seeds and not loaded.seeds:
+    if seeds and not loaded.seeds and not query:
         raise UsageError(
             f"none of the {len(seeds)} seed argument(s) gave a DOI (see above); "
             "give DOIs such as 10.1111/jdv.14987 or seed files (.txt, .csv, .tsv, .bib, .ris)"
         )
+    options = FetchOptions(
+        depth=depth, max_works=max_works, direction=direction, retry_not_found=retry_not_found,
+        from_file=from_file, query=query, rows=rows, match_references=match_references,
+        match_threshold=DEFAULT_MATCH_THRESHOLD if match_threshold is None else match_threshold,
+        merge_duplicates=merge_duplicates,
+    )
     with Store(settings.store) as store, store.writer_lock():
-        store.add_seeds(loaded.seeds)
-        seed_rows = store.seeds()
-        if not seed_rows:
-            raise UsageError(
-                f"no seeds: the store {settings.store} has none yet; give DOIs or a seed file, "
-                "e.g. citegraph fetch seeds/alopecia-areata.txt"
-            )
-        seed_dois = [DOI(s.doi, s.doi_original) for s in seed_rows]
-        arguments = {
-            "seeds": list(seeds), "from": str(from_file) if from_file else None, "depth": depth,
-            "max_works": max_works, "retry_not_found": retry_not_found,
-            "crossref_url": None if from_file else settings.crossref_url,
-            "mailto": bool(settings.mailto),
-        }
-        run_id = store.start_run("fetch", arguments)
-        if from_file is not None:
-            source: Any = FileSource(from_file)
-        else:
-            source = CrossrefSource(
-                settings.crossref_url, settings.mailto, timeout=settings.timeout,
-                retries=settings.retries, max_url_length=settings.max_url_length,
-            )
-        status, error = "failed", None
-        try:
-            report = snowball(
-                store, source, seed_dois, depth=depth, max_works=max_works,
-                retry_not_found=retry_not_found, progress=ctx.obj.verbosity >= 0,
-            )
-            status = "ok"
-        except KeyboardInterrupt:
-            status = "interrupted"
-            raise
-        except CitegraphError as exc:
-            error = str(exc)
-            raise
-        finally:
-            source.close()
-            store.finish_run(run_id, status=status, counts=report.as_dict() if status == "ok" else None,
-                             error=error)
+        outcome = run_fetch(store, settings, loaded.seeds, options, progress=ctx.obj.verbosity >= 0)
+        report = outcome.report
         _echo(ctx, f"store: {settings.store}")
-        _echo(ctx, f"seeds: {len(seed_rows)} ({len(loaded.seeds)} given now, {len(loaded.rejected)} rejected)")
+        _echo(ctx, f"seeds: {len(store.seeds())} ({len(loaded.seeds)} given now, {len(loaded.rejected)} rejected"
+                   + (f", {outcome.query_seeds} found by the query" if query else "") + ")")
         for lv in report.levels:
+            extra = []
+            if lv.capped:
+                extra.append(f"{lv.capped} dropped by --max-works")
+            if lv.forward_checked or lv.forward_failed:
+                extra.append(f"citing works asked for {lv.forward_checked} works, {lv.forward_citations} new citations"
+                             + (f", {lv.forward_failed} not checked" if lv.forward_failed else ""))
+            if lv.references_tried:
+                extra.append(f"{lv.references_matched} of {lv.references_tried} references without DOI matched")
             _echo(ctx, f"level {lv.level}: {lv.candidates} works, {lv.already_stored} already stored, "
                        f"{lv.fetched} fetched, {lv.not_found + lv.known_missing} not in {report.source}"
-                       + (f", {lv.capped} dropped by --max-works" if lv.capped else ""))
+                       + "".join(f"; {e}" for e in extra))
         _echo(ctx, f"requests: {report.requests}")
+        if outcome.duplicates:
+            _echo(ctx, f"likely duplicates: {len(outcome.duplicates)} groups"
+                       + (f", {outcome.merged} merges recorded" if merge_duplicates
+                          else " (not merged: see `citegraph duplicates`, merge with --merge-duplicates)"))
+    if report.degraded:
+        raise SourceError("; ".join(report.degraded) + "; the rest was fetched: run the same command again "
+                          "to fill the gap")
     if loaded.rejected:
         raise PartialInputError(f"{len(loaded.rejected)} seed input(s) rejected (listed above); the rest was fetched")
 
 
 @cli.command()
+@click.option("--merge", is_flag=True, help="Merge every group listed (recorded in the store).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @click.pass_context
-def status(ctx: click.Context, as_json: bool) -> None:
+def duplicates(ctx: click.Context, merge: bool, as_json: bool) -> None:
+    """List likely duplicates: different DOIs, same work (e.g. preprint and article)."""
+    from citegraph.duplicates import find_duplicates, merge_duplicates, unmerged
+    from citegraph.store import Store
+
+    settings = ctx.obj.settings()
+    with Store(settings.store, readonly=not merge) as store:
+        found = find_duplicates(store.works())
+        groups = unmerged(found, store.merges())
+        merged = merge_duplicates(store, groups) if merge and groups else 0
+    if as_json:
+        click.echo(json.dumps([g.as_row() for g in groups], indent=2, sort_keys=True))
+        return
+    if not groups:
+        done = len(found) - len(groups)
+        click.echo("no likely duplicates" + (f" left to merge ({done} groups merged before)" if done else ""))
+        return
+    for g in groups:
+        row = g.as_row()
+        click.echo(f"{row['canonical']}  <=  {row['aliases']}  ({row['evidence']})")
+        click.echo(f"    {row['title']}")
+    click.echo(f"{len(groups)} groups" + (f"; {merged} merges recorded" if merge else
+                                          "; not merged (use --merge, or fetch --merge-duplicates)"))
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.option("--coverage", "with_coverage", is_flag=True,
+              help="Print the coverage report and save it as JSON (data/coverage.json).")
+@click.pass_context
+def status(ctx: click.Context, as_json: bool, with_coverage: bool) -> None:
     """What the store holds: works, references, not-found DOIs, seed coverage."""
     from dataclasses import asdict
 
+    from citegraph.coverage import coverage_report, format_coverage, write_coverage
     from citegraph.store import Store
 
     settings = ctx.obj.settings()
@@ -228,6 +263,16 @@ def status(ctx: click.Context, as_json: bool) -> None:
         counts = store.counts()
         coverage = store.seed_coverage()
         runs = store.runs()
+        report = coverage_report(store) if with_coverage else None
+    if report is not None:
+        path = write_coverage(report, settings.data_dir / "coverage.json")
+        if as_json:
+            click.echo(json.dumps(report, indent=2, sort_keys=True))
+        else:
+            for line in format_coverage(report):
+                click.echo(line)
+            click.echo(f"(saved to {path})")
+        return
     if as_json:
         click.echo(json.dumps({"store": str(settings.store), "counts": counts,
                                "seeds": [asdict(c) for c in coverage],

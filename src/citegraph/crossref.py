@@ -493,12 +493,12 @@ class CrossrefSource:
         yield from run_concurrently(jobs, workers=self.limiter.effective.concurrency, name="crossref")
 
     # -- topic search and reference matching -------------------------------
-    def search(self, query: str, rows: int) -> list[dict[str, Any]]:
+    def search(self, query: str, rows: int, *, page_size: int = 1000) -> list[dict[str, Any]]:
         """The ``rows`` works Crossref ranks highest for a bibliographic query.
 
-        Uses ``query.bibliographic`` with deep paging (``cursor=*``, up to
-        1000 rows per page) and the same ``select`` as :meth:`resolve`, plus
-        the relevance ``score``.
+        Uses ``query.bibliographic`` with deep paging (``cursor=*``,
+        ``page_size`` rows per page, at most Crossref's 1000) and the same
+        ``select`` as :meth:`resolve`, plus the relevance ``score``.
 
         Raises
         ------
@@ -515,7 +515,7 @@ class CrossrefSource:
                     query_bibliographic=query.strip(),
                     cursor="*",
                     cursor_max=rows,
-                    limit=min(rows, 1000),
+                    limit=min(rows, page_size, 1000),
                     select=[*SELECT_FIELDS, "score"],
                 )
             except (habanero.RequestError, httpx2.HTTPStatusError) as exc:
