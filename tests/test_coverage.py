@@ -51,7 +51,8 @@ def test_hand_checked_coverage(tmp_path: Path) -> None:
     assert (o["references_declared"], o["references_open"], o["references_open_share"]) == (12, 4, 0.3333)
     assert (o["references_with_doi"], o["references_doi_share"]) == (2, 0.5)
     assert (o["references_matched"], o["references_match_tried"], o["references_doi_or_matched_share"]) == (1, 2, 0.75)
-    assert (o["cited_dois"], o["cited_dois_resolved"], o["cited_dois_not_found"]) == (2, 1, 1)
+    assert (o["cited_dois"], o["cited_dois_resolved"], o["cited_dois_not_found"], o["cited_dois_not_asked"]) == (
+        2, 1, 1, 0)
     assert (o["forward_checked_works"], o["forward_citations"], o["forward_crossref_cited_by"], o["forward_share"]) == (
         1, 4, 10, 0.4)
     seeds = {s["doi"]: s for s in report["seeds"]}

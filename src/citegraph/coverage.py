@@ -8,8 +8,9 @@ For every seed and for the whole store:
 - **DOI share**: how many of those entries carry a DOI, and how many more were
   matched to a DOI by bibliographic query (counted apart: a match is an
   inference, not a deposit);
-- **resolved / not found**: of the cited DOIs, how many are stored works and
-  how many the source did not know (DataCite, mEDRA, typos);
+- **resolved / not found / not asked**: of the cited DOIs, how many are
+  stored works, how many the source did not know (DataCite, mEDRA, typos),
+  and how many were never asked because they lie beyond the fetch depth;
 - **forward citations**: for works whose citing works were asked of
   OpenCitations, the citations found against Crossref's
   ``is-referenced-by-count``.
@@ -94,6 +95,7 @@ def _summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "cited_dois": distinct,
         "cited_dois_resolved": sum(r["resolved"] for r in rows),
         "cited_dois_not_found": sum(r["not_found"] for r in rows),
+        "cited_dois_not_asked": distinct - sum(r["resolved"] for r in rows) - sum(r["not_found"] for r in rows),
         "forward_checked_works": len(checked),
         "forward_citations": forward,
         "forward_crossref_cited_by": crossref_cited,
@@ -165,7 +167,8 @@ def format_coverage(report: dict[str, Any]) -> list[str]:
         f"({_pct(o['references_doi_share'])}), {o['references_matched']} more matched "
         f"({_pct(o['references_doi_or_matched_share'])} with DOI or matched)",
         f"cited DOIs: {o['cited_dois']} (per citing work), {o['cited_dois_resolved']} resolved, "
-        f"{o['cited_dois_not_found']} not found; {report['not_found']} DOIs not found in all",
+        f"{o['cited_dois_not_found']} not found, {o['cited_dois_not_asked']} not asked (beyond --depth); "
+        f"{report['not_found']} DOIs not found in all",
         f"forward citations: {o['forward_citations']} found for {o['forward_checked_works']} works, "
         f"against {o['forward_crossref_cited_by']} Crossref counts ({_pct(o['forward_share'])})",
     ]
