@@ -1,0 +1,512 @@
+"""Build the graphs everything downstream reads: citation, co-citation, coupling, hybrid.
+
+- :func:`citation_graph`: a ``DiGraph`` citing -> cited over every stored work,
+  plus the cited (or citing) works that are not stored, described from their
+  reference entries. Node attributes are scalars; edges carry provenance.
+- :func:`cocitation_graph` and :func:`coupling_graph`: undirected, weighted,
+  computed with scipy sparse matrix products in row blocks (never pairwise
+  Python loops, never a dense n x n matrix), with a raw ``count`` and a
+  ``weight`` normalised by the caller's choice (:data:`NORMALISATIONS`), and
+  ``min_count``/``min_weight``/``top_k`` to keep large graphs usable.
+- :func:`hybrid_graph`: citation- and topic-based links combined with chosen
+  weights, so works with no open references still join the map.
+- :func:`filter_graph`: year range, work types, minimum local citations,
+  largest connected component; seeds are always kept.
+
+Normalisations of a co-occurrence count ``c_ij`` of items ``i`` and ``j``
+with occurrence totals ``s_i``, ``s_j`` among ``m`` documents:
+
+``count``
+    ``c_ij``.
+``cosine`` (Salton)
+    ``c_ij / sqrt(s_i * s_j)``.
+``association`` (association strength, van Eck & Waltman 2009)
+    ``m * c_ij / (s_i * s_j)``: observed over expected co-occurrences (1 =
+    as often as chance predicts); van Eck & Waltman's measure without the
+    constant ``m``.
+``jaccard``
+    ``c_ij / (s_i + s_j - c_ij)``.
+
+For co-citation the items are cited works, ``s_i`` their citations within
+the graph and ``m`` the number of citing works; for bibliographic coupling
+the items are citing works, ``s_i`` their references within the graph and
+``m`` the number of cited works.
+
+Examples
+--------
+>>> G = nx.DiGraph([("a", "x"), ("a", "y"), ("b", "x"), ("b", "y"), ("c", "x")])
+>>> co = cocitation_graph(G, normalise="cosine")
+>>> co["x"]["y"]["count"], round(co["x"]["y"]["weight"], 4)
+(2, 0.8165)
+>>> cp = coupling_graph(G, normalise="jaccard")
+>>> sorted((u, v, d["count"], d["weight"]) for u, v, d in cp.edges(data=True))
+[('a', 'b', 2, 1.0), ('a', 'c', 1, 0.5), ('b', 'c', 1, 0.5)]
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import networkx as nx
+import numpy as np
+import scipy.sparse as sp
+
+from citegraph.errors import UsageError
+from citegraph.store import Store
+
+__all__ = [
+    "NORMALISATIONS",
+    "GRAPH_KINDS",
+    "CitationMatrix",
+    "citation_graph",
+    "citation_matrix",
+    "cooccurrence_edges",
+    "cocitation_graph",
+    "coupling_graph",
+    "hybrid_graph",
+    "filter_graph",
+    "graph_summary",
+    "node_label",
+]
+
+log = logging.getLogger(__name__)
+
+NORMALISATIONS = ("count", "cosine", "association", "jaccard")
+GRAPH_KINDS = ("citation", "cocitation", "coupling", "topic", "hybrid")
+
+
+def node_label(first_author: str | None, year: int | None, fallback: str) -> str:
+    """``"First-author Year"``, as bibliometric maps label works.
+
+    Examples
+    --------
+    >>> node_label("Doe", 2019, "10.1/x"), node_label(None, 2019, "10.1/x"), node_label("Doe", None, "10.1/x")
+    ('Doe 2019', '10.1/x', 'Doe')
+    """
+    if first_author:
+        surname = first_author.split(",")[0].strip()
+        return f"{surname} {year}" if year else surname
+    return fallback
+
+
+def _scalar_attrs(**attrs: Any) -> dict[str, Any]:
+    """Drop None values: every attribute present is a real scalar."""
+    return {k: v for k, v in attrs.items() if v is not None}
+
+
+def citation_graph(store: Store, *, merged: bool = True) -> nx.DiGraph:
+    """The direct citation graph (citing -> cited) of a store.
+
+    Nodes are DOI keys. Every stored work is a node (``resolved=True``), as is
+    every DOI an edge touches that is not stored (``resolved=False``),
+    described from its first reference entry (article title, journal title,
+    year, first author). Node attributes: ``doi`` (as deposited), ``label``
+    ("First-author Year"), ``title``, ``year``, ``journal``, ``type``,
+    ``citations_global`` (Crossref's ``is-referenced-by-count``),
+    ``citations_local`` (in-degree here), ``is_seed``, ``resolved``;
+    attributes whose value is unknown are left out. Edge attributes:
+    ``sources`` (e.g. ``"crossref;opencitations"``), ``asserted_by``
+    (``"publisher"``/``"crossref"``, when Crossref says) and ``weight`` 1.
+    With ``merged``, recorded duplicate merges map aliases to canonical DOIs.
+
+    Examples
+    --------
+    >>> from citegraph.records import parse_work
+    >>> with Store(":memory:") as s:   # hand-made unit-test records
+    ...     _ = s.add_works([parse_work({"DOI": "10.1/A", "author": [{"family": "Doe"}],
+    ...                                  "issued": {"date-parts": [[2020]]},
+    ...                                  "reference": [{"key": "1", "DOI": "10.1/b", "year": "1999",
+    ...                                                 "author": "Roe"}]}, source="t")])
+    ...     G = citation_graph(s)
+    >>> sorted(G.edges), G.nodes["10.1/a"]["label"], G.nodes["10.1/b"]["label"], G.nodes["10.1/b"]["resolved"]
+    ([('10.1/a', '10.1/b')], 'Doe 2020', 'Roe 1999', False)
+    """
+    alias = store.merges() if merged else {}
+    seeds = {alias.get(s.doi, s.doi) for s in store.seeds()}
+    G = nx.DiGraph()
+    for w in store.works():
+        key = w["doi"]
+        if key in alias:
+            continue
+        G.add_node(key, **_scalar_attrs(
+            doi=w["doi_original"], label=node_label(w["first_author"], w["year"], w["doi_original"]),
+            title=w["title"], year=w["year"], journal=w["container"], type=w["type"],
+            citations_global=w["is_referenced_by_count"], is_seed=key in seeds, resolved=True,
+        ))
+    for e in store.citation_edges(merged=merged):
+        attrs = _scalar_attrs(sources=";".join(e.sources), asserted_by=";".join(e.asserted_by) or None, weight=1)
+        G.add_edge(e.citing, e.cited, **attrs)
+    missing = [n for n in G.nodes if "resolved" not in G.nodes[n]]
+    described = _describe_unresolved(store, missing)
+    for key in missing:
+        info = described.get(key, {})
+        G.nodes[key].update(_scalar_attrs(
+            doi=info.get("doi", key), label=node_label(info.get("first_author"), info.get("year"),
+                                                       info.get("doi", key)),
+            title=info.get("title"), year=info.get("year"), journal=info.get("journal"),
+            is_seed=key in seeds, resolved=False,
+        ))
+    for node, indeg in G.in_degree():
+        G.nodes[node]["citations_local"] = int(indeg)
+    return G
+
+
+def _describe_unresolved(store: Store, keys: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """Describe DOIs that are not stored from their first reference entry (by citing DOI, position)."""
+    out: dict[str, dict[str, Any]] = {}
+    for i in range(0, len(keys), 500):
+        chunk = list(keys[i : i + 500])
+        marks = ",".join("?" * len(chunk))
+        rows = store.execute(
+            f"""SELECT cited, cited_original, article_title, journal_title, year, first_author FROM refs
+                WHERE cited IN ({marks}) ORDER BY citing, position""",
+            chunk,
+        )
+        for cited, original, title, journal, year, author in rows:
+            info = out.setdefault(cited, {"doi": original or cited})
+            for name, value in (("title", title), ("journal", journal), ("year", year), ("first_author", author)):
+                if info.get(name) is None and value is not None:
+                    info[name] = value
+        rows = store.execute(
+            f"SELECT citing, citing_original FROM oc_citations WHERE citing IN ({marks}) ORDER BY cited",
+            chunk,
+        )
+        for citing, original in rows:
+            out.setdefault(citing, {"doi": original or citing})
+    return out
+
+
+@dataclass(frozen=True)
+class CitationMatrix:
+    """A citation graph as a sparse 0/1 matrix: ``matrix[i, j] = 1`` when node i cites node j.
+
+    ``nodes`` gives the DOI key of each row/column, sorted.
+    """
+
+    matrix: sp.csr_matrix
+    nodes: list[str]
+
+    @property
+    def index(self) -> dict[str, int]:
+        """DOI key -> row/column number."""
+        return {n: i for i, n in enumerate(self.nodes)}
+
+
+def citation_matrix(graph: nx.DiGraph | Iterable[tuple[str, str]]) -> CitationMatrix:
+    """The sparse citation matrix of a DiGraph or of (citing, cited) pairs.
+
+    Examples
+    --------
+    >>> cm = citation_matrix([("a", "b"), ("a", "c"), ("b", "c"), ("a", "b")])
+    >>> cm.nodes, cm.matrix.toarray().tolist()
+    (['a', 'b', 'c'], [[0, 1, 1], [0, 0, 1], [0, 0, 0]])
+    """
+    if isinstance(graph, nx.DiGraph):
+        nodes = sorted(graph.nodes)
+        pairs: Iterable[tuple[str, str]] = graph.edges()
+    else:
+        pairs = list(graph)
+        nodes = sorted({n for pair in pairs for n in pair})
+    index = {n: i for i, n in enumerate(nodes)}
+    rows: list[int] = []
+    cols: list[int] = []
+    for a, b in pairs:
+        if a != b:
+            rows.append(index[a])
+            cols.append(index[b])
+    n = len(nodes)
+    m = sp.csr_matrix((np.ones(len(rows), dtype=np.int32), (rows, cols)), shape=(n, n))
+    m.sum_duplicates()
+    m.data[:] = 1
+    return CitationMatrix(m, nodes)
+
+
+def _normalised(counts: np.ndarray, si: np.ndarray, sj: np.ndarray, m: int, method: str) -> np.ndarray:
+    c = counts.astype(np.float64)
+    if method == "count":
+        return c
+    if method == "cosine":
+        return np.asarray(c / np.sqrt(si * sj), dtype=np.float64)
+    if method == "association":
+        return np.asarray(m * c / (si * sj), dtype=np.float64)
+    if method == "jaccard":
+        return np.asarray(c / (si + sj - c), dtype=np.float64)
+    raise UsageError(f"normalisation {method!r} is not one of {', '.join(NORMALISATIONS)}")
+
+
+def cooccurrence_edges(
+    left: sp.csr_matrix,
+    *,
+    normalise: str = "count",
+    min_count: int = 1,
+    min_weight: float = 0.0,
+    top_k: int | None = None,
+    block: int = 4096,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Co-occurrence edges of the rows of a 0/1 incidence matrix.
+
+    Rows are items, columns the documents they occur in; the count of a pair
+    is the number of columns where both occur (``left @ left.T``), computed
+    in blocks of ``block`` rows, each block filtered before the next, so
+    memory stays proportional to the edges kept.
+
+    Returns
+    -------
+    (i, j, count, weight)
+        Arrays with ``i < j``, sorted by (i, j). ``top_k`` keeps, for every
+        item, its ``top_k`` heaviest edges (by weight, then count, then
+        neighbour); an edge survives when either end keeps it.
+
+    Examples
+    --------
+    >>> inc = sp.csr_matrix(np.array([[1, 1, 0], [1, 1, 1], [0, 0, 1]]))
+    >>> i, j, c, w = cooccurrence_edges(inc, normalise="cosine")
+    >>> i.tolist(), j.tolist(), c.tolist(), np.round(w, 4).tolist()
+    ([0, 1], [1, 2], [2, 1], [0.8165, 0.5774])
+    """
+    if normalise not in NORMALISATIONS:
+        raise UsageError(f"normalisation {normalise!r} is not one of {', '.join(NORMALISATIONS)}")
+    if top_k is not None and top_k < 1:
+        raise UsageError(f"top_k {top_k} must be at least 1 (or unset)")
+    if min_count < 1:
+        raise UsageError(f"min_count {min_count} must be at least 1")
+    left = sp.csr_matrix(left, dtype=np.int64)
+    right = left.T.tocsr()
+    totals = np.asarray(left.sum(axis=1)).ravel().astype(np.float64)
+    m = int(np.count_nonzero(np.asarray(left.sum(axis=0)).ravel()))
+    n = left.shape[0]
+    kept_i: list[np.ndarray] = []
+    kept_j: list[np.ndarray] = []
+    kept_c: list[np.ndarray] = []
+    kept_w: list[np.ndarray] = []
+    for start in range(0, n, block):
+        stop = min(n, start + block)
+        prod = (left[start:stop] @ right).tocoo()
+        rows = prod.row.astype(np.int64) + start
+        cols = prod.col.astype(np.int64)
+        counts = prod.data.astype(np.int64)
+        keep = (rows != cols) & (counts >= min_count)
+        rows, cols, counts = rows[keep], cols[keep], counts[keep]
+        weights = _normalised(counts, totals[rows], totals[cols], m, normalise)
+        if min_weight > 0:
+            keep = weights >= min_weight
+            rows, cols, counts, weights = rows[keep], cols[keep], counts[keep], weights[keep]
+        if top_k is not None and len(rows):
+            # rank within each row: heaviest first, then larger count, then neighbour index
+            order = np.lexsort((cols, -counts, -weights, rows))
+            rows, cols, counts, weights = rows[order], cols[order], counts[order], weights[order]
+            first = np.r_[0, np.flatnonzero(np.diff(rows)) + 1]
+            starts = np.repeat(first, np.diff(np.r_[first, len(rows)]))
+            keep = (np.arange(len(rows)) - starts) < top_k
+            rows, cols, counts, weights = rows[keep], cols[keep], counts[keep], weights[keep]
+        kept_i.append(rows)
+        kept_j.append(cols)
+        kept_c.append(counts)
+        kept_w.append(weights)
+    if not kept_i:
+        empty = np.array([], dtype=np.int64)
+        return empty, empty, empty, np.array([], dtype=np.float64)
+    i = np.concatenate(kept_i)
+    j = np.concatenate(kept_j)
+    c = np.concatenate(kept_c)
+    w = np.concatenate(kept_w)
+    lo, hi = np.minimum(i, j), np.maximum(i, j)
+    order = np.lexsort((hi, lo))
+    lo, hi, c, w = lo[order], hi[order], c[order], w[order]
+    if len(lo):
+        unique = np.r_[True, (np.diff(lo) != 0) | (np.diff(hi) != 0)]
+        lo, hi, c, w = lo[unique], hi[unique], c[unique], w[unique]
+    return lo, hi, c, w
+
+
+def _as_matrix(source: Store | nx.DiGraph | CitationMatrix) -> tuple[CitationMatrix, nx.DiGraph | None]:
+    if isinstance(source, CitationMatrix):
+        return source, None
+    if isinstance(source, Store):
+        source = citation_graph(source)
+    return citation_matrix(source), source
+
+
+def _pair_graph(cm: CitationMatrix, graph: nx.DiGraph | None, edges: tuple[np.ndarray, ...], kind: str,
+                normalise: str, items: np.ndarray) -> nx.Graph:
+    i, j, c, w = edges
+    G = nx.Graph(kind=kind, normalise=normalise)
+    for k in np.flatnonzero(items):
+        node = cm.nodes[k]
+        G.add_node(node, **(dict(graph.nodes[node]) if graph is not None else {}))
+    for a, b, count, weight in zip(i.tolist(), j.tolist(), c.tolist(), w.tolist(), strict=True):
+        G.add_edge(cm.nodes[a], cm.nodes[b], count=int(count), weight=round(float(weight), 6), kind=kind)
+    return G
+
+
+def cocitation_graph(
+    source: Store | nx.DiGraph | CitationMatrix,
+    *,
+    normalise: str = "count",
+    min_count: int = 1,
+    min_weight: float = 0.0,
+    top_k: int | None = None,
+    block: int = 4096,
+) -> nx.Graph:
+    """Co-citation: two works are linked by the number of works citing both.
+
+    Nodes are the works cited at least once (with the citation graph's
+    attributes); edges carry ``count``, ``weight`` (see
+    :data:`NORMALISATIONS`) and ``kind="cocitation"``. ``min_count`` and
+    ``min_weight`` drop weak pairs, ``top_k`` keeps each work's strongest
+    links (see :func:`cooccurrence_edges`).
+    """
+    cm, graph = _as_matrix(source)
+    incidence = cm.matrix.T.tocsr()  # rows: cited works, columns: citing works
+    edges = cooccurrence_edges(incidence, normalise=normalise, min_count=min_count, min_weight=min_weight,
+                               top_k=top_k, block=block)
+    cited = np.asarray(cm.matrix.sum(axis=0)).ravel() > 0
+    return _pair_graph(cm, graph, edges, "cocitation", normalise, cited)
+
+
+def coupling_graph(
+    source: Store | nx.DiGraph | CitationMatrix,
+    *,
+    normalise: str = "count",
+    min_count: int = 1,
+    min_weight: float = 0.0,
+    top_k: int | None = None,
+    block: int = 4096,
+) -> nx.Graph:
+    """Bibliographic coupling: two works are linked by the number of references they share.
+
+    Nodes are the works citing at least one other; edges as in
+    :func:`cocitation_graph`, with ``kind="coupling"``.
+    """
+    cm, graph = _as_matrix(source)
+    edges = cooccurrence_edges(cm.matrix.tocsr(), normalise=normalise, min_count=min_count,
+                               min_weight=min_weight, top_k=top_k, block=block)
+    citing = np.asarray(cm.matrix.sum(axis=1)).ravel() > 0
+    return _pair_graph(cm, graph, edges, "coupling", normalise, citing)
+
+
+def hybrid_graph(parts: Mapping[str, nx.Graph], weights: Mapping[str, float]) -> nx.Graph:
+    """Combine graphs into one undirected graph: ``weight = sum(weights[k] * weight_k)``.
+
+    ``parts`` maps a kind (``citation``, ``cocitation``, ``coupling``,
+    ``topic``, ...) to its graph; a directed citation graph counts each
+    citation as an undirected link of weight 1 (both directions add up). Each
+    edge keeps its component weights as ``w_<kind>``; nodes are the union,
+    with the attributes of the first graph that has them.
+
+    Examples
+    --------
+    >>> cit = nx.DiGraph([("a", "b")])
+    >>> top = nx.Graph([("a", "b", {"weight": 0.5}), ("b", "c", {"weight": 0.2})])
+    >>> H = hybrid_graph({"citation": cit, "topic": top}, {"citation": 1.0, "topic": 2.0})
+    >>> sorted((u, v, d["weight"]) for u, v, d in H.edges(data=True))
+    [('a', 'b', 2.0), ('b', 'c', 0.4)]
+    """
+    unknown = set(weights) - set(parts)
+    if unknown:
+        raise UsageError(f"weights for {', '.join(sorted(unknown))} but no such graph; graphs: {', '.join(parts)}")
+    H = nx.Graph(kind="hybrid")
+    for kind, G in parts.items():
+        for node, attrs in G.nodes(data=True):
+            if node not in H:
+                H.add_node(node, **attrs)
+        factor = float(weights.get(kind, 0.0))
+        if factor == 0.0:
+            continue
+        for u, v, d in G.edges(data=True):
+            if u == v:
+                continue
+            w = float(d.get("weight", 1.0))
+            if H.has_edge(u, v):
+                data = H[u][v]
+            else:
+                H.add_edge(u, v, weight=0.0)
+                data = H[u][v]
+            data[f"w_{kind}"] = round(data.get(f"w_{kind}", 0.0) + w, 6)
+            data["weight"] = round(data["weight"] + factor * w, 6)
+    return H
+
+
+def filter_graph(
+    G: nx.Graph,
+    *,
+    years: tuple[int | None, int | None] | None = None,
+    types: Iterable[str] | None = None,
+    min_local_citations: int = 0,
+    keep_seeds: bool = True,
+    largest_component: bool = False,
+) -> nx.Graph:
+    """A filtered copy of a graph; seeds survive every filter when ``keep_seeds``.
+
+    Parameters
+    ----------
+    years : (first, last), optional
+        Keep works published in this range (either end may be None); works
+        of unknown year are dropped by a year filter.
+    types : iterable of str, optional
+        Keep these Crossref work types (``journal-article``, ...).
+    min_local_citations : int
+        Keep works cited at least this often within the network
+        (``citations_local``, else the in-degree).
+    largest_component : bool
+        Keep only the largest (weakly) connected component, plus the seeds.
+
+    Examples
+    --------
+    >>> G = nx.DiGraph([("a", "b"), ("c", "b")])
+    >>> G.nodes["a"].update(year=2001, is_seed=True); G.nodes["b"].update(year=1990); G.nodes["c"].update(year=2005)
+    >>> sorted(filter_graph(G, years=(2000, None)).nodes)
+    ['a', 'c']
+    """
+    type_set = set(types) if types is not None else None
+    keep: set[Any] = set()
+    for node, d in G.nodes(data=True):
+        if years is not None:
+            y = d.get("year")
+            lo, hi = years
+            if y is None or (lo is not None and y < lo) or (hi is not None and y > hi):
+                continue
+        if type_set is not None and d.get("type") not in type_set:
+            continue
+        if min_local_citations:
+            local = d.get("citations_local")
+            if local is None:
+                local = G.in_degree(node) if G.is_directed() else G.degree(node)
+            if local < min_local_citations:
+                continue
+        keep.add(node)
+    seeds = {n for n, d in G.nodes(data=True) if d.get("is_seed")} if keep_seeds else set()
+    H = G.subgraph(keep | seeds).copy()
+    if largest_component and H.number_of_nodes():
+        parts = nx.weakly_connected_components(H) if H.is_directed() else nx.connected_components(H)
+        # the largest; among equals, the one holding the smallest node id (deterministic)
+        biggest = min(parts, key=lambda c: (-len(c), min(map(str, c))))
+        H = H.subgraph(set(biggest) | (seeds & set(H.nodes))).copy()
+    return H
+
+
+def graph_summary(G: nx.Graph, *, top: int = 10) -> dict[str, Any]:
+    """Counts, density, components and the heaviest edges of a graph.
+
+    Examples
+    --------
+    >>> s = graph_summary(nx.Graph([("a", "b", {"weight": 2}), ("c", "d", {"weight": 1})]), top=1)
+    >>> s["nodes"], s["edges"], s["components"], s["largest_component"], s["heaviest"]
+    (4, 2, 2, 2, [('a', 'b', 2)])
+    """
+    n = G.number_of_nodes()
+    comps = list(nx.weakly_connected_components(G) if G.is_directed() else nx.connected_components(G))
+    edges = sorted(((str(u), str(v), d.get("weight", 1)) for u, v, d in G.edges(data=True)),
+                   key=lambda e: (-float(e[2]), e[0], e[1]))
+    return {
+        "nodes": n,
+        "edges": G.number_of_edges(),
+        "density": round(nx.density(G), 6) if n > 1 else 0.0,
+        "components": len(comps),
+        "largest_component": max((len(c) for c in comps), default=0),
+        "isolated": sum(1 for _, d in G.degree() if d == 0),
+        "heaviest": edges[:top],
+    }
