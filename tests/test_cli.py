@@ -259,3 +259,49 @@ def test_duplicates_command_lists_and_merges(run, tmp_path: Path) -> None:
         assert store.merges() == {"10.5555/preprint": "10.5555/article"}
     again = run("--store", "s.sqlite", "duplicates")
     assert again.stdout.strip() == "no likely duplicates left to merge (1 groups merged before)"
+
+
+@pytest.fixture
+def small_store(run, shared_dir: Path) -> Path:
+    result = run("--store", "s.sqlite", "fetch", "10.7717/peerj.4794", "10.1007/s12080-020-00477-4",
+                 "--from", str(shared_dir / "crossref" / "works-habanero.jsonl.gz"), "--depth", "1")
+    assert result.exit_code == 0, result.stderr
+    return Path("s.sqlite").resolve()
+
+
+@pytest.mark.parametrize("kind", ["citation", "cocitation", "coupling", "topic", "hybrid"])
+def test_graph_command_describes_each_kind(run, small_store: Path, kind: str) -> None:
+    result = run("--store", str(small_store), "graph", "--kind", kind, "--json", "--top", "3")
+    assert result.exit_code == 0, result.stderr
+    summary = json.loads(result.stdout)
+    with Store(small_store) as store:
+        distinct_edges = len(store.citation_edges())
+        works = store.counts()["works"]
+    expected_nodes = {"citation": 268, "cocitation": 266, "coupling": works, "topic": works, "hybrid": 268}[kind]
+    assert summary["kind"] == kind and summary["nodes"] == expected_nodes
+    if kind == "citation":
+        assert summary["edges"] == distinct_edges == 303
+    assert len(summary["heaviest"]) == min(3, summary["edges"])
+    weights = [w for _, _, w in summary["heaviest"]]
+    assert weights == sorted(weights, reverse=True)
+
+
+def test_graph_filters_and_text_output(run, small_store: Path) -> None:
+    text = run("--store", str(small_store), "graph", "--kind", "citation", "--years", "2015-", "--top", "1")
+    assert text.exit_code == 0
+    first = text.stdout.splitlines()[0]
+    assert first.startswith("citation graph (directed): ") and "nodes" in first
+    only_recent = json.loads(run("--store", str(small_store), "graph", "--years", "2015-", "--json").stdout)
+    everything = json.loads(run("--store", str(small_store), "graph", "--json").stdout)
+    assert 2 <= only_recent["nodes"] < everything["nodes"]  # the two 2018/2020 seeds always stay
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--years", "nineteen-ninety"], "--years 'nineteen-ninety': give a range such as 1990-2020"),
+    (["--years", "2020-1990"], "the first year is after the last"),
+    (["--kind", "hybrid", "--weights", "citation=heavy"], "give kind=number pairs"),
+    (["--kind", "hybrid", "--weights", "bogus=1"], "weights for bogus but no such graph"),
+])
+def test_graph_bad_options(run, small_store: Path, args: list[str], message: str) -> None:
+    result = run("--store", str(small_store), "graph", *args)
+    assert result.exit_code == 2 and message in one_line_error(result)

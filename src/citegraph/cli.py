@@ -304,6 +304,91 @@ def status(ctx: click.Context, as_json: bool, with_coverage: bool) -> None:
                    + (f" ({last['error']})" if last.get("error") else ""))
 
 
+def _year_range(value: str | None) -> tuple[int | None, int | None] | None:
+    if value is None:
+        return None
+    import re
+
+    match = re.fullmatch(r"\s*(\d{4})?\s*[-:]\s*(\d{4})?\s*|\s*(\d{4})\s*", value)
+    if not match:
+        raise UsageError(f"--years {value!r}: give a range such as 1990-2020, 1990- or -2020, or one year")
+    if match.group(3):
+        return int(match.group(3)), int(match.group(3))
+    lo = int(match.group(1)) if match.group(1) else None
+    hi = int(match.group(2)) if match.group(2) else None
+    if lo is not None and hi is not None and lo > hi:
+        raise UsageError(f"--years {value!r}: the first year is after the last")
+    return lo, hi
+
+
+def _weights(value: str | None) -> dict[str, float] | None:
+    if value is None:
+        return None
+    out: dict[str, float] = {}
+    for part in value.split(","):
+        name, _, number = part.partition("=")
+        try:
+            out[name.strip()] = float(number)
+        except ValueError:
+            raise UsageError(f"--weights {value!r}: give kind=number pairs, e.g. citation=1,coupling=0.5,topic=2") \
+                from None
+    return out
+
+
+@cli.command()
+@click.option("--kind", type=click.Choice(["citation", "cocitation", "coupling", "topic", "hybrid"]),
+              default="citation", show_default=True, help="Which graph.")
+@click.option("--normalise", type=click.Choice(["count", "cosine", "association", "jaccard"]), default="cosine",
+              show_default=True, help="Weight of co-citation and coupling links.")
+@click.option("--min-count", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Drop co-citation/coupling pairs seen fewer times.")
+@click.option("--min-weight", type=click.FloatRange(min=0), default=0.0, show_default=True,
+              help="Drop links weaker than this (normalised weight).")
+@click.option("--top-k", type=click.IntRange(min=1), default=None, help="Keep each work's K strongest links.")
+@click.option("--topic-k", type=click.IntRange(min=1), default=10, show_default=True,
+              help="Topic neighbours per work.")
+@click.option("--topic-threshold", type=click.FloatRange(min=0, max=1), default=0.1, show_default=True,
+              help="Lowest TF-IDF cosine similarity for a topic link.")
+@click.option("--weights", default=None, help="Hybrid weights, e.g. citation=1,cocitation=1,coupling=1,topic=1.")
+@click.option("--years", default=None, help="Keep works published in a range, e.g. 1990-2020.")
+@click.option("--types", default=None, help="Keep these work types, e.g. journal-article,book-chapter.")
+@click.option("--min-local-citations", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Keep works cited at least this often in the network.")
+@click.option("--largest-component", is_flag=True, help="Keep only the largest connected component.")
+@click.option("--top", type=click.IntRange(min=0), default=10, show_default=True, help="Heaviest links to list.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@click.pass_context
+def graph(ctx: click.Context, kind: str, normalise: str, min_count: int, min_weight: float, top_k: int | None,
+          topic_k: int, topic_threshold: float, weights: str | None, years: str | None, types: str | None,
+          min_local_citations: int, largest_component: bool, top: int, as_json: bool) -> None:
+    """Build a graph from the store and describe it. Seeds are always kept."""
+    from citegraph.graphs import GraphOptions, build_graph, graph_summary
+    from citegraph.store import Store
+
+    options = GraphOptions(
+        normalise=normalise, min_count=min_count, min_weight=min_weight, top_k=top_k, topic_k=topic_k,
+        topic_threshold=topic_threshold, hybrid_weights=_weights(weights), years=_year_range(years),
+        types=tuple(t.strip() for t in types.split(",") if t.strip()) if types else None,
+        min_local_citations=min_local_citations, largest_component=largest_component,
+    )
+    settings = ctx.obj.settings()
+    with Store(settings.store, readonly=True) as store:
+        G = build_graph(store, kind, options)
+    summary = graph_summary(G, top=top)
+    if as_json:
+        click.echo(json.dumps({"kind": kind, **summary}, indent=2, sort_keys=True))
+        return
+    click.echo(f"{kind} graph{' (directed)' if G.is_directed() else ''}: {summary['nodes']} nodes, "
+               f"{summary['edges']} edges, density {summary['density']:g}")
+    click.echo(f"components: {summary['components']} (largest {summary['largest_component']} nodes, "
+               f"{summary['isolated']} isolated)")
+    if summary["heaviest"]:
+        click.echo("heaviest links:")
+        for u, v, w in summary["heaviest"]:
+            lu, lv = G.nodes[u].get("label", u), G.nodes[v].get("label", v)
+            click.echo(f"  {w:>10g}  {lu} ({u})  --  {lv} ({v})")
+
+
 @cli.command(name="config")
 @click.pass_context
 def show_config(ctx: click.Context) -> None:

@@ -70,6 +70,9 @@ __all__ = [
     "filter_graph",
     "graph_summary",
     "node_label",
+    "GraphOptions",
+    "build_graph",
+    "DEFAULT_HYBRID_WEIGHTS",
 ]
 
 log = logging.getLogger(__name__)
@@ -510,3 +513,76 @@ def graph_summary(G: nx.Graph, *, top: int = 10) -> dict[str, Any]:
         "isolated": sum(1 for _, d in G.degree() if d == 0),
         "heaviest": edges[:top],
     }
+
+
+#: Hybrid weights by default: every kind counts alike (each weight is in [0, 1]
+#: with cosine normalisation; a direct citation counts 1).
+DEFAULT_HYBRID_WEIGHTS: dict[str, float] = {"citation": 1.0, "cocitation": 1.0, "coupling": 1.0, "topic": 1.0}
+
+
+@dataclass(frozen=True)
+class GraphOptions:
+    """How :func:`build_graph` builds and filters a graph (the options of ``citegraph graph``)."""
+
+    normalise: str = "cosine"
+    min_count: int = 1
+    min_weight: float = 0.0
+    top_k: int | None = None
+    topic_k: int = 10
+    topic_threshold: float = 0.1
+    hybrid_weights: Mapping[str, float] | None = None
+    years: tuple[int | None, int | None] | None = None
+    types: tuple[str, ...] | None = None
+    min_local_citations: int = 0
+    largest_component: bool = False
+    keep_seeds: bool = True
+
+
+def build_graph(store: Store, kind: str, options: GraphOptions | None = None) -> nx.Graph:
+    """Build one kind of graph from a store and apply the filters.
+
+    Parameters
+    ----------
+    kind : {"citation", "cocitation", "coupling", "topic", "hybrid"}
+        ``topic`` links stored works by TF-IDF similarity of title, abstract
+        and subjects (see :mod:`citegraph.topics`); ``hybrid`` combines the
+        direct citations, co-citation, coupling and topic links with
+        ``options.hybrid_weights`` (default :data:`DEFAULT_HYBRID_WEIGHTS`).
+    options : GraphOptions, optional
+
+    Raises
+    ------
+    UsageError
+        An unknown kind or option value.
+    """
+    from citegraph.topics import topic_graph
+
+    o = options or GraphOptions()
+    if kind not in GRAPH_KINDS:
+        raise UsageError(f"graph kind {kind!r} is not one of {', '.join(GRAPH_KINDS)}")
+    citation = citation_graph(store)
+    pair = {"normalise": o.normalise, "min_count": o.min_count, "min_weight": o.min_weight, "top_k": o.top_k}
+    if kind == "citation":
+        G: nx.Graph = citation
+    elif kind == "cocitation":
+        G = cocitation_graph(citation, **pair)  # type: ignore[arg-type]
+    elif kind == "coupling":
+        G = coupling_graph(citation, **pair)  # type: ignore[arg-type]
+    else:
+        topic = topic_graph(list(store.works()), k=o.topic_k, threshold=o.topic_threshold)
+        for node in topic.nodes:
+            if node in citation:
+                topic.nodes[node].update(citation.nodes[node])
+        if kind == "topic":
+            G = topic
+        else:
+            weights = dict(DEFAULT_HYBRID_WEIGHTS if o.hybrid_weights is None else o.hybrid_weights)
+            parts = {
+                "citation": citation,
+                "cocitation": cocitation_graph(citation, **pair),  # type: ignore[arg-type]
+                "coupling": coupling_graph(citation, **pair),  # type: ignore[arg-type]
+                "topic": topic,
+            }
+            G = hybrid_graph(parts, weights)
+    return filter_graph(G, years=o.years, types=o.types, min_local_citations=o.min_local_citations,
+                        keep_seeds=o.keep_seeds, largest_component=o.largest_component)
