@@ -538,7 +538,8 @@ class GraphOptions:
     keep_seeds: bool = True
 
 
-def build_graph(store: Store, kind: str, options: GraphOptions | None = None) -> nx.Graph:
+def build_graph(store: Store, kind: str, options: GraphOptions | None = None, *,
+                citation: nx.DiGraph | None = None, model: Any = None) -> nx.Graph:
     """Build one kind of graph from a store and apply the filters.
 
     Parameters
@@ -549,6 +550,11 @@ def build_graph(store: Store, kind: str, options: GraphOptions | None = None) ->
         direct citations, co-citation, coupling and topic links with
         ``options.hybrid_weights`` (default :data:`DEFAULT_HYBRID_WEIGHTS`).
     options : GraphOptions, optional
+    citation : nx.DiGraph, optional
+        The store's :func:`citation_graph`, when the caller has it already.
+    model : TopicModel, optional
+        A topic model fitted on the store's works (see
+        :func:`citegraph.topics.fit_topics`), when the caller has it already.
 
     Raises
     ------
@@ -560,7 +566,8 @@ def build_graph(store: Store, kind: str, options: GraphOptions | None = None) ->
     o = options or GraphOptions()
     if kind not in GRAPH_KINDS:
         raise UsageError(f"graph kind {kind!r} is not one of {', '.join(GRAPH_KINDS)}")
-    citation = citation_graph(store)
+    if citation is None:
+        citation = citation_graph(store)
     pair = {"normalise": o.normalise, "min_count": o.min_count, "min_weight": o.min_weight, "top_k": o.top_k}
     if kind == "citation":
         G: nx.Graph = citation
@@ -569,7 +576,8 @@ def build_graph(store: Store, kind: str, options: GraphOptions | None = None) ->
     elif kind == "coupling":
         G = coupling_graph(citation, **pair)  # type: ignore[arg-type]
     else:
-        topic = topic_graph(list(store.works()), k=o.topic_k, threshold=o.topic_threshold)
+        topic = topic_graph(model if model is not None else list(store.works()), k=o.topic_k,
+                            threshold=o.topic_threshold)
         for node in topic.nodes:
             if node in citation:
                 topic.nodes[node].update(citation.nodes[node])
