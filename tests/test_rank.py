@@ -1,0 +1,329 @@
+"""Rankings: every measure on small graphs solved by hand, sorting, options, and the shared corpus."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import logging
+import math
+import time
+from pathlib import Path
+
+import networkx as nx
+import pytest
+
+from citegraph.errors import UsageError
+from citegraph.graphs import citation_graph, cocitation_graph
+from citegraph.rank import (
+    COLUMNS,
+    COMPOSITE_COMPONENTS,
+    PAGERANK_NOTE,
+    SCORES,
+    RankOptions,
+    betweenness_scores,
+    citations_per_year,
+    cocitation_with_seeds,
+    default_reference_year,
+    hits_scores,
+    pagerank_scores,
+    rank_works,
+    ranking_notes,
+    top_n,
+)
+from citegraph.records import parse_work
+from citegraph.store import Store
+
+PHI = (1 + math.sqrt(5)) / 2  # the golden ratio: HITS on the 2x2 matrix [[2, 1], [1, 1]]
+
+
+# -- PageRank ------------------------------------------------------------------------------
+
+def test_pagerank_of_a_cycle_is_uniform() -> None:
+    # a -> b -> c -> a: every node passes all its score to the next, so by symmetry each has 1/3
+    pr = pagerank_scores(nx.DiGraph([("a", "b"), ("b", "c"), ("c", "a")]))
+    assert pr == pytest.approx({"a": 1 / 3, "b": 1 / 3, "c": 1 / 3}, abs=1e-8)
+
+
+@pytest.mark.parametrize(("leaves", "damping", "hub", "leaf"), [
+    # n = 3, d = 0.85. The hub H cites nothing (dangling), so networkx spreads its score evenly over all
+    # n nodes:  x_L = (1-d)/n + d x_H/n   and   x_H = (1-d)/n + d (2 x_L + x_H/n).
+    # With 2 x_L = 1 - x_H:  x_H = 0.05 + 0.85 (1 - x_H) + 0.85 x_H / 3  ->  x_H (1.85 - 0.85/3) = 0.9
+    # -> x_H = 2.7 / 4.7 = 27/47, x_L = (1 - 27/47) / 2 = 10/47  (check: 0.05 + 0.85 * 9/47 = 10/47).
+    (2, 0.85, 27 / 47, 10 / 47),
+    # n = 4, d = 0.85, 3 x_L = 1 - x_H:  x_H = 0.0375 + 0.85 (1 - x_H) + 0.2125 x_H
+    # -> x_H (1.6375) = 0.8875 -> x_H = 71/131, x_L = 20/131.
+    (3, 0.85, 71 / 131, 20 / 131),
+    # n = 3, d = 0.5:  x_H = 1/6 + 0.5 (1 - x_H) + x_H / 6  ->  x_H (4/3) = 2/3  ->  x_H = 1/2, x_L = 1/4.
+    (2, 0.5, 1 / 2, 1 / 4),
+])
+def test_pagerank_of_a_star_solved_by_hand(leaves: int, damping: float, hub: float, leaf: float) -> None:
+    G = nx.DiGraph((f"leaf{i}", "hub") for i in range(leaves))
+    pr = pagerank_scores(G, damping=damping)
+    assert pr["hub"] == pytest.approx(hub, abs=1e-8)
+    for i in range(leaves):
+        assert pr[f"leaf{i}"] == pytest.approx(leaf, abs=1e-8)
+    assert sum(pr.values()) == pytest.approx(1.0, abs=1e-12)
+
+
+def test_pagerank_edge_cases() -> None:
+    assert pagerank_scores(nx.DiGraph()) == {}
+    # a self-citation is ignored: same as the star without it
+    G = nx.DiGraph([("leaf0", "hub"), ("leaf1", "hub"), ("hub", "hub")])
+    assert pagerank_scores(G)["hub"] == pytest.approx(27 / 47, abs=1e-8)
+    with pytest.raises(UsageError, match="damping 1.0 must be between 0 and 1"):
+        pagerank_scores(G, damping=1.0)
+
+
+# -- HITS ------------------------------------------------------------------------------------
+
+def test_hits_bipartite_solved_by_hand() -> None:
+    # h1 -> a1, a2; h2 -> a1. On the authorities (a1, a2), A^T A = [[2, 1], [1, 1]] (a1 is cited by h1 and h2,
+    # a2 by h1, they share h1). Its leading eigenvalue is (3 + sqrt 5)/2 with eigenvector (phi, 1), so after
+    # L1 normalisation a1 = phi / (phi + 1) = 1/phi = 0.618..., a2 = 1/phi^2 = 0.381...
+    # Hubs h = A a: h1 = a1 + a2 = 1, h2 = a1 = 1/phi -> normalised h1 = 1/phi, h2 = 1/phi^2.
+    hubs, auth = hits_scores(nx.DiGraph([("h1", "a1"), ("h1", "a2"), ("h2", "a1")]))
+    assert auth == pytest.approx({"a1": 1 / PHI, "a2": 1 / PHI**2, "h1": 0.0, "h2": 0.0}, abs=1e-9)
+    assert hubs == pytest.approx({"h1": 1 / PHI, "h2": 1 / PHI**2, "a1": 0.0, "a2": 0.0}, abs=1e-9)
+
+
+def test_hits_agrees_with_networkx_on_a_random_graph() -> None:
+    R = nx.relabel_nodes(nx.gnp_random_graph(40, 0.1, seed=7, directed=True), lambda i: f"n{i:02d}")
+    hubs, auth = hits_scores(R)
+    nx_hubs, nx_auth = nx.hits(R)
+    assert hubs == pytest.approx(nx_hubs, abs=1e-6)
+    assert auth == pytest.approx(nx_auth, abs=1e-6)
+    assert sum(hubs.values()) == pytest.approx(1.0) and sum(auth.values()) == pytest.approx(1.0)
+
+
+def test_hits_is_deterministic_where_the_leading_vector_is_not_unique() -> None:
+    # two identical components: any mix of them is a leading vector (networkx's ARPACK picks one at
+    # random); the uniform start keeps the symmetry
+    hubs, auth = hits_scores(nx.DiGraph([("x1", "y1"), ("x2", "y2")]))
+    assert auth == {"x1": 0.0, "x2": 0.0, "y1": 0.5, "y2": 0.5}
+    assert hubs == {"x1": 0.5, "x2": 0.5, "y1": 0.0, "y2": 0.0}
+
+
+def test_hits_without_edges_is_uniform() -> None:
+    G = nx.DiGraph()
+    G.add_nodes_from(["a", "b", "c", "d"])
+    assert hits_scores(G) == ({n: 0.25 for n in "abcd"}, {n: 0.25 for n in "abcd"})
+    assert hits_scores(nx.DiGraph()) == ({}, {})
+
+
+# -- betweenness ------------------------------------------------------------------------------
+
+def test_betweenness_exact_on_a_path_in_the_undirected_view() -> None:
+    # the path a - b - c - d - e with alternating directions (a->b, c->b, c->d, e->d): directed, nothing
+    # passes through c; undirected, c lies on the paths of {a,d} {a,e} {b,d} {b,e}: 4 of the C(4,2) = 6
+    # pairs without c -> 2/3; b on {a,c} {a,d} {a,e}: 3/6 = 1/2; d likewise; the ends on none.
+    G = nx.DiGraph([("a", "b"), ("c", "b"), ("c", "d"), ("e", "d")])
+    scores, exact = betweenness_scores(G)
+    assert exact is True
+    assert scores == pytest.approx({"a": 0.0, "b": 0.5, "c": 2 / 3, "d": 0.5, "e": 0.0}, abs=1e-12)
+
+
+@pytest.fixture(scope="module")
+def scale_free() -> nx.DiGraph:
+    """300 works, each citing two older ones (preferential attachment, seeded)."""
+    B = nx.barabasi_albert_graph(300, 2, seed=1)
+    return nx.DiGraph((f"w{max(u, v):03d}", f"w{min(u, v):03d}") for u, v in B.edges())
+
+
+def test_betweenness_sampled_is_seeded_and_close_to_exact(scale_free: nx.DiGraph) -> None:
+    exact, was_exact = betweenness_scores(scale_free)
+    assert was_exact is True
+    one, sampled = betweenness_scores(scale_free, exact_max_nodes=100, samples=150, seed=3)
+    again, _ = betweenness_scores(scale_free, exact_max_nodes=100, samples=150, seed=3)
+    other, _ = betweenness_scores(scale_free, exact_max_nodes=100, samples=150, seed=4)
+    assert sampled is False
+    assert one == again and one != other
+    assert max(abs(one[n] - exact[n]) for n in exact) < 0.05  # the largest exact value is 0.29
+    top = sorted(exact, key=lambda n: (-exact[n], n))[:5]
+    assert sorted(one, key=lambda n: (-one[n], n))[:5] == top
+    # as many samples as nodes: exact after all
+    assert betweenness_scores(scale_free, exact_max_nodes=100, samples=300) == (exact, True)
+
+
+# -- co-citation with the seeds, citations per year --------------------------------------------
+
+def test_cocitation_with_seeds_by_hand() -> None:
+    # Hand-made unit-test graph (the one of test_graphs):  P1 -> A, B, C   P2 -> A, B   P3 -> B, C   P4 -> C
+    # co-citation counts: A-B 2 (P1, P2), A-C 1 (P1), B-C 2 (P1, P3). Seeds A and C:
+    #   A: with C 1 (not with itself) = 1;  B: with A 2 + with C 2 = 4;  C: with A 1 = 1;  citing works 0.
+    G = nx.DiGraph([("P1", "A"), ("P1", "B"), ("P1", "C"), ("P2", "A"), ("P2", "B"), ("P3", "B"),
+                    ("P3", "C"), ("P4", "C")])
+    G.nodes["A"]["is_seed"] = True
+    G.nodes["C"]["is_seed"] = True
+    assert cocitation_with_seeds(G) == {"A": 1, "B": 4, "C": 1, "P1": 0, "P2": 0, "P3": 0, "P4": 0}
+    G.nodes["C"]["is_seed"] = False
+    assert cocitation_with_seeds(G) == {"A": 0, "B": 2, "C": 1, "P1": 0, "P2": 0, "P3": 0, "P4": 0}
+    assert cocitation_with_seeds(nx.DiGraph()) == {}
+
+
+def test_cocitation_with_seeds_equals_the_cocitation_graph(scale_free: nx.DiGraph) -> None:
+    G = scale_free.copy()
+    seeds = {"w000", "w007", "w050", "w123"}
+    for s in seeds:
+        G.nodes[s]["is_seed"] = True
+    co = cocitation_graph(G)
+    expected = {n: sum(co[n][s]["count"] for s in seeds if n in co and s in co[n]) for n in G}
+    assert cocitation_with_seeds(G) == expected
+
+
+def test_citations_per_year_by_hand() -> None:
+    G = nx.DiGraph()
+    G.add_node("new", year=2020, citations_global=5)   # 5 / (2020 - 2020 + 1) = 5
+    G.add_node("old", year=2011, citations_global=30)  # 30 / (2020 - 2011 + 1) = 3
+    G.add_node("later", year=2022, citations_global=4)  # after the reference year: counts as one year
+    G.add_node("undated", citations_global=9)
+    G.add_node("uncounted", year=2015)
+    assert citations_per_year(G, 2020) == {"new": 5.0, "old": 3.0, "later": 4.0, "undated": None,
+                                           "uncounted": None}
+    # by default "now" is the latest year among works with a global count: 2022 here
+    assert default_reference_year(G) == 2022
+    assert citations_per_year(G)["old"] == 30 / 12
+    G.add_node("ref-only", year=2031)  # a year read from a reference list does not move it
+    assert default_reference_year(G) == 2022
+    assert default_reference_year(nx.DiGraph([("a", "b")])) is None
+
+
+# -- rank_works -----------------------------------------------------------------------------------
+
+def four_works() -> nx.DiGraph:
+    """Hand-made unit-test graph (not Crossref data): Y -> X, Z -> X, Z -> Y, W alone; Y is the seed."""
+    G = nx.DiGraph([("10.5555/y", "10.5555/x"), ("10.5555/z", "10.5555/x"), ("10.5555/z", "10.5555/y")])
+    G.add_node("10.5555/w")
+    attrs = {
+        "10.5555/w": {"year": 2020, "citations_global": 8},   # per year 8 / 1 = 8
+        "10.5555/x": {"year": 2011, "citations_global": 20},  # 20 / 10 = 2
+        "10.5555/y": {"year": 2019, "is_seed": True},         # no global count: None
+        "10.5555/z": {"year": 2016, "citations_global": 20},  # 20 / 5 = 4
+    }
+    for key, d in attrs.items():
+        G.nodes[key].update(d, doi=key.upper(), label=f"{key[-1].upper()} {d['year']}", resolved=True)
+    return G
+
+
+W, X, Y, Z = "10.5555/W", "10.5555/X", "10.5555/Y", "10.5555/Z"
+
+# percentile rank = (works strictly lower + half of the works equal, itself included) / 4
+#   local      X 2, Y 1, W 0, Z 0          -> X 3.5/4, Y 2.5/4, W and Z (0 + 1)/4
+#   per_year   W 8, Z 4, X 2, Y None -> 0  -> W .875, Z .625, X .375, Y .125
+#   pagerank   X > Y > W = Z (W and Z are cited by nobody: both get only the teleport and dangling share)
+#   authority  X 1/phi, Y 1/phi^2, W = Z = 0 (the HITS example again: X cited by Y and Z, Y by Z)
+#   cocitation_seeds (seed Y): X is co-cited with Y once (by Z), the others 0 -> X .875, others 1.5/4
+PERCENTILES = {
+    W: {"local": 0.25, "per_year": 0.875, "pagerank": 0.25, "authority": 0.25, "cocitation_seeds": 0.375},
+    X: {"local": 0.875, "per_year": 0.375, "pagerank": 0.875, "authority": 0.875, "cocitation_seeds": 0.875},
+    Y: {"local": 0.625, "per_year": 0.125, "pagerank": 0.625, "authority": 0.625, "cocitation_seeds": 0.375},
+    Z: {"local": 0.25, "per_year": 0.625, "pagerank": 0.25, "authority": 0.25, "cocitation_seeds": 0.375},
+}
+# composite = mean of the five: W 2.0/5 = 0.4, X 3.875/5 = 0.775, Y 2.375/5 = 0.475, Z 1.75/5 = 0.35
+COMPOSITE = {W: 0.4, X: 0.775, Y: 0.475, Z: 0.35}
+
+# hubs: h = A a with a = (X 1/phi, Y 1/phi^2): Y cites X -> 1/phi, Z cites both -> 1 -> Z > Y > W = X = 0
+# betweenness: X, Y, Z form a triangle and W is alone: 0 for all, so the DOI decides
+ORDER = {
+    "composite": [X, Y, W, Z],
+    "local": [X, Y, W, Z],
+    "global": [X, Z, W, Y],  # 20, 20 (tie: DOI), 8, None last
+    "per_year": [W, Z, X, Y],
+    "pagerank": [X, Y, W, Z],
+    "authority": [X, Y, W, Z],
+    "hub": [Z, Y, W, X],
+    "betweenness": [W, X, Y, Z],
+    "cocitation_seeds": [X, W, Y, Z],
+}
+
+
+def test_percentiles_and_composite_by_hand() -> None:
+    rows = rank_works(four_works(), RankOptions(reference_year=2020))
+    by_doi = {r["doi"]: r for r in rows}
+    for doi, pct in PERCENTILES.items():
+        assert {c: by_doi[doi][f"pct_{c}"] for c in COMPOSITE_COMPONENTS} == pct
+        assert by_doi[doi]["composite"] == COMPOSITE[doi]
+    assert [r["rank"] for r in rows] == [1, 2, 3, 4]
+    x = by_doi[X]
+    assert (x["local"], x["global"], x["per_year"], x["cocitation_seeds"], x["betweenness"]) == (2, 20, 2.0, 1, 0.0)
+    assert x["authority"] == round(1 / PHI, 8) and by_doi[Z]["hub"] == round(1 / PHI, 8)
+    assert (x["label"], x["year"], x["is_seed"], x["resolved"], x["journal"], x["title"]) == (
+        "X 2011", 2011, False, True, None, None)
+
+
+@pytest.mark.parametrize("score", SCORES)
+def test_sorting_by_each_score(score: str) -> None:
+    rows = rank_works(four_works(), RankOptions(score=score, reference_year=2020))
+    assert [r["doi"] for r in rows] == ORDER[score]
+    assert [r["rank"] for r in rows] == [1, 2, 3, 4]
+
+
+def test_columns_rounding_and_empty_graph() -> None:
+    rows = rank_works(four_works())
+    assert tuple(rows[0]) == COLUMNS == (
+        "rank", "doi", "label", "title", "year", "journal", "type", "is_seed", "resolved", "local", "global",
+        "per_year", "pagerank", "authority", "hub", "betweenness", "cocitation_seeds", "composite",
+        "pct_local", "pct_per_year", "pct_pagerank", "pct_authority", "pct_cocitation_seeds")
+    for row in rows:
+        for value in row.values():
+            if isinstance(value, float):
+                assert round(value, 8) == value
+    assert rank_works(nx.DiGraph()) == []
+
+
+def test_default_reference_year_and_resolved_only() -> None:
+    G = four_works()
+    # default "now" = 2020 (latest year of a work with a global count), as in the hand computation
+    assert rank_works(G) == rank_works(G, RankOptions(reference_year=2020))
+    G.nodes["10.5555/w"]["resolved"] = False
+    rows = rank_works(G, RankOptions(score="local", resolved_only=True, reference_year=2020))
+    # W leaves the table; percentiles are among the three left: local X 2, Y 1, Z 0 -> 2.5/3, 1.5/3, 0.5/3
+    assert [r["doi"] for r in rows] == [X, Y, Z]
+    assert [r["pct_local"] for r in rows] == [round(2.5 / 3, 8), 0.5, round(0.5 / 3, 8)]
+
+
+def test_options_are_checked() -> None:
+    with pytest.raises(UsageError, match="score 'fame' is not one of " + ", ".join(SCORES)):
+        RankOptions(score="fame")
+    with pytest.raises(UsageError, match="damping"):
+        RankOptions(damping=0.0)
+    with pytest.raises(UsageError, match="betweenness_samples"):
+        RankOptions(betweenness_samples=0)
+    with pytest.raises(UsageError, match="directed citation graph"):
+        rank_works(nx.Graph([("a", "b")]))
+    with pytest.raises(UsageError, match="top -1"):
+        top_n([], -1)
+
+
+def test_notes_and_top_n() -> None:
+    rows = rank_works(four_works())
+    assert top_n(rows, 2) == rows[:2] and top_n(rows, 10) == rows
+    notes = ranking_notes(four_works())
+    assert notes[0] == PAGERANK_NOTE and "exact" in notes[1] and notes[2] == "Citations per year counted up to 2020."
+    sampled = ranking_notes(four_works(), RankOptions(exact_betweenness_max_nodes=2, betweenness_samples=3, seed=9))
+    assert sampled[1] == "Betweenness: estimated from 3 sampled nodes of 4 (seed 9), on the undirected citation graph."
+
+
+# -- the shared corpus --------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def shared_graph(shared_dir: Path) -> nx.DiGraph:
+    with Store(":memory:") as store:
+        for name in sorted((shared_dir / "crossref").glob("works-*.jsonl.gz")):
+            with gzip.open(name, "rt", encoding="utf-8") as fh:
+                store.add_works([parse_work(json.loads(line), source="shared") for line in fh])
+        return citation_graph(store)
+
+
+def test_ranking_the_shared_corpus(shared_graph: nx.DiGraph, caplog: pytest.LogCaptureFixture) -> None:
+    G = shared_graph
+    assert G.number_of_nodes() > 2000  # so betweenness is sampled
+    caplog.set_level(logging.INFO, logger="citegraph.rank")
+    start = time.perf_counter()
+    rows = rank_works(G)
+    assert time.perf_counter() - start < 20
+    assert "betweenness estimated from 500 of" in caplog.text
+    assert len(rows) == G.number_of_nodes() and [r["rank"] for r in rows] == list(range(1, len(rows) + 1))
+    composite = [r["composite"] for r in rows]
+    assert composite == sorted(composite, reverse=True)
+    assert all(0.0 <= r[f"pct_{c}"] <= 1.0 for r in rows for c in COMPOSITE_COMPONENTS)
+    assert rank_works(G) == rows  # a second run gives the same rows
