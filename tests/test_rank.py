@@ -6,7 +6,6 @@ import gzip
 import json
 import logging
 import math
-import time
 from pathlib import Path
 
 import networkx as nx
@@ -318,9 +317,7 @@ def test_ranking_the_shared_corpus(shared_graph: nx.DiGraph, caplog: pytest.LogC
     G = shared_graph
     assert G.number_of_nodes() > 2000  # so betweenness is sampled
     caplog.set_level(logging.INFO, logger="citegraph.rank")
-    start = time.perf_counter()
-    rows = rank_works(G)
-    assert time.perf_counter() - start < 20
+    rows = rank_works(G)  # about 8 s here; speed is measured in bench/, not asserted in tests
     assert "betweenness estimated from 500 of" in caplog.text
     assert len(rows) == G.number_of_nodes() and [r["rank"] for r in rows] == list(range(1, len(rows) + 1))
     composite = [r["composite"] for r in rows]

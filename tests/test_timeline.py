@@ -7,7 +7,6 @@ import itertools
 import json
 import math
 import random
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -435,14 +434,11 @@ def analyse(G: nx.DiGraph, refs: list[tuple[int, str | None, str]]) -> dict[str,
 
 
 @pytest.mark.shared
-def test_real_data_is_fast_and_deterministic(
+def test_real_data_is_deterministic(
     shared_store_data: tuple[nx.DiGraph, list[tuple[int, str | None, str]]],
 ) -> None:
     G, refs = shared_store_data
-    started = time.perf_counter()
-    first = analyse(G, refs)
-    elapsed = time.perf_counter() - started
-    assert elapsed < 10, f"time analyses took {elapsed:.1f} s"
+    first = analyse(G, refs)  # about 1.4 s here; speed is measured in bench/, not asserted in tests
     assert analyse(G, refs) == first
     weights = first["weights"]
     assert isinstance(weights, dict) and weights and all(w >= 1 for w in weights.values())

@@ -6,7 +6,6 @@ import gzip
 import json
 import math
 import random
-import time
 from pathlib import Path
 from typing import Any
 
@@ -380,12 +379,9 @@ def test_real_alopecia_works_without_references_join_the_topic_map(real_works: l
 
 
 @pytest.mark.shared
-def test_real_fit_over_all_records_is_fast(real_works: list[dict[str, Any]]) -> None:
+def test_real_fit_over_all_records(real_works: list[dict[str, Any]]) -> None:
     assert len(real_works) == 6012
-    start = time.perf_counter()
-    model = fit_topics(real_works)
-    elapsed = time.perf_counter() - start
-    assert elapsed < 10.0  # measured about 0.6 s
+    model = fit_topics(real_works)  # about 0.6 s here; speed is measured in bench/, not asserted in tests
     assert model.matrix.shape == (6012, 50_000)  # max_features caps the vocabulary
     assert "alopecia" in distinctive_terms(
         model, [w["doi"] for w in real_works if "alopecia" in (w["title"] or "").lower()], n=3)
