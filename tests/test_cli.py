@@ -51,7 +51,7 @@ def test_version(run) -> None:
     assert run("--version").stdout.strip() == f"citegraph, version {__version__}"
 
 
-@pytest.mark.parametrize("command", ["analyse", "export", "plot"])
+@pytest.mark.parametrize("command", ["export", "plot"])
 def test_later_commands_say_not_yet_available(run, command: str) -> None:
     result = run(command, "--anything")
     assert result.exit_code == 2

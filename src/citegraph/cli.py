@@ -389,6 +389,87 @@ def graph(ctx: click.Context, kind: str, normalise: str, min_count: int, min_wei
             click.echo(f"  {w:>10g}  {lu} ({u})  --  {lv} ({v})")
 
 
+@cli.command()
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=None,
+              help="Folder for rankings.csv, clusters.csv, bursts.csv, rpys.csv, main_path.csv, summary.json "
+                   "[default: data/].")
+@click.option("--graph", "graph_kind", type=click.Choice(["citation", "cocitation", "coupling", "topic", "hybrid"]),
+              default="hybrid", show_default=True, help="The graph clusters are found in.")
+@click.option("--score", type=click.Choice(["composite", "local", "global", "per_year", "pagerank", "authority", "hub",
+                                            "betweenness", "cocitation_seeds"]),
+              default="composite", show_default=True, help="The score rankings are sorted by.")
+@click.option("--top", type=click.IntRange(min=0), default=20, show_default=True, help="Works to print.")
+@click.option("--cluster-method", type=click.Choice(["louvain", "leiden"]), default="louvain", show_default=True,
+              help="Louvain (networkx) or Leiden (needs python-igraph).")
+@click.option("--resolution", type=click.FloatRange(min=0, min_open=True), default=1.0, show_default=True,
+              help="Cluster resolution: above 1, more and smaller clusters.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of every random step.")
+@click.option("--reference-year", type=int, default=None,
+              help="'Now' for citations per year [default: the latest publication year in the store].")
+@click.pass_context
+def analyse(ctx: click.Context, out_dir: Path | None, graph_kind: str, score: str, top: int, cluster_method: str,
+            resolution: float, seed: int, reference_year: int | None) -> None:
+    """Rank the influential literature; find clusters, bursts, RPYS peaks and main paths."""
+    from citegraph.analyse import AnalyseOptions, analyse as run_analysis, write_outputs
+    from citegraph.store import Store
+
+    settings = ctx.obj.settings()
+    options = AnalyseOptions(graph=graph_kind, score=score, top=top, cluster_method=cluster_method,
+                             resolution=resolution, seed=seed, reference_year=reference_year)
+    with Store(settings.store, readonly=True) as store:
+        result = run_analysis(store, options)
+    written = write_outputs(result, out_dir if out_dir is not None else settings.data_dir)
+    if ctx.obj.verbosity < 0:
+        return
+    s = result.summary
+    click.echo(f"{s['store']['works']} works, citation graph {s['citation_graph']['nodes']} nodes / "
+               f"{s['citation_graph']['edges']} links; {s['clusters']} clusters in the {graph_kind} graph")
+    if top and result.rankings:
+        click.echo("")
+        click.echo(f"top {min(top, len(result.rankings))} by {score}:")
+        click.echo(f"{'#':>3} {score[:9]:>9} {'local':>5} {'global':>6} {'/year':>6} {'cl':>3}  work")
+        for row in result.rankings[:top]:
+            value = row.get(score)
+            shown = "-" if value is None else (f"{value:.4g}" if isinstance(value, float) else str(value))
+            per_year = row.get("per_year")
+            title = (row.get("title") or "")[:60]
+            click.echo(f"{row['rank']:>3} {shown:>9} {row.get('local') or 0:>5} "
+                       f"{'-' if row.get('global') is None else row['global']:>6} "
+                       f"{'-' if per_year is None else f'{per_year:.1f}':>6} {row.get('cluster') or '-':>3}  "
+                       f"{row['label']}: {title}")
+        click.echo("(" + s["notes"][0] + ")")
+    if result.clusters:
+        click.echo("")
+        click.echo("clusters:")
+        for c in result.clusters[:10]:
+            years = f"{c['year_min']}-{c['year_max']}" if c["year_min"] is not None else "years unknown"
+            click.echo(f"  {c['cluster']:>3}: {c['size']} works, {years}: {c['label'] or '(no terms)'}")
+        if len(result.clusters) > 10:
+            click.echo(f"  ... {len(result.clusters) - 10} more in clusters.csv")
+    if result.bursts:
+        click.echo("")
+        click.echo("strongest citation bursts:")
+        for b in result.bursts[:5]:
+            click.echo(f"  {b.label}: {b.start}-{b.end}, strength {b.strength:.2f}, {b.citations} citations")
+    if result.peaks:
+        click.echo("")
+        click.echo("RPYS peaks: " + ", ".join(
+            f"{year} ({'; '.join(w for w, _ in result.peak_works.get(year, [])[:2])})" for year in result.peaks))
+    if result.main_path:
+        labels = [result.citation.nodes[n].get("label", n) for n in result.main_path]
+        click.echo("")
+        click.echo("main path: " + " -> ".join(labels))
+    ind = result.indicators
+    click.echo("")
+    click.echo(f"h-index: {ind.get('h_index_global')} (Crossref citations), {ind.get('h_index_local')} (in the network)")
+    if ind.get("journals"):
+        click.echo("top journals: " + "; ".join(f"{j} ({n})" for j, n in ind["journals"][:3]))
+    if ind.get("authors"):
+        click.echo("top authors: " + "; ".join(f"{a} ({n})" for a, n in ind["authors"][:3]))
+    click.echo("")
+    click.echo("wrote " + ", ".join(str(p) for p in written))
+
+
 @cli.command(name="config")
 @click.pass_context
 def show_config(ctx: click.Context) -> None:
@@ -399,7 +480,6 @@ def show_config(ctx: click.Context) -> None:
 
 
 for _name, _what in (
-    ("analyse", "rank the influential literature, find clusters, bursts, main paths"),
     ("export", "write GraphML, GEXF, CSV, BibTeX and RIS"),
     ("plot", "draw the citation network and timelines"),
 ):

@@ -72,6 +72,7 @@ __all__ = [
     "node_label",
     "GraphOptions",
     "build_graph",
+    "topic_documents",
     "DEFAULT_HYBRID_WEIGHTS",
 ]
 
@@ -515,6 +516,23 @@ def graph_summary(G: nx.Graph, *, top: int = 10) -> dict[str, Any]:
     }
 
 
+def topic_documents(store: Store, citation: nx.DiGraph | None = None) -> list[dict[str, Any]]:
+    """The texts the topic model reads: every node of the citation graph that has one.
+
+    Stored works give title, abstract and subjects; works that are only cited
+    (not stored) give the article title of their reference entry, so
+    clusters made of them get labels too. Merged aliases are left out (their
+    canonical work stands for them).
+    """
+    G = citation if citation is not None else citation_graph(store)
+    docs = [{"doi": w["doi"], "title": w["title"], "abstract": w["abstract"], "subjects": w["subjects"]}
+            for w in store.works() if w["doi"] in G]
+    for node, d in sorted(G.nodes(data=True)):
+        if not d.get("resolved") and d.get("title"):
+            docs.append({"doi": node, "title": d["title"], "abstract": None, "subjects": []})
+    return docs
+
+
 #: Hybrid weights by default: every kind counts alike (each weight is in [0, 1]
 #: with cosine normalisation; a direct citation counts 1).
 DEFAULT_HYBRID_WEIGHTS: dict[str, float] = {"citation": 1.0, "cocitation": 1.0, "coupling": 1.0, "topic": 1.0}
@@ -545,8 +563,8 @@ def build_graph(store: Store, kind: str, options: GraphOptions | None = None, *,
     Parameters
     ----------
     kind : {"citation", "cocitation", "coupling", "topic", "hybrid"}
-        ``topic`` links stored works by TF-IDF similarity of title, abstract
-        and subjects (see :mod:`citegraph.topics`); ``hybrid`` combines the
+        ``topic`` links works by TF-IDF similarity of title, abstract
+        and subjects (:func:`topic_documents`, :mod:`citegraph.topics`); ``hybrid`` combines the
         direct citations, co-citation, coupling and topic links with
         ``options.hybrid_weights`` (default :data:`DEFAULT_HYBRID_WEIGHTS`).
     options : GraphOptions, optional
@@ -576,7 +594,7 @@ def build_graph(store: Store, kind: str, options: GraphOptions | None = None, *,
     elif kind == "coupling":
         G = coupling_graph(citation, **pair)  # type: ignore[arg-type]
     else:
-        topic = topic_graph(model if model is not None else list(store.works()), k=o.topic_k,
+        topic = topic_graph(model if model is not None else topic_documents(store, citation), k=o.topic_k,
                             threshold=o.topic_threshold)
         for node in topic.nodes:
             if node in citation:

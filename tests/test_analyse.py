@@ -1,0 +1,130 @@
+"""citegraph analyse end to end on stores built from ../shared data."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from citegraph.analyse import OUTPUT_FILES, AnalyseOptions, analyse, write_outputs
+from citegraph.cli import cli
+from citegraph.config import load_settings
+from citegraph.doi import normalize_doi
+from citegraph.errors import UsageError
+from citegraph.fetch import FetchOptions, run_fetch
+from citegraph.filesource import FileSource
+from citegraph.snowball import snowball
+from citegraph.store import Store
+
+CONNECTED = ["10.7717/peerj.4794", "10.1007/s12080-020-00477-4"]
+
+
+@pytest.fixture(scope="module")
+def network_store(shared_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Two recorded works that cite other recorded works, snowballed to depth 1 from the file."""
+    path = tmp_path_factory.mktemp("net") / "s.sqlite"
+    with Store(path) as store:
+        snowball(store, FileSource(shared_dir / "crossref" / "works-habanero.jsonl.gz"),
+                 [normalize_doi(d) for d in CONNECTED], depth=1)
+    return path
+
+
+@pytest.fixture(scope="module")
+def alopecia_store(shared_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The 45 alopecia works of the Archives of Dermatology dump file (they carry no references)."""
+    path = tmp_path_factory.mktemp("alo") / "s.sqlite"
+    with Store(path) as store:
+        run_fetch(store, load_settings({}, env={}, start_dir=None), [],
+                  FetchOptions(from_file=shared_dir / "crossref" / "works-oc_ds_converter.jsonl.gz",
+                               query="alopecia", rows=1000, depth=1))
+    return path
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_outputs_are_written_sorted_and_byte_stable(network_store: Path, tmp_path: Path) -> None:
+    with Store(network_store, readonly=True) as store:
+        first = write_outputs(analyse(store, AnalyseOptions(seed=5)), tmp_path / "a")
+        second = write_outputs(analyse(store, AnalyseOptions(seed=5)), tmp_path / "b")
+        references = store.counts()["references"]
+    assert [p.name for p in first] == list(OUTPUT_FILES)
+    for a, b in zip(first, second, strict=True):
+        assert a.read_bytes() == b.read_bytes(), a.name
+    rows = read_csv(tmp_path / "a" / "rankings.csv")
+    assert len(rows) == 268  # every node of the citation graph
+    composite = [float(r["composite"]) for r in rows]
+    assert composite == sorted(composite, reverse=True)
+    assert [int(r["rank"]) for r in rows] == list(range(1, 269))
+    assert all(r["cluster"] for r in rows)
+    summary = json.loads((tmp_path / "a" / "summary.json").read_text())
+    assert summary["citation_graph"] == {"nodes": 268, "edges": 303}
+    assert summary["parameters"]["seed"] == 5 and summary["versions"]["citegraph"]
+    assert summary["coverage"]["references_open"] == references == 351  # all six stored works' lists
+    assert summary["notes"][0].startswith("PageRank favours older works")
+
+
+def test_main_path_and_rpys_on_the_network(network_store: Path) -> None:
+    with Store(network_store, readonly=True) as store:
+        result = analyse(store)
+    # knowledge flows from older to newer works along the main path
+    years = [result.citation.nodes[n].get("year") for n in result.main_path]
+    assert len(result.main_path) >= 3 and years == sorted(years)
+    assert result.peaks and all(row.deviation > 0 for row in result.rpys if row.year in result.peaks)
+    assert sum(row.references for row in result.rpys) == sum(
+        1 for _ in store_reference_years(network_store))
+
+
+def store_reference_years(path: Path) -> list[int]:
+    with Store(path, readonly=True) as store:
+        return [r[0] for r in store.execute("SELECT year FROM refs WHERE year IS NOT NULL")]
+
+
+def test_alopecia_works_without_references_are_ranked_in_topic_clusters(alopecia_store: Path, tmp_path: Path) -> None:
+    with Store(alopecia_store, readonly=True) as store:
+        result = analyse(store)
+    write_outputs(result, tmp_path)
+    assert result.citation.number_of_edges() == 0  # these 1960-1981 records carry no references
+    rankings = read_csv(tmp_path / "rankings.csv")
+    assert len(rankings) == 45 and all("alopecia" in r["title"].lower() for r in rankings)
+    clusters = read_csv(tmp_path / "clusters.csv")
+    assert len(clusters) >= 3
+    assert sum(int(c["size"]) for c in clusters) == 45
+    big = [c for c in clusters if int(c["size"]) >= 5]
+    assert big and all(c["label"] for c in big)
+    assert any("areata" in c["label"] for c in clusters)
+    # ranked by citations per year, the only signal these works have besides their text
+    assert float(rankings[0]["per_year"]) >= max(float(r["per_year"]) for r in rankings[1:])
+
+
+def test_options_are_checked() -> None:
+    with Store(":memory:") as store:
+        with pytest.raises(UsageError, match="holds no works yet"):
+            analyse(store)
+        with pytest.raises(UsageError, match="graph kind 'tree' is not one of"):
+            analyse(store, AnalyseOptions(graph="tree"))
+        with pytest.raises(UsageError, match="score 'fame' is not one of composite"):
+            analyse(store, AnalyseOptions(score="fame"))
+
+
+def test_cli_analyse(network_store: Path, tmp_path: Path) -> None:
+    runner = CliRunner()
+    result = runner.invoke(cli, ["--store", str(network_store), "analyse", "--out", str(tmp_path / "out"),
+                                 "--top", "5", "--seed", "2"], catch_exceptions=False)
+    assert result.exit_code == 0, result.stderr
+    assert "top 5 by composite:" in result.stdout
+    assert "(PageRank favours older works: they have had longer to collect citations.)" in result.stdout
+    assert "main path: " in result.stdout and "clusters:" in result.stdout
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(OUTPUT_FILES)
+    table = [line for line in result.stdout.splitlines() if line[:3].strip().isdigit()]
+    assert len(table) == 5
+
+
+def test_cli_analyse_without_a_store(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["--store", str(tmp_path / "none.sqlite"), "analyse"])
+    assert result.exit_code == 4 and "no store at" in result.stderr
