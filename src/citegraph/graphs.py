@@ -46,7 +46,9 @@ Examples
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -241,6 +243,91 @@ def _normalised(counts: np.ndarray, si: np.ndarray, sj: np.ndarray, m: int, meth
     raise UsageError(f"normalisation {method!r} is not one of {', '.join(NORMALISATIONS)}")
 
 
+def _blocks(work: np.ndarray, block: int, max_entries: int) -> list[tuple[int, int]]:
+    """Row ranges of at most ``block`` rows whose product sizes (bounded by ``work``) sum to at most
+    ``max_entries`` (a single row may exceed it)."""
+    n = len(work)
+    cum = np.cumsum(work)
+    out: list[tuple[int, int]] = []
+    start = 0
+    while start < n:
+        base = int(cum[start - 1]) if start else 0
+        stop = int(np.searchsorted(cum, base + max_entries, side="right"))
+        stop = min(max(stop, start + 1), start + block, n)
+        out.append((start, stop))
+        start = stop
+    return out
+
+
+def _top_k_sorted(rows: np.ndarray, cols: np.ndarray, counts: np.ndarray, weights: np.ndarray,
+                  top_k: int) -> tuple[np.ndarray, ...]:
+    """Each row's ``top_k`` by (weight desc, count desc, neighbour asc), by sorting."""
+    order = np.lexsort((cols, -counts, -weights, rows))
+    rows, cols, counts, weights = rows[order], cols[order], counts[order], weights[order]
+    first = np.r_[0, np.flatnonzero(np.diff(rows)) + 1]
+    starts = np.repeat(first, np.diff(np.r_[first, len(rows)]))
+    keep = (np.arange(len(rows)) - starts) < top_k
+    return rows[keep], cols[keep], counts[keep], weights[keep]
+
+
+def _block_edges(left: sp.csr_matrix, right: sp.csr_matrix, start: int, stop: int, totals: np.ndarray, m: int,
+                 normalise: str, min_count: int, min_weight: float, top_k: int | None,
+                 long_row: int) -> tuple[np.ndarray, ...] | None:
+    """The filtered edges of rows ``start:stop``: short rows vectorised, long rows one by one."""
+    prod = left[start:stop] @ right  # CSR, int32; row r is item start + r
+    indptr, indices, data = prod.indptr, prod.indices, prod.data
+    lens = np.diff(indptr)
+    parts: list[tuple[np.ndarray, ...]] = []
+    short = lens <= long_row if top_k is not None else np.ones(len(lens), dtype=bool)
+    if short.any():
+        sel = np.repeat(short, lens)
+        rows = np.repeat(np.arange(start, stop, dtype=np.int64), lens)[sel]
+        cols = indices[sel].astype(np.int64)
+        counts = data[sel].astype(np.int64)
+        keep = rows != cols
+        if min_count > 1:
+            keep &= counts >= min_count
+        rows, cols, counts = rows[keep], cols[keep], counts[keep]
+        weights = _normalised(counts, totals[rows], totals[cols], m, normalise)
+        if min_weight > 0:
+            keep = weights >= min_weight
+            rows, cols, counts, weights = rows[keep], cols[keep], counts[keep], weights[keep]
+        if top_k is not None and len(rows):
+            rows, cols, counts, weights = _top_k_sorted(rows, cols, counts, weights, top_k)
+        parts.append((rows, cols, counts, weights))
+    for r in np.flatnonzero(~short):  # long rows: threshold by partition (linear), sort the few left
+        assert top_k is not None  # rows are only long with top_k
+        i = start + int(r)
+        cols = indices[indptr[r] : indptr[r + 1]]
+        counts = data[indptr[r] : indptr[r + 1]]
+        keep = cols != i
+        if min_count > 1:
+            keep &= counts >= min_count
+        if not keep.all():
+            cols, counts = cols[keep], counts[keep]
+        weights = _normalised(counts, totals[i], totals[cols], m, normalise)
+        if min_weight > 0:
+            keep = weights >= min_weight
+            cols, counts, weights = cols[keep], counts[keep], weights[keep]
+        if len(cols) > top_k:
+            kth = np.partition(weights, len(weights) - top_k)[len(weights) - top_k]
+            cand = np.flatnonzero(weights >= kth)  # the top_k are among these (ties at kth included)
+            if len(cand) > top_k:
+                cand = cand[np.lexsort((cols[cand], -counts[cand].astype(np.int64), -weights[cand]))[:top_k]]
+            cols, counts, weights = cols[cand], counts[cand], weights[cand]
+        parts.append((np.full(len(cols), i, dtype=np.int64), cols.astype(np.int64), counts.astype(np.int64),
+                      weights))
+    if not parts:
+        return None
+    return tuple(np.concatenate([p[k] for p in parts]) for k in range(4))
+
+
+def _usable_cores() -> int:
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return max(1, os.cpu_count() or 1)
+
+
 def cooccurrence_edges(
     left: sp.csr_matrix,
     *,
@@ -249,13 +336,22 @@ def cooccurrence_edges(
     min_weight: float = 0.0,
     top_k: int | None = None,
     block: int = 4096,
+    max_block_entries: int = 1 << 20,
+    workers: int | None = None,
+    long_row: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Co-occurrence edges of the rows of a 0/1 incidence matrix.
 
     Rows are items, columns the documents they occur in; the count of a pair
-    is the number of columns where both occur (``left @ left.T``), computed
-    in blocks of ``block`` rows, each block filtered before the next, so
-    memory stays proportional to the edges kept.
+    is the number of columns where both occur (``left @ left.T``). The
+    product is computed in row blocks sized by the size of their product (at
+    most ``block`` rows and about ``max_block_entries`` entries, so a few
+    heavily cited works cannot blow up memory), each block filtered before
+    the next, on ``workers`` threads (default: the usable cores; scipy's
+    sparse product releases the GIL). Rows longer than ``long_row`` (default
+    ``max(256, 16 * top_k)``) pick their top ``top_k`` by partition (linear)
+    instead of sorting. Blocks, threads and thresholds change the cost, never
+    the answer.
 
     Returns
     -------
@@ -277,46 +373,28 @@ def cooccurrence_edges(
         raise UsageError(f"top_k {top_k} must be at least 1 (or unset)")
     if min_count < 1:
         raise UsageError(f"min_count {min_count} must be at least 1")
-    left = sp.csr_matrix(left, dtype=np.int64)
+    left = sp.csr_matrix(left, dtype=np.int32)
     right = left.T.tocsr()
-    totals = np.asarray(left.sum(axis=1)).ravel().astype(np.float64)
+    totals = np.asarray(left.sum(axis=1, dtype=np.int64)).ravel().astype(np.float64)
     m = int(np.count_nonzero(np.asarray(left.sum(axis=0)).ravel()))
     n = left.shape[0]
-    kept_i: list[np.ndarray] = []
-    kept_j: list[np.ndarray] = []
-    kept_c: list[np.ndarray] = []
-    kept_w: list[np.ndarray] = []
-    for start in range(0, n, block):
-        stop = min(n, start + block)
-        prod = (left[start:stop] @ right).tocoo()
-        rows = prod.row.astype(np.int64) + start
-        cols = prod.col.astype(np.int64)
-        counts = prod.data.astype(np.int64)
-        keep = (rows != cols) & (counts >= min_count)
-        rows, cols, counts = rows[keep], cols[keep], counts[keep]
-        weights = _normalised(counts, totals[rows], totals[cols], m, normalise)
-        if min_weight > 0:
-            keep = weights >= min_weight
-            rows, cols, counts, weights = rows[keep], cols[keep], counts[keep], weights[keep]
-        if top_k is not None and len(rows):
-            # rank within each row: heaviest first, then larger count, then neighbour index
-            order = np.lexsort((cols, -counts, -weights, rows))
-            rows, cols, counts, weights = rows[order], cols[order], counts[order], weights[order]
-            first = np.r_[0, np.flatnonzero(np.diff(rows)) + 1]
-            starts = np.repeat(first, np.diff(np.r_[first, len(rows)]))
-            keep = (np.arange(len(rows)) - starts) < top_k
-            rows, cols, counts, weights = rows[keep], cols[keep], counts[keep], weights[keep]
-        kept_i.append(rows)
-        kept_j.append(cols)
-        kept_c.append(counts)
-        kept_w.append(weights)
-    if not kept_i:
+    work = np.minimum(left @ np.diff(right.indptr).astype(np.int64), n)  # >= each row's product size
+    bounds = _blocks(np.asarray(work), block, max_block_entries)
+    long_row = max(256, 16 * (top_k or 0)) if long_row is None else long_row
+    workers = workers or _usable_cores()
+
+    def one(b: tuple[int, int]) -> tuple[np.ndarray, ...] | None:
+        return _block_edges(left, right, b[0], b[1], totals, m, normalise, min_count, min_weight, top_k, long_row)
+
+    if workers > 1 and len(bounds) > 1:
+        with ThreadPoolExecutor(workers) as pool:
+            results = [r for r in pool.map(one, bounds) if r is not None]
+    else:
+        results = [r for r in map(one, bounds) if r is not None]
+    if not results:
         empty = np.array([], dtype=np.int64)
         return empty, empty, empty, np.array([], dtype=np.float64)
-    i = np.concatenate(kept_i)
-    j = np.concatenate(kept_j)
-    c = np.concatenate(kept_c)
-    w = np.concatenate(kept_w)
+    i, j, c, w = (np.concatenate([r[k] for r in results]) for k in range(4))
     lo, hi = np.minimum(i, j), np.maximum(i, j)
     order = np.lexsort((hi, lo))
     lo, hi, c, w = lo[order], hi[order], c[order], w[order]
