@@ -67,6 +67,8 @@ def test_outputs_are_written_sorted_and_byte_stable(network_store: Path, tmp_pat
     assert summary["parameters"]["seed"] == 5 and summary["versions"]["citegraph"]
     assert summary["coverage"]["references_open"] == references == 351  # all six stored works' lists
     assert summary["notes"][0].startswith("PageRank favours older works")
+    # the six stored works by publication year
+    assert summary["publications_per_year"] == [[2013, 1], [2014, 1], [2015, 1], [2018, 2], [2020, 1]]
 
 
 def test_main_path_and_rpys_on_the_network(network_store: Path) -> None:

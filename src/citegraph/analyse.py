@@ -13,7 +13,8 @@ spectroscopy and main paths (:mod:`citegraph.timeline`), and indicators
   deviation, peaks and the works behind each peak;
 - ``main_path.csv``: the global and key-route main paths, edge by edge, in
   the direction knowledge flows (cited -> citing), with SPC weights;
-- ``summary.json``: parameters, versions, counts, coverage, indicators.
+- ``summary.json``: parameters, versions, counts, coverage, publications per
+  year, indicators.
 
 Files are sorted and carry no timestamps, so the same store and options give
 byte-identical files.
@@ -173,8 +174,8 @@ def analyse(store: Store, options: AnalyseOptions | None = None) -> Analysis:
     main = global_main_path(citation, spc) if spc else []
     routes = key_route_main_path(citation, spc, k=o.key_routes) if spc else []
     stats = indicators(citation, works)
-    publications = publications_per_year(citation)
 
+    publications = publications_per_year(citation)
     coverage = coverage_report(store)["overall"]
     summary = {
         "parameters": o.as_dict(),
@@ -185,6 +186,7 @@ def analyse(store: Store, options: AnalyseOptions | None = None) -> Analysis:
         "coverage": coverage,
         "clusters": len(clusters),
         "bursts": len(bursts),
+        "publications_per_year": [[year, n] for year, n in publications],
         "rpys_peaks": peaks,
         "main_path_length": len(main),
         "indicators": stats,
