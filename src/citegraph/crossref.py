@@ -36,7 +36,6 @@ import contextlib
 import json
 import logging
 import threading
-import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -48,12 +47,20 @@ import habanero
 import habanero.request
 import habanero.request_class
 import httpx2
-from tenacity import RetryCallState, Retrying, retry_if_exception_type
 
 from citegraph._version import __version__
 from citegraph.doi import DOI, normalize_doi
 from citegraph.errors import InvalidDOIError, SourceError, UsageError
-from citegraph.ratelimit import POLITE, PUBLIC, PoolLimits, RateLimiter, parse_retry_after
+from citegraph.ratelimit import (
+    POLITE,
+    PUBLIC,
+    PoolLimits,
+    RateLimiter,
+    ThrottledError,
+    TransientError,
+    call_with_retries,
+    parse_retry_after,
+)
 
 __all__ = [
     "CROSSREF_SOURCE",
@@ -108,18 +115,6 @@ SELECT_FIELDS: tuple[str, ...] = (
 
 #: Most DOIs per batch request, whatever the URL length allows.
 MAX_BATCH = 100
-#: Throttling answers (429) tolerated for one request before giving up.
-MAX_THROTTLES = 20
-
-
-class _Transient(Exception):
-    """A failure worth retrying (5xx, time-out, reset, garbled answer)."""
-
-
-class _Throttled(Exception):
-    """A 429: the limiter has paused; try again."""
-
-
 @dataclass
 class Resolution:
     """What one request (batch or single) found.
@@ -313,46 +308,9 @@ class CrossrefSource:
     def _http_get(self, url: Any, *, params: Any = None, headers: Any = None, timeout: Any = None,
                   **_: Any) -> httpx2.Response:
         """One logical GET: limiter, retries, header feedback. Called by habanero."""
-        failures = {"transient": 0, "throttled": 0}
-
-        def stop(state: RetryCallState) -> bool:
-            return failures["transient"] > self.retries or failures["throttled"] > MAX_THROTTLES
-
-        def wait_time(state: RetryCallState) -> float:
-            exc = state.outcome.exception() if state.outcome else None
-            if isinstance(exc, _Throttled):
-                return 0.0  # the limiter itself holds every new start back
-            return min(30.0, self.backoff * 2.0 ** (failures["transient"] - 1))
-
-        last_error: list[str] = ["no answer"]
-        retrying = Retrying(
-            stop=stop,
-            wait=wait_time,
-            retry=retry_if_exception_type((_Transient, _Throttled)),
-            reraise=True,
-            sleep=time.sleep,
-        )
-        try:
-            for attempt in retrying:
-                with attempt:
-                    try:
-                        return self._attempt(url, params, headers, timeout)
-                    except _Transient as exc:
-                        failures["transient"] += 1
-                        last_error[0] = str(exc)
-                        log.info("Crossref: %s (attempt %d of %d)", exc, failures["transient"], self.retries + 1)
-                        raise
-                    except _Throttled as exc:
-                        failures["throttled"] += 1
-                        last_error[0] = str(exc)
-                        raise
-        except (_Transient, _Throttled):
-            pass
-        raise SourceError(
-            f"Crossref at {self.base_url} failed {failures['transient'] + failures['throttled']} times "
-            f"for one request (last: {last_error[0]}); everything fetched so far is kept: "
-            "run the same command again to resume"
-        )
+        return call_with_retries(lambda: self._attempt(url, params, headers, timeout), retries=self.retries,
+                                 backoff=self.backoff, service=f"Crossref at {self.base_url}",
+                                 what="for one request")
 
     def _attempt(self, url: Any, params: Any, headers: Any, timeout: Any) -> httpx2.Response:
         with self.limiter.slot():
@@ -362,9 +320,9 @@ class CrossrefSource:
                 response = self._client.get(url, params=params, headers=headers, timeout=timeout or self.timeout)
                 response.read()
             except httpx2.TimeoutException as exc:
-                raise _Transient(f"timed out after {self.timeout:g} s ({type(exc).__name__})") from exc
+                raise TransientError(f"timed out after {self.timeout:g} s ({type(exc).__name__})") from exc
             except httpx2.TransportError as exc:
-                raise _Transient(f"connection failed ({type(exc).__name__}: {exc})") from exc
+                raise TransientError(f"connection failed ({type(exc).__name__}: {exc})") from exc
         status = response.status_code
         _LOCAL.last_status = status
         self._count(f"status_{status}")
@@ -372,19 +330,19 @@ class CrossrefSource:
         if status == 429:
             waited = self.limiter.on_throttled(parse_retry_after(response.headers.get("retry-after")))
             self._count("throttled")
-            raise _Throttled(f"429 Too Many Requests (waiting {waited:.1f} s)")
+            raise ThrottledError(f"429 Too Many Requests (waiting {waited:.1f} s)")
         if status >= 500:
-            raise _Transient(f"server error {status}")
+            raise TransientError(f"server error {status}")
         if status == 200:
             ctype = response.headers.get("content-type", "")
             if "json" not in ctype:
-                raise _Transient(f"status 200 but a {ctype or 'untyped'} body instead of JSON")
+                raise TransientError(f"status 200 but a {ctype or 'untyped'} body instead of JSON")
             try:
                 body = json.loads(response.content)
             except ValueError as exc:
-                raise _Transient(f"truncated or invalid JSON ({exc})") from exc
+                raise TransientError(f"truncated or invalid JSON ({exc})") from exc
             if not isinstance(body, dict) or body.get("status") != "ok" or "message" not in body:
-                raise _Transient("a JSON answer without Crossref's envelope")
+                raise TransientError("a JSON answer without Crossref's envelope")
         self.limiter.on_success()
         return response
 

@@ -54,7 +54,6 @@ import json
 import logging
 import re
 import threading
-import time
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -64,12 +63,19 @@ from urllib.parse import quote
 
 import requests
 from requests.adapters import HTTPAdapter
-from tenacity import RetryCallState, Retrying, retry_if_exception_type
 
 from citegraph._version import __version__
 from citegraph.doi import DOI, normalize_doi
 from citegraph.errors import InvalidDOIError, SourceError, UsageError
-from citegraph.ratelimit import PoolLimits, RateLimiter, parse_retry_after
+from citegraph.ratelimit import (
+    MAX_THROTTLES,
+    PoolLimits,
+    RateLimiter,
+    ThrottledError,
+    TransientError,
+    call_with_retries,
+    parse_retry_after,
+)
 
 __all__ = [
     "OPENCITATIONS_SOURCE",
@@ -102,8 +108,6 @@ OC_LIMITS = PoolLimits(5.0, 2)
 #: Supported values of ``api_version``.
 API_VERSIONS: tuple[str, ...] = ("v2", "v1")
 
-#: Throttling answers (429) tolerated for one request before giving up.
-MAX_THROTTLES = 20
 
 #: The environment variable that carries an OpenCitations access token.
 TOKEN_ENV = "CITEGRAPH_OPENCITATIONS_TOKEN"
@@ -118,14 +122,6 @@ _PATH_SAFE = "/;:()@!$&'*+,="
 _SCHEMED_RE = re.compile(r"([A-Za-z][A-Za-z0-9_.+-]*):(.+)", re.DOTALL)
 _RESOLVER_RE = re.compile(r"https?://(?:www\.|dx\.)?doi\.org/(.+)", re.IGNORECASE | re.DOTALL)
 _SC_VALUES = {"yes": True, "no": False, "true": True, "false": False}
-
-
-class _Transient(Exception):
-    """A failure worth retrying (5xx, time-out, reset, garbled answer)."""
-
-
-class _Throttled(Exception):
-    """A 429: the limiter has paused; try again."""
 
 
 @dataclass(frozen=True)
@@ -491,47 +487,8 @@ class OpenCitationsSource:
 
     def _get(self, url: str, doi: DOI) -> list[Any]:
         """One logical GET: limiter, retries; returns the JSON list (404: [])."""
-        failures = {"transient": 0, "throttled": 0}
-        last_error = ["no answer"]
-
-        def stop(state: RetryCallState) -> bool:
-            return failures["transient"] > self.retries or failures["throttled"] > MAX_THROTTLES
-
-        def wait_time(state: RetryCallState) -> float:
-            exc = state.outcome.exception() if state.outcome else None
-            if isinstance(exc, _Throttled):
-                return 0.0  # the limiter itself holds every new start back
-            return float(min(30.0, self.backoff * 2.0 ** (failures["transient"] - 1)))
-
-        retrying = Retrying(
-            stop=stop,
-            wait=wait_time,
-            retry=retry_if_exception_type((_Transient, _Throttled)),
-            reraise=True,
-            sleep=time.sleep,
-        )
-        try:
-            for attempt in retrying:
-                with attempt:
-                    try:
-                        return self._attempt(url, doi)
-                    except _Transient as exc:
-                        failures["transient"] += 1
-                        last_error[0] = str(exc)
-                        log.info("OpenCitations: %s for %s (attempt %d of %d)",
-                                 exc, doi, failures["transient"], self.retries + 1)
-                        raise
-                    except _Throttled as exc:
-                        failures["throttled"] += 1
-                        last_error[0] = str(exc)
-                        raise
-        except (_Transient, _Throttled):
-            pass
-        raise SourceError(
-            f"OpenCitations at {self.base_url} failed {failures['transient'] + failures['throttled']} "
-            f"times for {doi} (last: {last_error[0]}); everything fetched so far is kept: "
-            "run the same command again to resume"
-        )
+        return call_with_retries(lambda: self._attempt(url, doi), retries=self.retries, backoff=self.backoff,
+                                 service=f"OpenCitations at {self.base_url}", what=f"for {doi}")
 
     def _attempt(self, url: str, doi: DOI) -> list[Any]:
         with self.limiter.slot():
@@ -540,10 +497,10 @@ class OpenCitationsSource:
                 response = self._session.get(url, timeout=self.timeout)
                 content = response.content  # read the whole body inside the slot
             except requests.Timeout as exc:
-                raise _Transient(f"timed out after {self.timeout:g} s ({type(exc).__name__})") from exc
+                raise TransientError(f"timed out after {self.timeout:g} s ({type(exc).__name__})") from exc
             except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError,
                     requests.exceptions.ContentDecodingError) as exc:
-                raise _Transient(f"connection failed ({type(exc).__name__}: {exc})") from exc
+                raise TransientError(f"connection failed ({type(exc).__name__}: {exc})") from exc
             except requests.RequestException as exc:
                 raise SourceError(
                     f"OpenCitations at {self.base_url}: cannot request {url}: "
@@ -554,9 +511,9 @@ class OpenCitationsSource:
         if status == 429:
             waited = self.limiter.on_throttled(parse_retry_after(response.headers.get("retry-after")))
             self._count("throttled")
-            raise _Throttled(f"429 Too Many Requests (waited {waited:.1f} s)")
+            raise ThrottledError(f"429 Too Many Requests (waited {waited:.1f} s)")
         if status >= 500:
-            raise _Transient(f"server error {status}")
+            raise TransientError(f"server error {status}")
         if status == 404:
             self.limiter.on_success()
             log.debug("OpenCitations: 404 for %s: no citations known", doi)
@@ -576,9 +533,9 @@ class OpenCitationsSource:
             body = json.loads(content)
         except ValueError as exc:
             kind = "HTML" if "html" in ctype.lower() else "truncated or invalid JSON"
-            raise _Transient(f"status 200 but {kind} ({ctype or 'untyped'}, {len(content)} bytes)") from exc
+            raise TransientError(f"status 200 but {kind} ({ctype or 'untyped'}, {len(content)} bytes)") from exc
         if not isinstance(body, list):
-            raise _Transient(f"status 200 but a JSON {type(body).__name__} instead of a list")
+            raise TransientError(f"status 200 but a JSON {type(body).__name__} instead of a list")
         self.limiter.on_success()
         return body
 

@@ -68,8 +68,11 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
+from typing import TypeVar
 
-from citegraph.errors import ConfigError
+from tenacity import RetryCallState, Retrying, retry_if_exception_type
+
+from citegraph.errors import ConfigError, SourceError
 
 __all__ = [
     "PoolLimits",
@@ -85,6 +88,10 @@ __all__ = [
     "RECOVERY_AFTER",
     "parse_retry_after",
     "parse_interval",
+    "MAX_THROTTLES",
+    "TransientError",
+    "ThrottledError",
+    "call_with_retries",
 ]
 
 logger = logging.getLogger(__name__)
@@ -675,3 +682,83 @@ def parse_interval(value: str) -> float | None:
         return None
     seconds = float(match.group(1)) * _UNIT_SECONDS[(match.group(2) or "s").lower()]
     return seconds if seconds > 0 else None
+
+
+#: Throttling answers (429) tolerated for one request before giving up.
+MAX_THROTTLES = 20
+
+
+class TransientError(Exception):
+    """A failure worth retrying: 5xx, time-out, reset, a garbled answer."""
+
+
+class ThrottledError(Exception):
+    """A 429: the limiter has paused every new request; try again."""
+
+
+T = TypeVar("T")
+
+
+def call_with_retries(attempt: Callable[[], T], *, retries: int, backoff: float, service: str, what: str,
+                      max_throttles: int = MAX_THROTTLES) -> T:
+    """Run one logical request: retry transient failures with back-off, and throttles.
+
+    ``attempt`` makes one HTTP request inside a limiter slot and raises
+    :class:`TransientError` or :class:`ThrottledError` when it should be
+    tried again. Transient failures wait ``backoff``, ``2 * backoff``, ...
+    (at most 30 s) and are tried ``retries`` times more; a throttle waits
+    nothing here (the limiter holds every start back until ``Retry-After``)
+    and does not use up the error budget, up to ``max_throttles``.
+
+    Raises
+    ------
+    SourceError
+        After the last failure: "``service`` failed N times ``what`` (last:
+        ...); everything fetched so far is kept: run the same command again
+        to resume".
+
+    Examples
+    --------
+    >>> calls = []
+    >>> def flaky() -> str:
+    ...     calls.append(1)
+    ...     if len(calls) < 3:
+    ...         raise TransientError("server error 503")
+    ...     return "ok"
+    >>> call_with_retries(flaky, retries=5, backoff=0, service="Crossref", what="for one request"), len(calls)
+    ('ok', 3)
+    """
+    failures = {"transient": 0, "throttled": 0}
+    last_error = ["no answer"]
+
+    def stop(state: RetryCallState) -> bool:
+        return failures["transient"] > retries or failures["throttled"] > max_throttles
+
+    def wait_time(state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        if isinstance(exc, ThrottledError):
+            return 0.0  # the limiter itself holds every new start back
+        return float(min(30.0, backoff * 2.0 ** (failures["transient"] - 1)))
+
+    retrying = Retrying(stop=stop, wait=wait_time, retry=retry_if_exception_type((TransientError, ThrottledError)),
+                        reraise=True, sleep=time.sleep)
+    try:
+        for state in retrying:
+            with state:
+                try:
+                    return attempt()
+                except TransientError as exc:
+                    failures["transient"] += 1
+                    last_error[0] = str(exc)
+                    logger.info("%s: %s %s (attempt %d of %d)", service, exc, what, failures["transient"], retries + 1)
+                    raise
+                except ThrottledError as exc:
+                    failures["throttled"] += 1
+                    last_error[0] = str(exc)
+                    raise
+    except (TransientError, ThrottledError):
+        pass
+    raise SourceError(
+        f"{service} failed {failures['transient'] + failures['throttled']} times {what} "
+        f"(last: {last_error[0]}); everything fetched so far is kept: run the same command again to resume"
+    )
