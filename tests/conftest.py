@@ -25,6 +25,27 @@ def shared_dir() -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def shared_corpus(shared_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A store holding every record of ``../shared/crossref/works-*.jsonl.gz`` (6,587 works), built once.
+
+    Open it with ``Store(shared_corpus, readonly=True)``.
+    """
+    import gzip
+    import json
+
+    from citegraph.records import parse_work
+    from citegraph.store import Store
+
+    path = tmp_path_factory.mktemp("corpus") / "shared.sqlite"
+    with Store(path) as store:
+        for name in sorted((shared_dir / "crossref").glob("works-*.jsonl.gz")):
+            with gzip.open(name, "rt", encoding="utf-8") as fh:
+                store.add_works([parse_work(json.loads(line), source=f"file:{name.name}") for line in fh
+                                 if line.strip()])
+    return path
+
+
 @pytest.fixture
 def make_replay_server(shared_dir: Path) -> Iterator[Callable[..., ReplayServer]]:
     """Factory: ``make_replay_server(**options)`` starts a ReplayServer; all are stopped after the test."""

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
-import json
 import random
 from collections.abc import Iterable
 from pathlib import Path
@@ -311,13 +309,8 @@ def test_merge_nothing() -> None:
 
 # -- real data ---------------------------------------------------------------------
 @pytest.mark.shared
-def test_real_crossref_records(shared_dir: Path) -> None:
-    paths = sorted((shared_dir / "crossref").glob("works-*.jsonl.gz"))
-    assert paths
-    with Store(":memory:") as store:
-        for path in paths:
-            with gzip.open(path, "rt", encoding="utf-8") as fh:
-                store.add_works([parse_work(json.loads(line), source=f"file:{path.name}") for line in fh if line.strip()])
+def test_real_crossref_records(shared_corpus: Path) -> None:
+    with Store(shared_corpus, readonly=True) as store:
         works = list(store.works())
         first = find_duplicates(works)
         assert find_duplicates(store.works()) == first

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import gzip
 import itertools
-import json
 import math
 from collections import Counter
 from pathlib import Path
@@ -199,11 +197,8 @@ def loop_coupling(G: nx.DiGraph) -> Counter[tuple[str, str]]:
 
 
 @pytest.fixture(scope="module")
-def shared_graph(shared_dir: Path) -> nx.DiGraph:
-    with Store(":memory:") as store:
-        for name in sorted((shared_dir / "crossref").glob("works-*.jsonl.gz")):
-            with gzip.open(name, "rt", encoding="utf-8") as fh:
-                store.add_works([parse_work(json.loads(line), source="shared") for line in fh])
+def shared_graph(shared_corpus: Path) -> nx.DiGraph:
+    with Store(shared_corpus, readonly=True) as store:
         return citation_graph(store)
 
 

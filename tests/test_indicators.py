@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
-import json
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +18,6 @@ from citegraph.indicators import (
     top_authors,
     top_journals,
 )
-from citegraph.records import parse_work
 from citegraph.store import Store
 
 
@@ -108,11 +105,8 @@ def test_indicators_of_a_hand_made_set() -> None:
     assert indicators(nx.DiGraph(), [])["years"] is None
 
 
-def test_indicators_of_the_shared_corpus(shared_dir: Path) -> None:
-    with Store(":memory:") as store:
-        for name in sorted((shared_dir / "crossref").glob("works-*.jsonl.gz")):
-            with gzip.open(name, "rt", encoding="utf-8") as fh:
-                store.add_works([parse_work(json.loads(line), source="shared") for line in fh])
+def test_indicators_of_the_shared_corpus(shared_corpus: Path) -> None:
+    with Store(shared_corpus, readonly=True) as store:
         G = citation_graph(store)
         works = list(store.works())
     got = indicators(G, works)

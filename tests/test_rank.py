@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
-import json
 import logging
 import math
 from pathlib import Path
@@ -29,7 +27,6 @@ from citegraph.rank import (
     ranking_notes,
     top_n,
 )
-from citegraph.records import parse_work
 from citegraph.store import Store
 
 PHI = (1 + math.sqrt(5)) / 2  # the golden ratio: HITS on the 2x2 matrix [[2, 1], [1, 1]]
@@ -305,11 +302,8 @@ def test_notes_and_top_n() -> None:
 # -- the shared corpus --------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def shared_graph(shared_dir: Path) -> nx.DiGraph:
-    with Store(":memory:") as store:
-        for name in sorted((shared_dir / "crossref").glob("works-*.jsonl.gz")):
-            with gzip.open(name, "rt", encoding="utf-8") as fh:
-                store.add_works([parse_work(json.loads(line), source="shared") for line in fh])
+def shared_graph(shared_corpus: Path) -> nx.DiGraph:
+    with Store(shared_corpus, readonly=True) as store:
         return citation_graph(store)
 
 

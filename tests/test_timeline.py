@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import gzip
 import itertools
-import json
 import math
 import random
 from collections import Counter
@@ -409,11 +407,8 @@ SHARED_FIGURES = {  # the recorded Crossref works in ../shared (6,587 records)
 
 
 @pytest.fixture(scope="module")
-def shared_store_data(shared_dir: Path) -> tuple[nx.DiGraph, list[tuple[int, str | None, str]]]:
-    with Store(":memory:") as store:
-        for name in sorted((shared_dir / "crossref").glob("works-*.jsonl.gz")):
-            with gzip.open(name, "rt", encoding="utf-8") as fh:
-                store.add_works([parse_work(json.loads(line), source="shared") for line in fh])
+def shared_store_data(shared_corpus: Path) -> tuple[nx.DiGraph, list[tuple[int, str | None, str]]]:
+    with Store(shared_corpus, readonly=True) as store:
         return citation_graph(store), reference_years_from_store(store)
 
 
