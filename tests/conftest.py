@@ -46,6 +46,39 @@ def shared_corpus(shared_dir: Path, tmp_path_factory: pytest.TempPathFactory) ->
     return path
 
 
+@pytest.fixture(scope="session")
+def commonmeta_store(shared_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small real store: the 50 records of ``../shared/crossref/works-commonmeta-py.jsonl.gz``.
+
+    500 works in the citation graph (50 resolved, 450 cited only), 450 citation links; built once.
+    Open it with ``Store(commonmeta_store, readonly=True)``.
+    """
+    import gzip
+    import json
+
+    from citegraph.records import parse_work
+    from citegraph.store import Store
+
+    name = shared_dir / "crossref" / "works-commonmeta-py.jsonl.gz"
+    path = tmp_path_factory.mktemp("commonmeta") / "commonmeta.sqlite"
+    with Store(path) as store, gzip.open(name, "rt", encoding="utf-8") as fh:
+        store.add_works([parse_work(json.loads(line), source=f"file:{name.name}") for line in fh if line.strip()])
+    return path
+
+
+@pytest.fixture(scope="session")
+def commonmeta_analysis(commonmeta_store: Path) -> Any:
+    """``citegraph.analyse.analyse`` of :func:`commonmeta_store` with default options (about 1 s), built once.
+
+    Treat it as read-only: it is shared by every test of the session.
+    """
+    from citegraph.analyse import analyse
+    from citegraph.store import Store
+
+    with Store(commonmeta_store, readonly=True) as store:
+        return analyse(store)
+
+
 @pytest.fixture
 def make_replay_server(shared_dir: Path) -> Iterator[Callable[..., ReplayServer]]:
     """Factory: ``make_replay_server(**options)`` starts a ReplayServer; all are stopped after the test."""
