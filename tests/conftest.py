@@ -79,6 +79,34 @@ def commonmeta_analysis(commonmeta_store: Path) -> Any:
         return analyse(store)
 
 
+@pytest.fixture(scope="session")
+def connected_seeds(shared_dir: Path) -> list[Any]:
+    """The 14 shared Crossref records that cite at least one other shared record, as DOIs.
+
+    A depth-1 fetch from them finds records (the cited shared works) and many
+    not-found DOIs: a small real snowball.
+    """
+    import gzip
+    import json
+
+    from citegraph.doi import normalize_doi
+
+    recs: dict[str, dict[str, Any]] = {}
+    for path in sorted((shared_dir / "crossref").glob("works-*.jsonl.gz")):
+        with gzip.open(path, "rt", encoding="utf-8") as fh:
+            for line in fh:
+                if line.strip():
+                    r = json.loads(line)
+                    recs.setdefault(r["DOI"].lower(), r)
+    out = []
+    for key, r in sorted(recs.items()):
+        cited = {x["DOI"].lower() for x in r.get("reference", []) if "DOI" in x} - {key}
+        if cited & recs.keys():
+            out.append(normalize_doi(r["DOI"]))
+    assert len(out) == 14
+    return out
+
+
 @pytest.fixture
 def make_replay_server(shared_dir: Path) -> Iterator[Callable[..., ReplayServer]]:
     """Factory: ``make_replay_server(**options)`` starts a ReplayServer; all are stopped after the test."""

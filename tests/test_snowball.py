@@ -4,12 +4,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
-import random
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -36,22 +30,6 @@ def read_works(path: Path) -> list[dict]:
 def seeds_with_refs(shared_dir: Path) -> list[DOI]:
     recs = read_works(shared_dir / "crossref" / "works-habanero.jsonl.gz")
     return [normalize_doi(r["DOI"]) for r in recs if r.get("reference") and "indexed" in r][:12]
-
-
-@pytest.fixture(scope="module")
-def connected_seeds(shared_dir: Path) -> list[DOI]:
-    """Shared records citing at least one other shared record (14 of them)."""
-    recs: dict[str, dict] = {}
-    for name in WORK_FILES:
-        for r in read_works(shared_dir / "crossref" / name):
-            recs.setdefault(r["DOI"].lower(), r)
-    out = []
-    for key, r in sorted(recs.items()):
-        cited = {x["DOI"].lower() for x in r.get("reference", []) if "DOI" in x} - {key}
-        if cited & recs.keys():
-            out.append(normalize_doi(r["DOI"]))
-    assert len(out) == 14
-    return out
 
 
 def write_fixture(path: Path, records: list[dict]) -> Path:
@@ -189,49 +167,6 @@ def test_from_file_on_every_shared_works_file(shared_dir: Path, name: str) -> No
         assert report.levels[1].not_found == len([c for c in cited if c not in by_key])
         assert store.counts()["works"] == 3 + report.levels[1].fetched
         assert report.requests == 0
-
-
-# -- kill and resume -------------------------------------------------------------
-
-def _fetch_cmd(store: Path, seed_file: Path) -> list[str]:
-    return [sys.executable, "-m", "citegraph.cli", "--store", str(store), "-q", "fetch", str(seed_file),
-            "--depth", "1", "--mailto", MAILTO]
-
-
-@pytest.mark.slow
-def test_killed_fetch_resumes_to_the_same_store(make_replay_server, tmp_path: Path,
-                                                connected_seeds: list[DOI]) -> None:
-    server = make_replay_server(latency=0.3)
-    seed_file = tmp_path / "seeds.txt"
-    seed_file.write_text("\n".join(d.original for d in connected_seeds) + "\n")
-    # short URLs make ~30 batch requests, so the kills land mid-fetch
-    env = {**os.environ, "CITEGRAPH_CROSSREF_URL": server.url, "CITEGRAPH_MAX_URL_LENGTH": "1000"}
-    reference = tmp_path / "reference.sqlite"
-    subprocess.run(_fetch_cmd(reference, seed_file), env=env, check=True, timeout=120)
-    full_requests = server.stats["requests"]
-
-    killed = tmp_path / "killed.sqlite"
-    rng = random.Random(42)
-    kills = 0
-    for _ in range(3):
-        proc = subprocess.Popen(_fetch_cmd(killed, seed_file), env=env)
-        time.sleep(rng.uniform(0.5, 2.0))
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGKILL)
-            kills += 1
-        proc.wait(timeout=60)
-    assert kills >= 2
-    server.reset_stats()
-    subprocess.run(_fetch_cmd(killed, seed_file), env=env, check=True, timeout=120)
-    with Store(killed) as a, Store(reference) as b:
-        assert a.integrity_check() == "ok"
-        assert a.snapshot() == b.snapshot()
-        assert a.counts()["works"] > len(connected_seeds) and a.counts()["not_found"] > 500
-    # the final run only asked for what the killed runs had not stored
-    assert server.stats["requests"] < full_requests
-    server.reset_stats()
-    subprocess.run(_fetch_cmd(killed, seed_file), env=env, check=True, timeout=120)
-    assert server.stats["requests"] == 0
 
 
 def test_failure_mid_run_keeps_what_was_fetched_and_a_rerun_completes(

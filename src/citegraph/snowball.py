@@ -50,8 +50,7 @@ from tqdm import tqdm
 
 from citegraph.crossref import Resolution
 from citegraph.doi import DOI
-from citegraph.errors import RecordError, UsageError
-from citegraph.errors import SourceError
+from citegraph.errors import RecordError, SourceError, UsageError
 from citegraph.records import ParsedWork, parse_work, reference_text
 from citegraph.store import Store
 
@@ -250,9 +249,13 @@ def _bar(total: int, desc: str, progress: bool) -> Any:
 
 
 def _check_forward(store: Store, citations: CitationSource, network: Sequence[str], lv: LevelReport,
-                   report: FetchReport, progress: bool) -> None:
-    """Ask for the citing works of every stored network work not checked yet."""
-    stored = store.stored_keys(network)
+                   report: FetchReport, progress: bool, *, also: Sequence[str] = ()) -> None:
+    """Ask for the citing works of every stored network work not checked yet.
+
+    ``also``: works whose records the primary source failed to give; they are
+    checked too, so a Crossref outage does not also cost their citing works.
+    """
+    stored = store.stored_keys(network) | set(also)
     checked = store.forward_checked(stored, source=citations.name)
     todo = sorted(stored - checked)
     if not todo:
@@ -363,7 +366,9 @@ def snowball(
     SourceError
         The record source kept failing; what was fetched before is stored.
         (A failing citation source only degrades the run: see
-        :attr:`FetchReport.degraded`.)
+        :attr:`FetchReport.degraded`. So does a failing record source when
+        ``direction`` asks for citing works: the citation source is still
+        asked about the level's works, then the snowball stops.)
     """
     if depth < 0:
         raise UsageError(f"depth {depth} is negative: use 0 (seeds only), 1, 2, ...")
@@ -399,21 +404,36 @@ def snowball(
             level, lv.candidates, lv.already_stored, lv.known_missing, lv.asked, source.name,
             f"; {capped} more dropped by --max-works" if capped else "",
         )
+        unanswered: list[str] = []
         if ask:
             bar = _bar(len(ask), f"level {level}", progress)
             try:
                 for resolution in source.resolve(ask):
                     _store(store, source, resolution, lv)
                     bar.update(len(resolution.records) + len(resolution.missing))
+            except SourceError as exc:
+                if not forward:
+                    raise
+                # the citation source still answers: take what it has for this level, then stop
+                answered = store.stored_keys(d.key for d in ask) | store.not_found_keys(
+                    [d.key for d in ask], source=source.name)
+                unanswered = sorted({d.key for d in ask} - answered)
+                message = f"{source.name}: records of {len(unanswered)} works missing ({exc})"
+                report.degraded.append(message)
+                log.warning("%s; going on with %s for this level, then stopping", message,
+                            citations.name if citations is not None else "the citation source")
             finally:
                 bar.close()
         network.extend(k for k in keys if k not in network_set)
         network_set.update(keys)
         if level < depth:
-            if matcher is not None and direction != "forward":
+            if matcher is not None and direction != "forward" and not unanswered:
                 _match_references(store, matcher, sorted(store.stored_keys(keys)), match_threshold, lv, progress)
             if forward and citations is not None:
-                _check_forward(store, citations, network, lv, report, progress)
+                _check_forward(store, citations, network, lv, report, progress, also=unanswered)
+        if unanswered:
+            log.warning("stopping after level %d: %s did not answer", level, source.name)
+            break
         if level < depth and not lv.candidates:
             log.info("level %d is empty: nothing further to snowball", level)
     return report
