@@ -143,3 +143,16 @@ def test_year_helpers() -> None:
     assert reference_year(True) is None
     assert author_name({"given": "Solo"}) == "Solo"
     assert author_name({}) is None
+
+
+def test_lone_surrogates_from_json_escapes_are_replaced(tmp_path) -> None:
+    """JSON may carry "\\ud800" escapes; no UTF-8 database holds them (HAND-MADE record)."""
+    from citegraph.store import Store
+
+    record = json.loads('{"DOI": "10.5555/s", "title": ["half \\ud83d emoji"], "author": [{"family": "X\\udc00"}]}')
+    parsed = parse_work(record, source="hand-made")
+    assert parsed.work.title == "half \ufffd emoji" and parsed.work.first_author == "X\ufffd"
+    assert "\\ud83d" not in parsed.work.raw_json and "\ufffd" in parsed.work.raw_json
+    with Store(tmp_path / "s.sqlite") as store:
+        store.add_works([parsed])
+        assert store.work("10.5555/s")["title"] == "half \ufffd emoji"

@@ -297,6 +297,11 @@ def parse_work(record: Mapping[str, Any], *, source: str) -> ParsedWork:
     """
     if not isinstance(record, Mapping):
         raise RecordError(f"record is a {type(record).__name__}, not a JSON object")
+    raw_json = json.dumps(record, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    if _SURROGATE.search(raw_json):
+        # JSON may escape lone surrogates ("\ud800"), which no UTF-8 file or database can hold
+        record = _without_surrogates(record)
+        raw_json = json.dumps(record, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
     raw_doi = record.get("DOI")
     if not isinstance(raw_doi, str) or not raw_doi.strip():
         keys = ", ".join(sorted(map(str, record))[:8]) or "none"
@@ -339,9 +344,27 @@ def parse_work(record: Mapping[str, Any], *, source: str) -> ParsedWork:
         if isinstance(subjects, list)
         else (),
         source=source,
-        raw_json=json.dumps(record, ensure_ascii=False, separators=(",", ":"), sort_keys=True),
+        raw_json=raw_json,
     )
     return ParsedWork(work=work, references=references)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _without_surrogates(value: Any) -> Any:
+    """``value`` with every lone surrogate code point replaced by U+FFFD.
+
+    >>> _without_surrogates({"title": ["a\\ud800b"], "n": 1}) == {"title": ["a\\ufffdb"], "n": 1}
+    True
+    """
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, Mapping):
+        return {_without_surrogates(k): _without_surrogates(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_surrogates(v) for v in value]
+    return value
 
 
 def reference_text(ref: ReferenceRow) -> str:
