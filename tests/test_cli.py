@@ -41,7 +41,7 @@ def one_line_error(result) -> str:
 def test_help_lists_the_commands(run) -> None:
     result = run("--help")
     assert result.exit_code == 0
-    for command in ("fetch", "status", "analyse", "export", "plot", "config"):
+    for command in ("fetch", "status", "analyse", "export", "plot", "report", "config"):
         assert f"  {command}" in result.stdout
 
 
@@ -49,13 +49,6 @@ def test_version(run) -> None:
     from citegraph import __version__
 
     assert run("--version").stdout.strip() == f"citegraph, version {__version__}"
-
-
-@pytest.mark.parametrize("command", ["export", "plot"])
-def test_later_commands_say_not_yet_available(run, command: str) -> None:
-    result = run(command, "--anything")
-    assert result.exit_code == 2
-    assert "not yet available" in one_line_error(result)
 
 
 def test_fetch_without_seeds_on_an_empty_store(run) -> None:

@@ -24,7 +24,6 @@ from citegraph.errors import (
     EXIT_INTERNAL,
     EXIT_INTERRUPTED,
     CitegraphError,
-    NotAvailableError,
     PartialInputError,
     SourceError,
     UsageError,
@@ -100,6 +99,9 @@ def cli(ctx: click.Context, store: Path | None, quiet: bool, verbose: int) -> No
     Typical use:
       citegraph fetch seeds/alopecia-areata.txt --depth 1 --mailto you@example.org
       citegraph status
+      citegraph analyse          # rankings, clusters, bursts, RPYS, main path -> data/
+      citegraph report           # one HTML page: data/report.html (figures in figures/)
+      citegraph export           # GraphML, GEXF, CSV, Pajek, JSON, VOSviewer, BibTeX, RIS -> data/
 
     Settings come from flags, then CITEGRAPH_* environment variables, then
     [tool.citegraph] in the nearest pyproject.toml, then defaults.
@@ -389,28 +391,37 @@ def graph(ctx: click.Context, kind: str, normalise: str, min_count: int, min_wei
             click.echo(f"  {w:>10g}  {lu} ({u})  --  {lv} ({v})")
 
 
-@cli.command()
-@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=None,
-              help="Folder for rankings.csv, clusters.csv, bursts.csv, rpys.csv, main_path.csv, summary.json "
-                   "[default: data/].")
-@click.option("--graph", "graph_kind", type=click.Choice(["citation", "cocitation", "coupling", "topic", "hybrid"]),
-              default="hybrid", show_default=True, help="The graph clusters are found in.")
-@click.option("--score", type=click.Choice(["composite", "local", "global", "per_year", "pagerank", "authority", "hub",
-                                            "betweenness", "cocitation_seeds"]),
-              default="composite", show_default=True, help="The score rankings are sorted by.")
-@click.option("--top", type=click.IntRange(min=0), default=20, show_default=True, help="Works to print.")
-@click.option("--cluster-method", type=click.Choice(["louvain", "leiden"]), default="louvain", show_default=True,
-              help="Louvain (networkx) or Leiden (needs python-igraph).")
-@click.option("--resolution", type=click.FloatRange(min=0, min_open=True), default=1.0, show_default=True,
-              help="Cluster resolution: above 1, more and smaller clusters.")
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of every random step.")
-@click.option("--reference-year", type=int, default=None,
-              help="'Now' for citations per year [default: the latest publication year in the store].")
-@click.pass_context
-def analyse(ctx: click.Context, out_dir: Path | None, graph_kind: str, score: str, top: int, cluster_method: str,
-            resolution: float, seed: int, reference_year: int | None) -> None:
-    """Rank the influential literature; find clusters, bursts, RPYS peaks and main paths."""
-    from citegraph.analyse import AnalyseOptions, analyse as run_analysis, write_outputs
+_SCORES = ["composite", "local", "global", "per_year", "pagerank", "authority", "hub", "betweenness",
+           "cocitation_seeds"]
+
+
+def _analysis_options(func: Any) -> Any:
+    """The options every command that analyses the store shares (analyse, plot, export, report)."""
+    options = [
+        click.option("--graph", "graph_kind",
+                     type=click.Choice(["citation", "cocitation", "coupling", "topic", "hybrid"]),
+                     default="hybrid", show_default=True, help="The graph clusters are found in."),
+        click.option("--score", type=click.Choice(_SCORES), default="composite", show_default=True,
+                     help="The score works are ranked (and sized) by."),
+        click.option("--cluster-method", type=click.Choice(["louvain", "leiden"]), default="louvain",
+                     show_default=True, help="Louvain (networkx) or Leiden (needs python-igraph)."),
+        click.option("--resolution", type=click.FloatRange(min=0, min_open=True), default=1.0, show_default=True,
+                     help="Cluster resolution: above 1, more and smaller clusters."),
+        click.option("--seed", type=int, default=0, show_default=True, help="Seed of every random step."),
+        click.option("--reference-year", type=int, default=None,
+                     help="'Now' for citations per year [default: the latest publication year in the store]."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _run_analysis(ctx: click.Context, *, graph_kind: str, score: str, cluster_method: str, resolution: float,
+                  seed: int, reference_year: int | None, top: int = 20,
+                  with_coverage: bool = False) -> tuple[Any, Settings, dict[str, Any] | None]:
+    """Analyse the store; returns the analysis, the settings and (if asked) the coverage report."""
+    from citegraph.analyse import AnalyseOptions, analyse as run_analysis
+    from citegraph.coverage import coverage_report
     from citegraph.store import Store
 
     settings = ctx.obj.settings()
@@ -418,6 +429,25 @@ def analyse(ctx: click.Context, out_dir: Path | None, graph_kind: str, score: st
                              resolution=resolution, seed=seed, reference_year=reference_year)
     with Store(settings.store, readonly=True) as store:
         result = run_analysis(store, options)
+        coverage = coverage_report(store) if with_coverage else None
+    return result, settings, coverage
+
+
+@cli.command()
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=None,
+              help="Folder for rankings.csv, clusters.csv, bursts.csv, rpys.csv, main_path.csv, summary.json "
+                   "[default: data/].")
+@_analysis_options
+@click.option("--top", type=click.IntRange(min=0), default=20, show_default=True, help="Works to print.")
+@click.pass_context
+def analyse(ctx: click.Context, out_dir: Path | None, graph_kind: str, score: str, top: int, cluster_method: str,
+            resolution: float, seed: int, reference_year: int | None) -> None:
+    """Rank the influential literature; find clusters, bursts, RPYS peaks and main paths."""
+    from citegraph.analyse import write_outputs
+
+    result, settings, _ = _run_analysis(ctx, graph_kind=graph_kind, score=score, top=top,
+                                        cluster_method=cluster_method, resolution=resolution, seed=seed,
+                                        reference_year=reference_year)
     written = write_outputs(result, out_dir if out_dir is not None else settings.data_dir)
     if ctx.obj.verbosity < 0:
         return
@@ -461,7 +491,8 @@ def analyse(ctx: click.Context, out_dir: Path | None, graph_kind: str, score: st
         click.echo("main path: " + " -> ".join(labels))
     ind = result.indicators
     click.echo("")
-    click.echo(f"h-index: {ind.get('h_index_global')} (Crossref citations), {ind.get('h_index_local')} (in the network)")
+    click.echo(f"h-index: {ind.get('h_index_global')} (Crossref citations), "
+               f"{ind.get('h_index_local')} (in the network)")
     if ind.get("journals"):
         click.echo("top journals: " + "; ".join(f"{j} ({n})" for j, n in ind["journals"][:3]))
     if ind.get("authors"):
@@ -479,18 +510,114 @@ def show_config(ctx: click.Context) -> None:
         click.echo(f"{name:<20} {value:<40} {origin}")
 
 
-for _name, _what in (
-    ("export", "write GraphML, GEXF, CSV, BibTeX and RIS"),
-    ("plot", "draw the citation network and timelines"),
-):
-    def _make(name: str = _name, what: str = _what) -> click.Command:
-        @click.command(name=name, help=f"{what[0].upper()}{what[1:]} (not yet available).",
-                       context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
-        def _cmd() -> None:
-            raise NotAvailableError(f"`citegraph {name}` is not yet available in citegraph {__version__}")
-        return _cmd
+def _source_name(settings: Settings) -> str:
+    return f"store {Path(settings.store).name}"
 
-    cli.add_command(_make())
+
+@cli.command()
+@click.argument("names", nargs=-1)
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=None,
+              help="Folder for the figures [default: figures/].")
+@click.option("--format", "formats", type=click.Choice(["png", "svg", "pdf"]), multiple=True,
+              help="File format; repeat for several [default: png and svg].")
+@_analysis_options
+@click.pass_context
+def plot(ctx: click.Context, names: tuple[str, ...], out_dir: Path | None, formats: tuple[str, ...],
+         graph_kind: str, score: str, cluster_method: str, resolution: float, seed: int,
+         reference_year: int | None) -> None:
+    """Draw the figures: NAMES among network, historiograph, cocitation, ranking, publications, rpys, bursts
+    [default: all]."""
+    from citegraph.plots import FIGURES, save_figures
+
+    unknown = [n for n in names if n not in FIGURES]
+    if unknown:
+        raise UsageError(f"unknown figure {unknown[0]!r}: choose from {', '.join(FIGURES)}")
+    result, settings, _ = _run_analysis(ctx, graph_kind=graph_kind, score=score, cluster_method=cluster_method,
+                                        resolution=resolution, seed=seed, reference_year=reference_year)
+    written = save_figures(result, out_dir if out_dir is not None else settings.figures_dir,
+                           formats=formats or ("png", "svg"), names=list(names) or None,
+                           source=_source_name(settings), seed=seed)
+    _echo(ctx, "wrote " + ", ".join(str(p) for p in written))
+
+
+@cli.command(name="export")
+@click.option("--format", "formats", multiple=True,
+              type=click.Choice(["graphml", "gexf", "csv", "pajek", "json", "vosviewer", "bibtex", "ris", "all"]),
+              help="What to write; repeat for several [default: all].")
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
+              help="The file to write (one --format only) [default: data/citegraph.<ext>].")
+@click.option("--network", "network", type=click.Choice(["citation", "cocitation", "coupling", "topic", "hybrid"]),
+              default="citation", show_default=True, help="The graph written to the network formats.")
+@click.option("--top", type=click.IntRange(min=1), default=None,
+              help="BibTeX/RIS: the N best-ranked works, cited-only ones as minimal entries "
+                   "[default: every work with a stored record, in rank order].")
+@_analysis_options
+@click.pass_context
+def export_command(ctx: click.Context, formats: tuple[str, ...], output: Path | None, network: str, top: int | None,
+                   graph_kind: str, score: str, cluster_method: str, resolution: float, seed: int,
+                   reference_year: int | None) -> None:
+    """Write the network for Gephi, Cytoscape, Pajek and VOSviewer, and the ranked works for Zotero.
+
+    Nodes carry the scores and the cluster of `citegraph analyse`.
+    """
+    from citegraph.export import EXPORT_FORMATS, GRAPH_FORMATS, export, export_graph
+    from citegraph.graphs import build_graph
+    from citegraph.store import Store
+
+    chosen = list(EXPORT_FORMATS) if not formats or "all" in formats else list(dict.fromkeys(formats))
+    if output is not None and len(chosen) != 1:
+        raise UsageError(f"-o {str(output)!r} names one file: give exactly one --format "
+                         f"(or leave out -o to write every format into the data folder)")
+    result, settings, _ = _run_analysis(ctx, graph_kind=graph_kind, score=score, cluster_method=cluster_method,
+                                        resolution=resolution, seed=seed, reference_year=reference_year)
+    key_of = {str(d.get("doi", n)): str(n) for n, d in result.citation.nodes(data=True)}
+    ranked = [(key_of.get(row["doi"], row["doi"]), bool(row.get("resolved"))) for row in result.rankings]
+    # BibTeX/RIS: the N best-ranked works (cited-only ones as minimal entries), or every work with a record
+    keys = [k for k, _ in ranked[:top]] if top is not None else [k for k, resolved in ranked if resolved]
+    written: list[Path] = []
+    with Store(settings.store, readonly=True) as store:
+        graph = None
+        if any(f in GRAPH_FORMATS for f in chosen):
+            if network == "citation":
+                base = result.citation
+            elif network == graph_kind:
+                base = result.graph
+            else:
+                base = build_graph(store, network, citation=result.citation)
+            graph = export_graph(base, rankings=result.rankings, cluster_of=result.cluster_of)
+        for fmt in chosen:
+            path = output if output is not None else settings.data_dir / EXPORT_FORMATS[fmt]
+            if fmt in GRAPH_FORMATS:
+                written += export(fmt, path, graph=graph)
+            else:
+                written += export(fmt, path, graph=result.citation, store=store, keys=keys)
+    _echo(ctx, "wrote " + ", ".join(str(p) for p in written))
+
+
+@cli.command()
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
+              help="The HTML file [default: data/report.html].")
+@click.option("--max-nodes", type=click.IntRange(min=1), default=500, show_default=True,
+              help="Works in the interactive network view (the best-ranked, plus the seeds).")
+@click.option("--figures/--no-figures", default=True, show_default=True,
+              help="Draw the figures (into figures/) and embed them.")
+@_analysis_options
+@click.pass_context
+def report(ctx: click.Context, output: Path | None, max_nodes: int, figures: bool, graph_kind: str, score: str,
+           cluster_method: str, resolution: float, seed: int, reference_year: int | None) -> None:
+    """Write one self-contained HTML report: summary, coverage, rankings, clusters, figures, a network view."""
+    from citegraph.plots import save_figures
+    from citegraph.report import write_report
+
+    result, settings, coverage = _run_analysis(ctx, graph_kind=graph_kind, score=score,
+                                               cluster_method=cluster_method, resolution=resolution, seed=seed,
+                                               reference_year=reference_year, with_coverage=True)
+    drawn = save_figures(result, settings.figures_dir, formats=("png",), source=_source_name(settings),
+                         seed=seed) if figures else []
+    path = write_report(result, output if output is not None else settings.data_dir / "report.html",
+                        figures=drawn, coverage=coverage, source=_source_name(settings), max_nodes=max_nodes,
+                        seed=seed)
+    _echo(ctx, f"wrote {path}" + (f" (figures in {settings.figures_dir})" if drawn else ""))
 
 
 def main(argv: Sequence[str] | None = None) -> None:

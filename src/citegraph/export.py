@@ -78,6 +78,7 @@ import networkx as nx
 
 from citegraph._version import __version__
 from citegraph.errors import UsageError
+from citegraph.palette import cluster_rgb
 from citegraph.records import record_year
 from citegraph.store import Store
 
@@ -563,12 +564,6 @@ def write_graphml(G: nx.Graph, path: str | os.PathLike[str]) -> list[Path]:
 
 _GEXF_TYPES = {bool: "boolean", int: "long", float: "double", str: "string"}
 # A qualitative palette (Tableau 20): cluster c gets colour (c - 1) mod 20.
-_PALETTE = (
-    (31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189), (140, 86, 75),
-    (227, 119, 194), (127, 127, 127), (188, 189, 34), (23, 190, 207), (174, 199, 232), (255, 187, 120),
-    (152, 223, 138), (255, 152, 150), (197, 176, 213), (196, 156, 148), (247, 182, 210), (199, 199, 199),
-    (219, 219, 141), (158, 218, 229),
-)
 _SIZE_SCORES = ("composite", "pagerank", "citations_local")
 
 
@@ -651,7 +646,7 @@ def write_gexf(G: nx.Graph, path: str | os.PathLike[str]) -> list[Path]:
                 w(f'          <attvalue for="{_xml_attr(node_ids[name])}" value="{_xml_attr(_format(value))}"/>\n')
             w("        </attvalues>\n")
         if coloured and "cluster" in data:
-            r, g, b = _PALETTE[(int(data["cluster"]) - 1) % len(_PALETTE)]
+            r, g, b = cluster_rgb(int(data["cluster"]))
             w(f'        <viz:color r="{r}" g="{g}" b="{b}"/>\n')
         if size_by is not None:
             score = abs(float(data.get(size_by, 0.0)))

@@ -11,8 +11,8 @@ inlined) and :func:`write_report` saves it atomically. The page has
   by the analysis' score, plus every seed, placed by a seeded networkx layout
   computed here (so the page is deterministic), drawn on a ``<canvas>`` by a
   small inline script without libraries. Nodes are coloured by cluster
-  (:data:`CLUSTER_COLOURS` for clusters 1-9, :data:`OTHER_COLOUR` for the
-  rest) and sized by score; drag to pan, wheel to zoom, click a work for its
+  (the colours of :mod:`citegraph.palette`, as in the figures and the GEXF
+  export) and sized by score; drag to pan, wheel to zoom, click a work for its
   details and DOI link, search titles, labels and DOIs, filter by year;
 - the ranking table (the first :data:`RANKING_ROWS` works; click a header to
   sort, again to reverse; a filter box), the clusters, RPYS peaks, the main
@@ -79,14 +79,13 @@ import numpy as np
 
 from citegraph._version import __version__
 from citegraph.errors import UsageError
+from citegraph.palette import CLUSTER_COLOURS, OTHER_COLOUR
 
 if TYPE_CHECKING:
     from citegraph.analyse import Analysis
 
 __all__ = [
-    "CLUSTER_COLOURS",
     "MAX_TEXT",
-    "OTHER_COLOUR",
     "RANKING_ROWS",
     "clean_text",
     "doi_url",
@@ -98,11 +97,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-#: Colours of clusters 1-9 (the largest): matplotlib's tab10 without its grey.
-CLUSTER_COLOURS: tuple[str, ...] = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
-                                    "#bcbd22", "#17becf")
-#: The colour of every other cluster, and of works in none.
-OTHER_COLOUR = "#b0b0b0"
 #: Rows of the ranking table (the best ranked works).
 RANKING_ROWS = 1000
 #: Longest text value (title, label, journal...) in characters; longer ones are cut with an ellipsis.
