@@ -224,14 +224,17 @@ def child(spec: dict[str, Any]) -> dict[str, Any]:
     return {"seconds": seconds, "base_rss_mb": base, "peak_rss_mb": _maxrss_mb(), "edges": len(i)}
 
 
-def run_child(spec: dict[str, Any], timeout: float, mem_cap_gb: float) -> dict[str, Any]:
-    """Run one measured computation in a fresh interpreter; a dict with ``status`` ok/timeout/failed."""
+def run_child(spec: dict[str, Any], timeout: float, mem_cap_gb: float, script: Path | None = None) -> dict[str, Any]:
+    """Run one measured computation in a fresh interpreter; a dict with ``status`` ok/timeout/failed.
+
+    ``script`` is the benchmark whose ``--child`` runs it (default: this file; ``bench/analyse.py`` reuses
+    this runner for its own children)."""
     cap = int(mem_cap_gb * 2**30)
 
     def limit() -> None:
         resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
 
-    proc = subprocess.Popen([sys.executable, str(Path(__file__).resolve()), "--child", json.dumps(spec)],
+    proc = subprocess.Popen([sys.executable, str(script or Path(__file__).resolve()), "--child", json.dumps(spec)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=limit)
     t0 = time.perf_counter()
     try:

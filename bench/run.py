@@ -1,0 +1,478 @@
+"""Run every benchmark and write ``bench/RESULTS.md`` from scratch.
+
+Runs ``bench/fetch.py``, ``bench/graphs.py`` and ``bench/analyse.py``, each as
+a child process with ``--json`` (their progress goes to stderr), and writes one
+Markdown file: the machine (usable cores, memory, CPU, Python and library
+versions, git revision, date), a table of every target (measured, met or
+missed by how much), then one section per benchmark with the command that
+reproduces it, medians and spread over the repeats, and the ratios to the
+baseline or floor measured in the same run.
+
+``--quick`` runs small sizes with one repeat (what CI runs, so the suite cannot
+rot); its figures say nothing about the targets. A benchmark that cannot run
+(``fetch`` without ``../shared``) is reported as skipped; one that fails makes
+the exit status 1 (the file is still written). Missed targets do not change
+the exit status: they are what the file reports.
+
+Run: ``python bench/run.py [--quick] [--only fetch,graphs,analyse] [--out bench/RESULTS.md] [--json PATH]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import datetime
+import importlib.metadata
+import json
+import os
+import platform
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(HERE))
+
+__all__ = ["BENCHMARKS", "git_revision", "machine", "main", "markdown", "targets"]
+
+BENCHMARKS = ("fetch", "graphs", "analyse")
+
+#: The arguments of each benchmark: the figures of record, and the smoke run CI does.
+ARGS: dict[str, dict[str, list[str]]] = {
+    "fetch": {"full": ["--baseline-sample", "100", "--repeats", "3"],
+              "quick": ["--seeds", "20", "--baseline-sample", "5", "--latency", "0.02"]},
+    "graphs": {"full": ["--sizes", "1e4,1e5,1e6", "--repeats", "3", "--graph-functions"],
+               "quick": ["--sizes", "2000,4000", "--repeats", "1"]},
+    "analyse": {"full": ["--sizes", "1e4,1e5,1e6", "--repeats", "3"],
+                "quick": ["--sizes", "2000", "--repeats", "1"]},  # ~22 fresh processes per size
+}
+
+TITLES = {
+    "fetch": "Fetch: batched snowball vs one habanero call per DOI",
+    "graphs": "Graphs at scale: co-citation and coupling on SYNTHETIC Price-model citation graphs",
+    "analyse": "Analysis scaling: every stage of `citegraph analyse` on SYNTHETIC Price-model citation graphs",
+}
+
+
+def log(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+# --------------------------------------------------------------------------------------------------
+# The machine
+# --------------------------------------------------------------------------------------------------
+
+
+def git_revision(repo: Path = REPO) -> str | None:
+    """The commit ``HEAD`` names, read from the ``.git`` files (no git process); None outside a checkout.
+
+    Examples
+    --------
+    >>> git_revision(Path("/nonexistent")) is None
+    True
+    """
+    git = repo / ".git"
+    try:
+        if git.is_file():  # a worktree: "gitdir: PATH"
+            git = (repo / git.read_text().split(":", 1)[1].strip()).resolve()
+        head = (git / "HEAD").read_text().strip()
+        if not head.startswith("ref: "):
+            return head
+        ref = head[5:]
+        for root in (git, _common_dir(git)):
+            if (root / ref).is_file():
+                return (root / ref).read_text().strip()
+            packed = root / "packed-refs"
+            if packed.is_file():
+                for line in packed.read_text().splitlines():
+                    parts = line.split()
+                    if len(parts) == 2 and parts[1] == ref:
+                        return parts[0]
+    except (OSError, IndexError):
+        return None
+    return None
+
+
+def _common_dir(git: Path) -> Path:
+    common = git / "commondir"
+    return (git / common.read_text().strip()).resolve() if common.is_file() else git
+
+
+def _version(dist: str) -> str:
+    try:
+        return importlib.metadata.version(dist)
+    except importlib.metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def machine() -> dict[str, Any]:
+    """Cores usable by this process, memory, CPU model, versions, revision, date."""
+    cpu, mem_kb = "", 0
+    try:
+        cpu = next((ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text().splitlines()
+                    if ln.startswith("model name")), "")
+        mem_kb = next((int(ln.split()[1]) for ln in Path("/proc/meminfo").read_text().splitlines()
+                       if ln.startswith("MemTotal")), 0)
+    except OSError:
+        pass
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 0
+    return {
+        "cores": cores, "cpus_online": os.cpu_count(), "cpu": cpu or platform.processor() or "unknown",
+        "ram_gib": round(mem_kb / 2**20, 1), "python": platform.python_version(), "platform": platform.platform(),
+        "versions": {d: _version(d) for d in ("citegraph", "numpy", "scipy", "networkx", "igraph", "habanero",
+                                              "scikit-learn")},
+        "git_revision": git_revision(), "date": datetime.date.today().isoformat(),
+    }
+
+
+# --------------------------------------------------------------------------------------------------
+# Running the benchmarks
+# --------------------------------------------------------------------------------------------------
+
+
+def command(name: str, quick: bool, shared: Path | None) -> list[str]:
+    """The arguments of one benchmark (without ``--json``)."""
+    argv = list(ARGS[name]["quick" if quick else "full"])
+    if name == "fetch" and shared is not None:
+        argv += ["--shared", str(shared)]
+    return argv
+
+
+def run_benchmark(name: str, argv: list[str], timeout: float | None) -> dict[str, Any]:
+    """Run ``bench/<name>.py ARGV --json``; its JSON, or ``{"error": ...}``. Its stderr is passed through."""
+    env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0"}  # graphs.py asks git for HEAD: never take the index lock
+    proc = subprocess.Popen([sys.executable, str(HERE / f"{name}.py"), *argv, "--json"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=env, cwd=REPO)
+    tail: collections.deque[str] = collections.deque(maxlen=20)
+
+    def relay() -> None:
+        assert proc.stderr is not None
+        for line in proc.stderr:
+            tail.append(line.rstrip())
+            sys.stderr.write(f"[{name}] {line}")
+            sys.stderr.flush()
+
+    relayer = threading.Thread(target=relay, daemon=True)
+    relayer.start()
+    t0 = time.perf_counter()
+    try:
+        out, _ = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        relayer.join(5)
+        return {"error": f"killed after {timeout:.0f} s", "wall_s": time.perf_counter() - t0}
+    relayer.join(5)
+    wall = time.perf_counter() - t0
+    if proc.returncode != 0:
+        last = [ln for ln in tail if ln.strip()]
+        return {"error": f"exit status {proc.returncode}: {last[-1] if last else 'no message'}", "wall_s": wall}
+    try:
+        result: dict[str, Any] = json.loads(out)
+    except ValueError as exc:
+        return {"error": f"its output is not JSON ({exc})", "wall_s": wall}
+    result["wall_s"] = wall
+    return result
+
+
+def _module(name: str) -> ModuleType:
+    """``bench/<name>.py`` (its ``markdown`` renders the section)."""
+    import importlib
+
+    return importlib.import_module(name)
+
+
+# --------------------------------------------------------------------------------------------------
+# Targets
+# --------------------------------------------------------------------------------------------------
+
+
+def _row(bench: str, target: str, measured: str, met: bool | None, miss: str = "") -> dict[str, Any]:
+    return {"benchmark": bench, "target": target, "measured": measured, "met": met, "miss": miss}
+
+
+def _fetch_targets(r: dict[str, Any]) -> list[dict[str, Any]]:
+    runs = r.get("runs") or [{"throttled": r["cold"]["throttled"], "peak_concurrency": r["cold"]["peak_concurrency"],
+                              "warm_requests": r["warm"]["requests"]}]
+    throttled = max(x["throttled"] for x in runs)
+    peak = max(x["peak_concurrency"] for x in runs)
+    warm = max(x["warm_requests"] for x in runs)
+    ratio, over = r["request_ratio"], r["wall_over_floor"]
+    return [
+        _row("fetch", "requests: >= 20x fewer than one per DOI", f"{ratio:.0f}x ({r['cold']['requests']:,} for "
+             f"{r['baseline']['extrapolated_requests']:,} DOIs)", ratio >= 20, f"{20 / ratio:.1f}x short"),
+        _row("fetch", "wall time <= 1.5x the floor of the polite pool", f"{over:.2f}x ({r['cold']['wall_s']:.1f} s "
+             f"vs {r['floor_s']:.1f} s)", over <= 1.5, f"{over / 1.5:.2f}x over"),
+        _row("fetch", "no 429, at most 3 requests in flight", f"{throttled} / {peak}", throttled == 0 and peak <= 3,
+             f"{throttled} 429s, {peak} in flight"),
+        _row("fetch", "a warm re-run makes no request", f"{warm}", warm == 0, f"{warm} requests"),
+    ]
+
+
+def _graphs_targets(r: dict[str, Any]) -> list[dict[str, Any]]:
+    rows = []
+    at = {e["n_references"]: e for e in r["sizes"]}
+    for kind in ("cocitation", "coupling"):
+        target = f"{kind} with top_k={r['params']['top_k']} on 10^6 references: <= 60 s and <= 4 GB"
+        e = at.get(10**6)
+        if e is None:
+            rows.append(_row("graphs", target, "not measured at 10^6 (sizes: "
+                             + ", ".join(f"{n:,}" for n in sorted(at)) + ")", None))
+            continue
+        x = e[kind]
+        if x.get("finished"):
+            secs, peak = x["max_s"], x["peak_rss_mb"]
+            miss = "; ".join(([f"time over by {secs - 60:.0f} s"] if secs > 60 else [])
+                             + ([f"memory over by {(peak - 4096) / 1024:.1f} GB"] if peak > 4096 else []))
+            rows.append(_row("graphs", target, f"{x['median_s']:.3g} s (max {secs:.3g} s), {peak:,.0f} MB",
+                             not miss, miss))
+        else:
+            rows.append(_row("graphs", target, f"did not finish: {x.get('detail')}", False, "did not finish"))
+    e = at.get(10**5)
+    loop = e.get("cocitation_loop") if e else None
+    target = "co-citation >= 20x faster than the pairwise loop at 10^5 references (top_k as above)"
+    if loop and "speedup" in loop:
+        s = loop["speedup"]
+        rows.append(_row("graphs", target, f"{s:.1f}x ({e['cocitation']['median_s']:.3g} s vs "  # type: ignore[index]
+                         f"{loop['median_s']:.3g} s)", s >= 20, f"{20 / s:.1f}x short"))
+    else:
+        rows.append(_row("graphs", target, "not measured at 10^5", None))
+    return rows
+
+
+def _analyse_targets(r: dict[str, Any]) -> list[dict[str, Any]]:
+    rows = []
+    for t in r["targets"]:
+        miss = t.get("miss") or ""
+        if t.get("why") and t.get("met") is False:
+            miss = f"{miss} ({t['why']})" if miss else t["why"]
+        rows.append(_row("analyse", t["target"], t["measured"], t.get("met"), miss))
+    return rows
+
+
+def targets(results: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every target of every benchmark that ran: target, measured, met (None: not judged), by how much missed."""
+    rows: list[dict[str, Any]] = []
+    for name, fn in (("fetch", _fetch_targets), ("graphs", _graphs_targets), ("analyse", _analyse_targets)):
+        r = results.get(name)
+        if r is None or "error" in r or "skipped" in r:
+            continue
+        try:
+            rows += fn(r)
+        except (KeyError, TypeError, ZeroDivisionError) as exc:
+            rows.append(_row(name, "(all)", f"figures incomplete: {exc!r}", None))
+    return rows
+
+
+def _verdict(row: dict[str, Any], quick: bool = False) -> str:
+    if row["met"] is None:
+        return "not judged here"
+    text = "met" if row["met"] else f"**missed**: {row['miss']}" if row["miss"] else "**missed**"
+    return f"not judged (quick run; at these sizes: {text.replace('**', '')})" if quick else text
+
+
+# --------------------------------------------------------------------------------------------------
+# Markdown
+# --------------------------------------------------------------------------------------------------
+
+FETCH_INTRO = """Replay server (`tests/replay`, recorded Crossref data from `../shared`) enforcing the
+polite pool's limits (10 requests/s, 3 in flight, 429 beyond), {latency:g} s added to every
+answer. Seeds: the {seeds} works of `works-habanero.jsonl.gz` used; depth 1. {repeats}"""
+
+FETCH_NOTES = """Notes:
+- Cited DOIs absent from the recorded corpus (as DataCite DOIs are from Crossref; {absent:,}
+  here) cost no request beyond their batch: each batch answer shows which are missing, so
+  {requests:,} requests cover {dois:,} DOIs.
+- The floor is `max(requests / 10, requests × {latency:g} s / 3)`: the time the requests need at
+  the pool's limits. What is above it is start-up (loading seeds, the first requests before the
+  pipeline fills) and SQLite writes.
+- The baseline is habanero's `works(ids=doi)` once per DOI, paced at 10/s (unpaced, the server
+  answers 429 and habanero raises). It is sequential, so latency-bound; it was timed on
+  {sample} DOIs and extrapolated linearly to the {dois:,} DOIs of the job.
+- A smoke run of this benchmark (20 seeds) is part of the test suite (`tests/test_bench_smoke.py`)."""
+
+GRAPHS_INTRO = """Target: co-citation and coupling with `top_k` handle 10^6 references in under 60 s and
+4 GB on 2 cores. The graphs are **SYNTHETIC** (`bench/synthetic.py`: Price's model, de
+Solla Price 1976; paper t cites Poisson(20) distinct earlier papers, chosen with
+probability proportional to in-degree + a; seeded; stopped at exactly the number of
+references asked for). Each measured computation runs in a fresh process: time, and
+`ru_maxrss` before the computation (interpreter, libraries and the loaded graph) and after;
+the targets are judged on the child's whole peak RSS. The edge computation is measured as
+`cocitation_graph`/`coupling_graph` do it (`cooccurrence_edges` on `cm.matrix.T.tocsr()` /
+`cm.matrix`, from a `CitationMatrix` built from numpy arrays); the `..._graph()` rows time
+the whole function, networkx output included. The baseline is a pairwise Python loop
+(litstudy style): for every citing paper, `itertools.combinations` of its references into a
+`Counter` (co-citation; for coupling, the citers of every cited paper), then the same
+normalisation and each node's `top_k` in Python. It is skipped at a size when the previous
+size took longer than 60 s or its pair count projects it past 600 s; on the smallest size
+the loop and the sparse code are compared edge by edge."""
+
+GRAPHS_NOTES = """Notes:
+- Why coupling is the hard one: with a = 1 the in-degree tail exponent is 2 + a/20 = 2.05,
+  heavier than the 2.5–3 Price measured on real citation data (a = 20 gives 3): a few early
+  papers are cited by a large share of all later ones, so nearly every pair of papers is
+  coupled and coupling's output tends to n^2. Run `python bench/graphs.py --a 20` for the
+  lighter tail.
+- Growth exponents are fits over a few sizes, flattened at small sizes by fixed costs and
+  threads; they are not asymptotic claims.
+- Timings on a shared VM vary by 20–40 % between runs on the same day: compare figures from
+  the same run. The before/after figures of the `cooccurrence_edges` rewrite (645ae9f) are in
+  the history of this file.
+- A smoke run of this benchmark (2,000 references, loop check included) and tests of the
+  generator are part of the test suite (`tests/test_bench_graphs.py`)."""
+
+ANALYSE_INTRO = """Targets: `citegraph analyse` on 10^6 references in <= 60 s and <= 4 GB peak on 2 cores;
+no stage grows faster than n log n in references except exact betweenness, which switches to
+sampling; PageRank within 3x of python-igraph's; co-citation >= 20x faster than a pairwise
+baseline at 10^5 references. The data are **SYNTHETIC** Price-model graphs (as above) written as
+hand-made Crossref-shaped records into a citegraph store (`parse_work` + `Store.add_works`;
+DOIs `10.5555/synthetic-<i>`, titles "SYNTHETIC work i", years increasing with i, SYNTHETIC
+pseudo-word abstracts so the topic model has text). Building the store is setup, timed apart.
+Each stage calls the library functions `analyse()` calls, with `AnalyseOptions()`, in a fresh
+process that first loads its inputs (the store, and pickles of what earlier stages made):
+the time excludes imports and loading, the peak RSS includes them (the increase is shown
+apart). Stages marked "in X" are also part of X; the top-level stages add up to roughly
+`analyse()` end to end. Every synthetic work is stored (resolved), whereas in real stores most
+nodes are cited-only works described from reference lists."""
+
+
+def _section_command(name: str, argv: list[str]) -> str:
+    return " ".join(["python", f"bench/{name}.py", *argv])
+
+
+def markdown(results: dict[str, dict[str, Any]], mc: dict[str, Any], quick: bool,
+             commands: dict[str, str], run_command: str) -> str:
+    """The whole of RESULTS.md."""
+    v = mc["versions"]
+    rev = mc["git_revision"]
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Written by `{run_command}` on {mc['date']}; do not edit by hand, run it again (`python bench/run.py` "
+        "regenerates every figure; `--only NAME` one benchmark). Each section names the command that produced it.",
+    ]
+    if quick:
+        lines += ["", "**QUICK run** (`--quick`: small sizes, one repeat; what CI runs so the benchmarks cannot rot). "
+                      "These figures do not judge the targets."]
+    lines += [
+        "", "## Machine", "",
+        "| | |", "|---|---|",
+        f"| cores usable (`os.sched_getaffinity`) | {mc['cores']} (of {mc['cpus_online']} online) |",
+        f"| memory | {mc['ram_gib']} GiB |",
+        f"| CPU | {mc['cpu']} |",
+        f"| Python | {mc['python']} ({mc['platform']}) |",
+        f"| citegraph | {v['citegraph']} (git {rev[:10] if rev else 'revision unknown'}; read from `.git`, "
+        "uncommitted changes not shown) |",
+        f"| numpy / scipy / networkx | {v['numpy']} / {v['scipy']} / {v['networkx']} |",
+        f"| python-igraph / habanero / scikit-learn | {v['igraph']} / {v['habanero']} / {v['scikit-learn']} |",
+        f"| date | {mc['date']} |",
+        "", "## Targets", "",
+        "| benchmark | target | measured | verdict |", "|---|---|---|---|",
+    ]
+    rows = targets(results)
+    for row in rows:
+        lines.append(f"| {row['benchmark']} | {row['target']} | {row['measured']} | {_verdict(row, quick)} |")
+    for name in BENCHMARKS:
+        r = results.get(name)
+        if r is not None and ("error" in r or "skipped" in r):
+            lines.append(f"| {name} | (all) | {'failed: ' + r['error'] if 'error' in r else 'skipped: ' + r['skipped']}"
+                         " | not judged here |")
+    for name in BENCHMARKS:
+        if name not in results:
+            continue
+        r = results[name]
+        lines += ["", f"## {TITLES[name]}", "", f"Command: `{commands[name]}`", ""]
+        if "skipped" in r:
+            lines.append(f"Skipped: {r['skipped']}.")
+            continue
+        if "error" in r:
+            lines.append(f"**Failed**: {r['error']} (after {r['wall_s']:.0f} s).")
+            continue
+        lines.append(_section(name, r, commands[name]))
+        lines.append("")
+        wall = r["wall_s"]
+        lines.append(f"(Wall time of this benchmark: {wall / 60:.1f} min.)" if wall >= 60 else
+                     f"(Wall time of this benchmark: {wall:.0f} s.)")
+    return "\n".join(lines) + "\n"
+
+
+def _section(name: str, r: dict[str, Any], cmd: str) -> str:
+    module = _module(name)
+    if name == "fetch":
+        lv = r["cold"]["levels"]
+        repeats = (f"Cold and warm runs repeated {r['repeats']} times on fresh stores; the figures are the median "
+                   "cold run's." if r.get("repeats", 1) > 1 else "")
+        notes = FETCH_NOTES.format(absent=sum(x[3] for x in lv), requests=r["cold"]["requests"],
+                                   dois=r["baseline"]["extrapolated_requests"], latency=r["latency_s"],
+                                   sample=r["baseline"]["sample"])
+        return "\n".join([FETCH_INTRO.format(latency=r["latency_s"], seeds=r["seeds"], repeats=repeats).rstrip(), "",
+                          str(module.markdown(r)), "", notes])
+    body = str(module.markdown({**r, "command": cmd}))
+    if body.startswith("Command:"):  # the section names its command already
+        body = body.split("\n", 1)[1].lstrip("\n")
+    if name == "graphs":
+        return "\n".join([GRAPHS_INTRO, "", body, "", GRAPHS_NOTES])
+    return "\n".join([ANALYSE_INTRO, "", body])
+
+
+# --------------------------------------------------------------------------------------------------
+# Main
+# --------------------------------------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help="small sizes, one repeat (what CI runs)")
+    ap.add_argument("--only", default=",".join(BENCHMARKS), help="comma-separated: fetch,graphs,analyse")
+    ap.add_argument("--out", type=Path, default=HERE / "RESULTS.md", help="the Markdown file to write")
+    ap.add_argument("--json", type=Path, help="also write every benchmark's raw figures (JSON) here")
+    ap.add_argument("--shared", type=Path, default=REPO.parent / "shared", help="the recorded data (for fetch)")
+    ap.add_argument("--timeout", type=float, default=None,
+                    help="kill a benchmark after this many seconds (default: 900 with --quick, else none)")
+    args = ap.parse_args(argv)
+    chosen = [s.strip() for s in args.only.split(",") if s.strip()]
+    unknown = [s for s in chosen if s not in BENCHMARKS]
+    if unknown or not chosen:
+        ap.error(f"--only {args.only!r}: give a comma-separated subset of {','.join(BENCHMARKS)}")
+    timeout = args.timeout if args.timeout is not None else (900.0 if args.quick else None)
+    mc = machine()
+    results: dict[str, dict[str, Any]] = {}
+    commands: dict[str, str] = {}
+    for name in BENCHMARKS:
+        if name not in chosen:
+            continue
+        shared = args.shared if name == "fetch" and args.shared != REPO.parent / "shared" else None
+        bench_argv = command(name, args.quick, shared)
+        commands[name] = _section_command(name, bench_argv)
+        if name == "fetch" and not (args.shared / "crossref" / "works-habanero.jsonl.gz").is_file():
+            results[name] = {"skipped": f"no recorded data at {args.shared} (crossref/works-habanero.jsonl.gz)"}
+            log(f"{name}: skipped ({results[name]['skipped']})")
+            continue
+        log(f"{name}: {commands[name]}")
+        results[name] = run_benchmark(name, bench_argv, timeout)
+        log(f"{name}: " + (results[name]["error"] if "error" in results[name]
+                           else f"done in {results[name]['wall_s']:.0f} s"))
+    run_command = "python bench/run.py" + (" --quick" if args.quick else "") + (
+        f" --only {','.join(chosen)}" if chosen != list(BENCHMARKS) else "")
+    text = markdown(results, mc, args.quick, commands, run_command)
+    try:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(text, encoding="utf-8")
+        if args.json:
+            args.json.write_text(json.dumps({"machine": mc, "quick": args.quick, "commands": commands,
+                                             "results": results, "targets": targets(results)}, indent=2) + "\n",
+                                 encoding="utf-8")
+    except OSError as exc:
+        log(f"cannot write {str(exc.filename)!r}: {exc.strerror or exc}")
+        return 2
+    log(f"wrote {args.out}")
+    return 1 if any("error" in r for r in results.values()) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
