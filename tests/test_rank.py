@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+import random
 from pathlib import Path
 
 import networkx as nx
@@ -70,6 +71,28 @@ def test_pagerank_edge_cases() -> None:
         pagerank_scores(G, damping=1.0)
 
 
+def messy_random_graph() -> nx.DiGraph:
+    """Hand-made random fixture (seeded): 80 works, reciprocal links, self-citations, dangling and isolated nodes."""
+    G = nx.relabel_nodes(nx.gnp_random_graph(80, 0.04, seed=11, directed=True), lambda i: f"w{i:02d}")
+    G.add_edges_from([("w01", "w01"), ("w02", "w02"), ("w03", "w04"), ("w04", "w03")])
+    G.add_nodes_from(["isolated-a", "isolated-b"])
+    return G
+
+
+@pytest.mark.parametrize("damping", [0.85, 0.5])
+def test_pagerank_agrees_with_networkx_on_a_random_graph(damping: float) -> None:
+    G = messy_random_graph()
+    assert any(G.out_degree(n) == 0 for n in G)  # dangling nodes are exercised
+    bare = nx.DiGraph()
+    bare.add_nodes_from(G)
+    bare.add_edges_from((u, v) for u, v in G.edges if u != v)  # self-citations are ignored
+    expected = nx.pagerank(bare, alpha=damping, weight=None, tol=1e-12, max_iter=10_000)
+    ours = pagerank_scores(G, damping=damping)
+    assert list(ours) == sorted(G)
+    assert max(abs(ours[n] - expected[n]) for n in G) < 1e-9
+    assert sum(ours.values()) == pytest.approx(1.0, abs=1e-12)
+
+
 # -- HITS ------------------------------------------------------------------------------------
 
 def test_hits_bipartite_solved_by_hand() -> None:
@@ -118,6 +141,22 @@ def test_betweenness_exact_on_a_path_in_the_undirected_view() -> None:
     assert scores == pytest.approx({"a": 0.0, "b": 0.5, "c": 2 / 3, "d": 0.5, "e": 0.0}, abs=1e-12)
 
 
+def undirected_view(G: nx.DiGraph) -> nx.Graph:
+    U = nx.Graph()
+    U.add_nodes_from(sorted(G))
+    U.add_edges_from(sorted((u, v) for u, v in G.edges if u != v))
+    return U
+
+
+def test_betweenness_exact_agrees_with_networkx_on_a_random_graph() -> None:
+    G = messy_random_graph()
+    expected = nx.betweenness_centrality(undirected_view(G), normalized=True)
+    scores, exact = betweenness_scores(G)
+    assert exact is True and list(scores) == sorted(G)
+    assert max(abs(scores[n] - expected[n]) for n in G) < 1e-9
+    assert max(scores.values()) > 0.05
+
+
 @pytest.fixture(scope="module")
 def scale_free() -> nx.DiGraph:
     """300 works, each citing two older ones (preferential attachment, seeded)."""
@@ -138,6 +177,31 @@ def test_betweenness_sampled_is_seeded_and_close_to_exact(scale_free: nx.DiGraph
     assert sorted(one, key=lambda n: (-one[n], n))[:5] == top
     # as many samples as nodes: exact after all
     assert betweenness_scores(scale_free, exact_max_nodes=100, samples=300) == (exact, True)
+
+
+def test_betweenness_sampled_equals_the_networkx_estimate_with_the_same_pivots(scale_free: nx.DiGraph) -> None:
+    # the pivots are random.Random(seed).sample(sorted nodes, k), as networkx draws them, and the scaling is
+    # networkx's (1 / (k (n-2)), pivots 1 / ((k-1)(n-2))): the estimate is networkx's, counted by igraph
+    U = undirected_view(scale_free)
+    for k, seed in ((150, 3), (20, 8)):
+        expected = nx.betweenness_centrality(U, k=k, normalized=True, seed=seed)
+        ours, exact = betweenness_scores(scale_free, exact_max_nodes=100, samples=k, seed=seed)
+        assert exact is False
+        assert max(abs(ours[n] - expected[n]) for n in U) < 1e-9
+
+
+def test_betweenness_with_a_single_pivot_and_tiny_graphs() -> None:
+    # networkx leaves the lone pivot's score undefined (NaN: no other pivot measures it); it is 0 here
+    path = nx.DiGraph([("a", "b"), ("b", "c"), ("c", "d"), ("d", "e")])
+    scores, exact = betweenness_scores(path, exact_max_nodes=0, samples=1, seed=0)
+    pivot = random.Random(0).sample(sorted(path), 1)[0]
+    expected = nx.betweenness_centrality(undirected_view(path), k=1, normalized=True, seed=0)
+    assert exact is False and scores[pivot] == 0.0 and math.isnan(expected[pivot])
+    assert all(scores[n] == pytest.approx(expected[n], abs=1e-12) for n in path if n != pivot)
+    assert betweenness_scores(nx.DiGraph([("a", "b")])) == ({"a": 0.0, "b": 0.0}, True)
+    assert betweenness_scores(nx.DiGraph()) == ({}, True)
+    with pytest.raises(UsageError, match="betweenness samples 0 must be at least 1"):
+        betweenness_scores(path, samples=0)
 
 
 # -- co-citation with the seeds, citations per year --------------------------------------------
@@ -311,10 +375,10 @@ def test_ranking_the_shared_corpus(shared_graph: nx.DiGraph, caplog: pytest.LogC
     G = shared_graph
     assert G.number_of_nodes() > 2000  # so betweenness is sampled
     caplog.set_level(logging.INFO, logger="citegraph.rank")
-    # 100 pivots exercise the same sampled path as the default 500, in a fifth of the time
-    options = RankOptions(betweenness_samples=100)
+    # the default options (500 pivots): igraph counts the paths, so this takes about a second
+    options = RankOptions()
     rows = rank_works(G, options)
-    assert "betweenness estimated from 100 of" in caplog.text
+    assert f"betweenness estimated from 500 of {G.number_of_nodes()} nodes (seed 0)" in caplog.text
     assert len(rows) == G.number_of_nodes() and [r["rank"] for r in rows] == list(range(1, len(rows) + 1))
     composite = [r["composite"] for r in rows]
     assert composite == sorted(composite, reverse=True)

@@ -404,7 +404,7 @@ def _analysis_options(func: Any) -> Any:
         click.option("--score", type=click.Choice(_SCORES), default="composite", show_default=True,
                      help="The score works are ranked (and sized) by."),
         click.option("--cluster-method", type=click.Choice(["louvain", "leiden"]), default="louvain",
-                     show_default=True, help="Louvain (networkx) or Leiden (needs python-igraph)."),
+                     show_default=True, help="Louvain or Leiden (both python-igraph, seeded)."),
         click.option("--resolution", type=click.FloatRange(min=0, min_open=True), default=1.0, show_default=True,
                      help="Cluster resolution: above 1, more and smaller clusters."),
         click.option("--seed", type=int, default=0, show_default=True, help="Seed of every random step."),

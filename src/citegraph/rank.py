@@ -50,10 +50,11 @@ Missing values (no global count, no year) count as 0.
 
 Determinism
 -----------
-Every measure runs on a copy of the graph with nodes and edges in sorted
-order, HITS uses a uniform start (not ARPACK's random one), sampled
-betweenness takes ``seed``, and the default reference year is read from the
-data (not the calendar). Scores are rounded to 8 decimals *before* they are
+Every measure runs on the links as index arrays over the nodes in sorted
+order (read once from the graph; sparse matrices for PageRank, HITS and
+co-citation, igraph's C code for betweenness), HITS uses a uniform start
+(not ARPACK's random one), sampled betweenness takes ``seed``, and the
+default reference year is read from the data (not the calendar). Scores are rounded to 8 decimals *before* they are
 ranked, so works tied in the table are tied in the ranking and then ordered
 by DOI key. Self-citations are ignored by every measure but ``local``, the
 in-degree as the graph records it.
@@ -67,16 +68,19 @@ Examples
 
 from __future__ import annotations
 
+import itertools
 import logging
+import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import igraph
 import networkx as nx
 import numpy as np
+import scipy.sparse as sp
 
 from citegraph.errors import UsageError
-from citegraph.graphs import citation_matrix
 
 __all__ = [
     "COLUMNS",
@@ -174,12 +178,39 @@ class RankOptions:
             raise UsageError(f"betweenness_samples {self.betweenness_samples} must be at least 1")
 
 
-def _sorted_digraph(G: nx.DiGraph) -> nx.DiGraph:
-    """A bare copy with nodes and edges in sorted order and no self-loops (same answer on every run)."""
-    H = nx.DiGraph()
-    H.add_nodes_from(sorted(G.nodes))
-    H.add_edges_from(sorted((u, v) for u, v in G.edges() if u != v))
-    return H
+@dataclass(frozen=True)
+class _Edges:
+    """The citation links as index arrays: ``nodes`` sorted, link ``i`` is ``nodes[src[i]] -> nodes[dst[i]]``.
+
+    Self-citations are dropped. Built in one pass over the adjacency (C-level ``map`` over each node's
+    successors), not one Python tuple per link, so it costs little even at 10^6 links.
+    """
+
+    nodes: list[Any]
+    src: np.ndarray
+    dst: np.ndarray
+
+    @property
+    def n(self) -> int:
+        return len(self.nodes)
+
+    def matrix(self, dtype: type = np.float64) -> sp.csr_matrix:
+        """The 0/1 citation matrix, ``A[i, j] = 1`` when i cites j (CSR, rows and columns in node order)."""
+        return sp.csr_matrix((np.ones(len(self.src), dtype=dtype), (self.src, self.dst)), shape=(self.n, self.n))
+
+
+def _edges(G: nx.DiGraph) -> _Edges:
+    """The links of ``G`` as :class:`_Edges` (nodes in sorted order, self-loops dropped)."""
+    nodes = sorted(G.nodes)
+    index = {node: i for i, node in enumerate(nodes)}
+    succ = G.succ
+    degree = np.fromiter(map(len, succ.values()), dtype=np.int64, count=len(succ))
+    tails = np.fromiter(map(index.__getitem__, succ), dtype=np.int64, count=len(succ))
+    dst = np.fromiter(map(index.__getitem__, itertools.chain.from_iterable(succ.values())), dtype=np.int64,
+                      count=int(degree.sum()))
+    src = np.repeat(tails, degree)
+    keep = src != dst
+    return _Edges(nodes, src[keep], dst[keep])
 
 
 def _require_directed(G: nx.Graph) -> None:
@@ -188,26 +219,49 @@ def _require_directed(G: nx.Graph) -> None:
 
 
 def pagerank_scores(G: nx.DiGraph, *, damping: float = 0.85) -> dict[str, float]:
-    """PageRank of every work (networkx, scipy backend, ``tol=1e-12``), summing to 1.
+    """PageRank of every work, summing to 1: ``networkx.pagerank(G, alpha=damping, weight=None, tol=1e-12)``.
 
-    Each citation counts once (edge weights are ignored). A work citing
-    nothing in the graph (a dangling node) spreads its score evenly over all
-    works, as networkx does.
+    Each citation counts once (edge weights are ignored) and self-citations
+    are ignored. A work citing nothing in the graph (a dangling node)
+    spreads its score evenly over all works, and the teleport is uniform, as
+    in networkx. The power iteration is networkx's own (start uniform, stop
+    when the L1 change is below ``n * 1e-12``), run on a sparse matrix built
+    straight from the adjacency, so the scores agree with networkx to about
+    1e-12.
 
     Examples
     --------
     >>> pr = pagerank_scores(nx.DiGraph([("a", "b"), ("b", "c"), ("c", "a")]))
     >>> [round(v, 6) for _, v in sorted(pr.items())]
     [0.333333, 0.333333, 0.333333]
+    >>> pr = pagerank_scores(nx.DiGraph([("a", "c"), ("b", "c")]))  # c dangles: 27/47, 10/47 (see the tests)
+    >>> {k: round(v, 6) for k, v in pr.items()}
+    {'a': 0.212766, 'b': 0.212766, 'c': 0.574468}
     """
     _require_directed(G)
     if not 0.0 < damping < 1.0:
         raise UsageError(f"damping {damping} must be between 0 and 1 (exclusive)")
-    H = _sorted_digraph(G)
-    if H.number_of_nodes() == 0:
+    if G.number_of_nodes() == 0:
         return {}
-    scores = nx.pagerank(H, alpha=damping, tol=1e-12, max_iter=10_000, weight=None)
-    return {n: float(scores[n]) for n in H.nodes}
+    e = _edges(G)
+    return dict(zip(e.nodes, _pagerank(e, damping).tolist(), strict=True))
+
+
+def _pagerank(e: _Edges, damping: float, *, tol: float = 1e-12, max_iter: int = 10_000) -> np.ndarray:
+    """networkx's ``_pagerank_scipy`` power iteration (uniform start, teleport and dangling share)."""
+    n = e.n
+    out_degree = np.bincount(e.src, minlength=n).astype(np.float64)
+    # column-stochastic transpose: x_new[j] = sum over i citing j of x[i] / out_degree[i]
+    PT = sp.csr_matrix((1.0 / out_degree[e.src], (e.dst, e.src)), shape=(n, n))
+    dangling = np.flatnonzero(out_degree == 0)
+    x: np.ndarray = np.full(n, 1.0 / n)
+    teleport = (1.0 - damping) / n
+    for _ in range(max_iter):
+        last = x
+        x = np.asarray(damping * (PT @ last + float(last[dangling].sum()) / n) + teleport)
+        if float(np.abs(x - last).sum()) < n * tol:
+            return x
+    raise nx.PowerIterationFailedConvergence(max_iter)
 
 
 def hits_scores(
@@ -235,17 +289,23 @@ def hits_scores(
     (0.618034, 0.381966, 0.618034, 0.0)
     """
     _require_directed(G)
-    nodes = sorted(G.nodes)
-    n = len(nodes)
-    if n == 0:
+    if G.number_of_nodes() == 0:
         return {}, {}
-    A = citation_matrix(G).matrix.astype(np.float64).tocsr()
-    if A.nnz == 0:
-        uniform = {node: 1.0 / n for node in nodes}
-        return dict(uniform), dict(uniform)
+    e = _edges(G)
+    h, a = _hits(e, max_iter=max_iter, tol=tol)
+    return (dict(zip(e.nodes, h.tolist(), strict=True)), dict(zip(e.nodes, a.tolist(), strict=True)))
+
+
+def _hits(e: _Edges, *, max_iter: int = 1000, tol: float = 1e-12) -> tuple[np.ndarray, np.ndarray]:
+    """(hubs, authorities) of :func:`hits_scores` as arrays in ``e.nodes`` order."""
+    n = e.n
+    if len(e.src) == 0:
+        return np.full(n, 1.0 / n), np.full(n, 1.0 / n)
+    A = e.matrix()
     AT = A.T.tocsr()
     h = np.full(n, 1.0 / n)
     a = np.zeros(n)
+    change = float("inf")
     for _ in range(max_iter):
         a_new = AT @ h
         a_new /= a_new.sum()
@@ -257,8 +317,7 @@ def hits_scores(
             break
     else:
         log.warning("HITS did not converge to %g in %d iterations (last change %.3g)", tol, max_iter, change)
-    return ({node: float(x) for node, x in zip(nodes, h, strict=True)},
-            {node: float(x) for node, x in zip(nodes, a, strict=True)})
+    return h, a
 
 
 def betweenness_scores(
@@ -270,8 +329,18 @@ def betweenness_scores(
     literature is a broker whether it cites one and is cited by the other or
     cites both. Exact (Brandes) when the graph has at most
     ``exact_max_nodes`` nodes or ``samples`` is at least the number of
-    nodes; otherwise networkx's estimate from ``samples`` pivot nodes drawn
+    nodes; otherwise estimated from ``samples`` pivot (source) nodes drawn
     with ``seed`` (same seed, same graph: same answer).
+
+    The shortest paths are counted by igraph (C); the values are those of
+    ``networkx.betweenness_centrality(U, normalized=True)`` on the undirected
+    view ``U`` (nodes sorted), and, when sampled, of its estimator with
+    ``k=samples, seed=seed``: the same pivots
+    (``random.Random(seed).sample(sorted nodes, samples)``) and the same
+    scaling, ``1 / (k (n - 2))`` for the other nodes and
+    ``1 / ((k - 1) (n - 2))`` for a pivot (whose own paths are not counted).
+    With a single pivot the pivot's own score is undefined (networkx gives
+    NaN): it is 0 here.
 
     Returns
     -------
@@ -283,21 +352,47 @@ def betweenness_scores(
     >>> scores, exact = betweenness_scores(nx.DiGraph([("a", "b"), ("c", "b")]))
     >>> scores, exact
     ({'a': 0.0, 'b': 1.0, 'c': 0.0}, True)
+
+    Sampled on the path a - b - c - d - e: seed 1 draws the pivots b and a.
+    c lies on 2 paths from each (to d and e): 4 / (2 pivots * 3); b, a pivot,
+    on 3 paths from a: 3 / (1 other pivot * 3).
+
+    >>> path = nx.DiGraph([("a", "b"), ("b", "c"), ("c", "d"), ("d", "e")])
+    >>> scores, exact = betweenness_scores(path, exact_max_nodes=0, samples=2, seed=1)
+    >>> exact, {k: round(v, 4) for k, v in scores.items()}
+    (False, {'a': 0.0, 'b': 1.0, 'c': 0.6667, 'd': 0.3333, 'e': 0.0})
     """
     _require_directed(G)
     if samples < 1:
         raise UsageError(f"betweenness samples {samples} must be at least 1")
-    U = nx.Graph()
-    U.add_nodes_from(sorted(G.nodes))
-    U.add_edges_from(sorted((u, v) for u, v in G.edges() if u != v))
-    n = U.number_of_nodes()
+    if G.number_of_nodes() == 0:
+        return {}, True
+    e = _edges(G)
+    scores, exact = _betweenness(e, exact_max_nodes=exact_max_nodes, samples=samples, seed=seed)
+    return dict(zip(e.nodes, scores.tolist(), strict=True)), exact
+
+
+def _betweenness(e: _Edges, *, exact_max_nodes: int, samples: int, seed: int) -> tuple[np.ndarray, bool]:
+    """:func:`betweenness_scores` as an array in ``e.nodes`` order."""
+    n = e.n
     exact = n <= exact_max_nodes or samples >= n
+    if n <= 2:  # no pair of other nodes to lie between (networkx leaves the zeros unscaled)
+        return np.zeros(n), exact
+    lo, hi = np.minimum(e.src, e.dst), np.maximum(e.src, e.dst)
+    pairs = np.unique(lo * n + hi)  # the undirected view: a link both ways is one edge; sorted
+    g = igraph.Graph(n=n, edges=list(zip((pairs // n).tolist(), (pairs % n).tolist(), strict=True)),
+                     directed=False)
     if exact:
-        scores = nx.betweenness_centrality(U, normalized=True)
-    else:
-        log.info("betweenness estimated from %d of %d nodes (seed %d)", samples, n, seed)
-        scores = nx.betweenness_centrality(U, k=samples, normalized=True, seed=seed)
-    return {node: float(scores[node]) for node in U.nodes}, exact
+        # igraph counts each unordered pair once; networkx normalises ordered pairs by (n - 1)(n - 2)
+        raw = np.asarray(g.betweenness(directed=False), dtype=np.float64)
+        return 2.0 * raw / ((n - 1) * (n - 2)), exact
+    log.info("betweenness estimated from %d of %d nodes (seed %d)", samples, n, seed)
+    pivots = random.Random(seed).sample(range(n), samples)  # = networkx's sample of the sorted nodes
+    # from the pivots to every node, each path counted once (half of networkx's ordered count)
+    raw = 2.0 * np.asarray(g.betweenness(directed=False, sources=pivots), dtype=np.float64)
+    scale = np.full(n, 1.0 / (samples * (n - 2)))
+    scale[pivots] = 1.0 / ((samples - 1) * (n - 2)) if samples > 1 else 0.0
+    return raw * scale, exact
 
 
 def cocitation_with_seeds(G: nx.DiGraph) -> dict[str, int]:
@@ -317,15 +412,20 @@ def cocitation_with_seeds(G: nx.DiGraph) -> dict[str, int]:
     [('p', 0), ('q', 0), ('s', 1), ('t', 1), ('x', 3)]
     """
     _require_directed(G)
-    nodes = sorted(G.nodes)
-    if not nodes:
+    if G.number_of_nodes() == 0:
         return {}
-    M = citation_matrix(G).matrix.astype(np.int64).tocsr()
-    seed = np.array([1 if G.nodes[n].get("is_seed") else 0 for n in nodes], dtype=np.int64)
+    e = _edges(G)
+    return dict(zip(e.nodes, _cocitation_with_seeds(G, e).tolist(), strict=True))
+
+
+def _cocitation_with_seeds(G: nx.DiGraph, e: _Edges) -> np.ndarray:
+    M = e.matrix(np.int64)
+    node_data = G.nodes
+    seed = np.fromiter((1 if node_data[n].get("is_seed") else 0 for n in e.nodes), dtype=np.int64, count=e.n)
     together = M.T @ (M @ seed)  # for node i: sum over seeds s of |citers(i) & citers(s)|
-    indegree = np.asarray(M.sum(axis=0)).ravel()
-    together = together - seed * indegree  # a seed is not co-cited with itself
-    return {node: int(x) for node, x in zip(nodes, together.tolist(), strict=True)}
+    indegree = np.bincount(e.dst, minlength=e.n)
+    result: np.ndarray = np.asarray(together - seed * indegree)  # a seed is not co-cited with itself
+    return result
 
 
 def default_reference_year(G: nx.Graph) -> int | None:
@@ -439,18 +539,21 @@ def rank_works(G: nx.DiGraph, options: RankOptions | None = None) -> list[dict[s
     _require_directed(G)
     if G.number_of_nodes() == 0:
         return []
-    pagerank = pagerank_scores(G, damping=o.damping)
-    hubs, authorities = hits_scores(G)
-    betweenness, exact = betweenness_scores(G, exact_max_nodes=o.exact_betweenness_max_nodes,
+    e = _edges(G)  # one pass over the links for every measure
+    pagerank = _pagerank(e, o.damping).tolist()
+    hubs, authorities = (x.tolist() for x in _hits(e))
+    betweenness_array, exact = _betweenness(e, exact_max_nodes=o.exact_betweenness_max_nodes,
                                             samples=o.betweenness_samples, seed=o.seed)
-    cocited = cocitation_with_seeds(G)
+    betweenness = betweenness_array.tolist()
+    cocited = _cocitation_with_seeds(G, e).tolist()
     per_year = citations_per_year(G, o.reference_year)
-    keys = sorted(G.nodes)
-    if o.resolved_only:
-        keys = [k for k in keys if G.nodes[k].get("resolved")]
+    in_degree = dict(G.in_degree())
+    node_data = G.nodes
     rows: list[dict[str, Any]] = []
-    for key in keys:
-        d = G.nodes[key]
+    for i, key in enumerate(e.nodes):
+        d = node_data[key]
+        if o.resolved_only and not d.get("resolved"):
+            continue
         glob = d.get("citations_global")
         rows.append({
             "_key": key,
@@ -462,14 +565,14 @@ def rank_works(G: nx.DiGraph, options: RankOptions | None = None) -> list[dict[s
             "type": d.get("type"),
             "is_seed": bool(d.get("is_seed", False)),
             "resolved": d.get("resolved"),
-            "local": int(G.in_degree(key)),
+            "local": int(in_degree[key]),
             "global": None if glob is None else int(glob),
             "per_year": _round(per_year[key]),
-            "pagerank": _round(pagerank[key]),
-            "authority": _round(authorities[key]),
-            "hub": _round(hubs[key]),
-            "betweenness": _round(betweenness[key]),
-            "cocitation_seeds": cocited[key],
+            "pagerank": _round(pagerank[i]),
+            "authority": _round(authorities[i]),
+            "hub": _round(hubs[i]),
+            "betweenness": _round(betweenness[i]),
+            "cocitation_seeds": int(cocited[i]),
         })
     pct = {c: _percentiles([r[c] for r in rows]) for c in COMPOSITE_COMPONENTS}
     for i, row in enumerate(rows):
