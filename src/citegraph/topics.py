@@ -37,13 +37,18 @@ scikit-learn's ``ValueError``.
 
 Similarity
 ----------
-:func:`similarity_edges` computes cosine similarities as ``X @ X.T`` one
-block of rows at a time on the sparse matrix (never a dense n x n array).
-Similarities are rounded to 6 decimals *before* anything is ranked or
-compared, so ties and thresholds do not depend on the last bits of floating
-point. Each work keeps its ``k`` most similar other works at or above
-``threshold`` (ties by DOI key); an edge exists when either end keeps it,
-so a work never loses its nearest neighbour to a hub with many closer ones.
+:func:`similarity_edges` finds each work's ``k`` most similar others at or
+above ``threshold`` (ties by DOI key); an edge exists when either end keeps
+it, so a work never loses its nearest neighbour to a hub with many closer
+ones. Similarities are exact cosines rounded to 6 decimals *before*
+anything is ranked or compared, so ties and thresholds do not depend on the
+last bits of floating point. The search is exact (``X @ X.T``, a block of
+rows at a time, never a dense n x n array) while no term is in more than
+``max_postings`` works (100 by default); beyond that, terms that frequent
+are searched through *champion lists* (their most heavily weighted works
+only) and the best candidates re-scored exactly, which keeps the work linear
+in the corpus (see :func:`similarity_edges`; about 98% of the exact
+neighbour pairs are found on real titles and abstracts).
 :func:`topic_graph` turns those edges into a :class:`networkx.Graph` in
 which every work is a node, linked or not.
 
@@ -85,7 +90,9 @@ from sklearn.feature_extraction.text import (
 from citegraph.errors import RecordError, UsageError
 
 __all__ = [
+    "DEFAULT_MAX_POSTINGS",
     "DOMAIN_STOP_WORDS",
+    "QUERY_TERMS",
     "TOKEN_PATTERN",
     "TopicModel",
     "clean_text",
@@ -137,6 +144,15 @@ _SEGMENT = re.compile(r"\n|[.!?;:](?:\s+|$)")
 # Decimals used to make near-ties exact before ranking.
 _SIM_DECIMALS = 6
 _RANK_DECIMALS = 9
+#: Default of ``max_postings`` (:func:`similarity_edges`): works a term can be found through.
+DEFAULT_MAX_POSTINGS = 100
+#: Frequent terms (in more than ``max_postings`` works) a work is searched through (:func:`similarity_edges`).
+QUERY_TERMS = 10
+# Products (multiply-adds) per block of rows, and cells of a padded array: bound memory.
+_PRODUCT_BUDGET = 1 << 24
+_PAD_CELLS = 1 << 22
+# Pairs re-scored at a time.
+_RESCORE_CHUNK = 1 << 16
 
 
 def clean_text(text: str | None) -> str:
@@ -416,10 +432,104 @@ def _top_per_row(block: sp.csr_matrix, k: int, row_offset: int = 0) -> tuple[
     return rows[keep] + row_offset, cols[keep], vals[keep]
 
 
+def _select_top(indptr: np.ndarray, cols: np.ndarray, vals: np.ndarray, k: int) -> tuple[
+        np.ndarray, np.ndarray]:
+    """Rows and entry positions of each CSR row's ``k`` largest values, in (row, -value, column) order.
+
+    Linear in the entries: rows longer than ``k`` are taken shortest first,
+    in runs whose padded rows x longest-row array stays within
+    :data:`_PAD_CELLS` cells (one row at least); :func:`numpy.partition`
+    finds each row's ``k``-th largest value and only entries at or above it
+    (ties included) reach the final sort, which breaks ties by column.
+    """
+    lengths = np.diff(indptr)
+    rows = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
+    cutoff = np.full(len(lengths), -np.inf)
+    long_rows = np.flatnonzero(lengths > k)
+    long_rows = long_rows[np.argsort(lengths[long_rows], kind="stable")]
+    start = 0
+    while start < len(long_rows):
+        # widths grow along long_rows: a run ends where rows x width passes the budget
+        cells = lengths[long_rows[start:]] * np.arange(1, len(long_rows) - start + 1)
+        stop = start + max(1, int(np.searchsorted(cells, _PAD_CELLS, side="right")))
+        group = long_rows[start:stop]
+        counts = lengths[group]
+        width = int(counts[-1])
+        offset = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+        slot = np.repeat(np.arange(len(group)), counts)
+        pad = np.full((len(group), width), -np.inf, dtype=vals.dtype)
+        pad[slot, offset] = vals[np.repeat(indptr[group], counts) + offset]
+        cutoff[group] = np.partition(pad, width - k, axis=1)[:, width - k]
+        start = stop
+    entries = np.flatnonzero(vals >= cutoff[rows]) if len(long_rows) else np.arange(len(vals))
+    rows = rows[entries]
+    order = np.lexsort((cols[entries], -vals[entries], rows))
+    rows, entries = rows[order], entries[order]
+    keep = np.arange(len(rows)) - np.searchsorted(rows, rows, side="left") < k
+    return rows[keep], entries[keep]
+
+
+def _heaviest(matrix: sp.csr_matrix, limit: int, among: np.ndarray | None = None) -> sp.csr_matrix:
+    """The matrix with each row's entries cut to its ``limit`` largest (ties by column).
+
+    With ``among`` (a boolean mask of columns), only entries in those
+    columns are cut; the others are all kept.
+    """
+    matrix = sp.csr_matrix(matrix)
+    matrix.sort_indices()
+    eligible = np.ones(matrix.nnz, dtype=bool) if among is None else among[matrix.indices]
+    rows = np.repeat(np.arange(matrix.shape[0], dtype=np.int64), np.diff(matrix.indptr))
+    over = np.bincount(rows[eligible], minlength=matrix.shape[0]) > limit
+    candidates = np.flatnonzero(eligible & over[rows])  # rows with few eligible entries keep them all
+    indptr = np.concatenate(([0], np.cumsum(np.bincount(rows[candidates], minlength=matrix.shape[0]))))
+    _, chosen = _select_top(indptr, matrix.indices[candidates],
+                            np.round(matrix.data[candidates], _RANK_DECIMALS), limit)
+    keep = ~(eligible & over[rows])
+    keep[candidates[chosen]] = True
+    counts = np.bincount(rows[keep], minlength=matrix.shape[0])
+    return sp.csr_matrix((matrix.data[keep], matrix.indices[keep], np.concatenate(([0], np.cumsum(counts)))),
+                         shape=matrix.shape)
+
+
+def _row_dots(matrix: sp.csr_matrix, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """Exact ``matrix[i] . matrix[j]`` for each pair ``(i, j)``, a chunk of pairs at a time."""
+    out = np.empty(len(rows), dtype=np.float64)
+    for start in range(0, len(rows), _RESCORE_CHUNK):
+        a = matrix[rows[start:start + _RESCORE_CHUNK]]
+        b = matrix[cols[start:start + _RESCORE_CHUNK]]
+        out[start:start + _RESCORE_CHUNK] = np.asarray(a.multiply(b).sum(axis=1)).ravel()
+    return out
+
+
 def similarity_edges(
     model: TopicModel, *, k: int = 10, threshold: float = 0.1, block: int = 2000,
+    max_postings: int | None = DEFAULT_MAX_POSTINGS,
 ) -> list[tuple[str, str, float]]:
     """Each work's nearest neighbours by cosine similarity, as undirected edges.
+
+    Exact when no term is in more than ``max_postings`` works, or with
+    ``max_postings=None``: the cosines are ``X @ X.T``, a block of rows at
+    a time, and each row keeps its ``k`` best. Otherwise candidates come
+    from *champion lists*, the standard way to keep all-pairs cosine
+    nearest-neighbour search sparse when some terms are in very many works
+    (such a term links everything to everything, the product grows with
+    the square of the corpus, and each of its links carries little):
+
+    - a term in more than ``max_postings`` works is *frequent*; through it
+      only its ``max_postings`` works of highest weight can be found;
+    - a work looks for others through all its rare terms and its
+      :data:`QUERY_TERMS` frequent terms of highest weight;
+    - each work's ``2 k`` best candidates by that partial score are
+      re-scored with their exact cosine, and the ``k`` best are kept.
+
+    Every term stays in the model (labels and keywords use them); only the
+    search skips postings. The product then costs at most ``QUERY_TERMS x
+    max_postings`` plus the rare terms' postings per work: linear in the
+    corpus. Similarities are always exact; a neighbour can be missed, when
+    it shares with the work no rare term and no frequent one both weigh
+    heavily. On the recorded Crossref corpus in ``../shared`` (16,153 works
+    with text; measured in the tests) about 98% of the exact neighbour
+    pairs are found, and the others are replaced by pairs nearly as similar.
 
     Parameters
     ----------
@@ -431,7 +541,11 @@ def similarity_edges(
         Lowest similarity kept (after rounding to 6 decimals); only
         positive similarities ever make edges.
     block : int, default 2000
-        Rows multiplied at a time; bounds memory, not the result.
+        Rows multiplied at a time at most (fewer when a block's products
+        would pass about 16 million); bounds memory, not the result.
+    max_postings : int or None, default :data:`DEFAULT_MAX_POSTINGS` (100)
+        Works a frequent term can lead to (see above); ``None``: all, exact
+        but quadratic in the worst case.
 
     Returns
     -------
@@ -439,6 +553,11 @@ def similarity_edges(
         ``(a, b, similarity)`` with ``a < b``, once per pair, sorted; an
         edge is present when either end keeps the other among its ``k``
         nearest. Similarities are rounded to 6 decimals.
+
+    Raises
+    ------
+    UsageError
+        ``k``, ``threshold``, ``block`` or ``max_postings`` out of range.
 
     Examples
     --------
@@ -451,6 +570,12 @@ def similarity_edges(
     ... ], ngram_range=(1, 1), max_df=1.0)
     >>> similarity_edges(model, k=1)
     [('10.5555/a', '10.5555/b', 0.443333)]
+
+    With one posting per term, "hair" and "follicle" lead to one of the two
+    works only, yet each finds the other and the similarity is exact:
+
+    >>> similarity_edges(model, k=1, max_postings=1)
+    [('10.5555/a', '10.5555/b', 0.443333)]
     """
     if k < 1:
         raise UsageError(f"k must be >= 1, not {k!r}")
@@ -458,26 +583,67 @@ def similarity_edges(
         raise UsageError(f"threshold must be >= 0, not {threshold!r}")
     if block < 1:
         raise UsageError(f"block must be >= 1, not {block!r}")
+    if max_postings is not None and max_postings < 1:
+        raise UsageError(f"max_postings must be >= 1 or None, not {max_postings!r}")
     matrix = model.matrix
     n = matrix.shape[0]
     if n < 2 or matrix.shape[1] == 0 or matrix.nnz == 0:
         return []
-    transposed = sp.csr_matrix(matrix.T)  # terms x works
-    edges: dict[tuple[int, int], float] = {}
-    for start in range(0, n, block):
-        sims = sp.csr_matrix(matrix[start:start + block] @ transposed)
-        sims = sims.tocoo()
-        rows, cols = sims.row.astype(np.int64), sims.col.astype(np.int64)
-        vals = np.round(sims.data, _SIM_DECIMALS)
-        keep = (cols != rows + start) & (vals >= threshold) & (vals > 0)
-        if not keep.any():
-            continue
-        kept = sp.csr_matrix((vals[keep], (rows[keep], cols[keep])), shape=sims.shape)
-        for i, j, v in zip(*_top_per_row(kept, k, start)):
-            pair = (int(i), int(j)) if i < j else (int(j), int(i))
-            edges.setdefault(pair, float(v))
+    matrix = sp.csr_matrix(matrix, dtype=np.float64)
+    doc_freq = np.bincount(matrix.indices, minlength=matrix.shape[1])
+    exact = max_postings is None or int(doc_freq.max()) <= max_postings
+    if exact:
+        query, transposed = matrix, sp.csr_matrix(matrix.T)  # terms x works
+    else:
+        assert max_postings is not None
+        frequent = doc_freq > max_postings
+        # float32 is plenty to rank candidates: their similarities are computed again, exactly
+        query = sp.csr_matrix(_heaviest(matrix, QUERY_TERMS, among=frequent), dtype=np.float32)
+        # terms x works, each term's postings cut to its max_postings heaviest (its champion list)
+        transposed = sp.csr_matrix(_heaviest(matrix.T, max_postings), dtype=np.float32)
+        log.info("topic similarity: %d of %d terms in more than %d works, searched through champion lists",
+                 int(frequent.sum()), len(doc_freq), max_postings)
+    # products per row (bounds a block's work and memory)
+    postings = np.diff(transposed.indptr)
+    cost = np.cumsum(np.add.reduceat(np.r_[postings[query.indices], 0.0], query.indptr[:-1])
+                     * (np.diff(query.indptr) > 0))
+    found_rows, found_cols, found_vals = [], [], []
+    start = 0
+    while start < n:
+        done = float(cost[start - 1]) if start else 0.0
+        reach = int(np.searchsorted(cost, done + _PRODUCT_BUDGET, side="right"))
+        stop = min(n, start + block, max(start + 1, reach))
+        sims = sp.csr_matrix(query[start:stop] @ transposed)
+        if exact:
+            rows = np.repeat(np.arange(start, stop, dtype=np.int64), np.diff(sims.indptr))
+            vals = np.round(sims.data, _SIM_DECIMALS)
+            keep = np.flatnonzero((sims.indices != rows) & (vals >= threshold) & (vals > 0))
+            indptr = np.concatenate(([0], np.cumsum(np.bincount(rows[keep] - start, minlength=stop - start))))
+            rows, chosen = _select_top(indptr, sims.indices[keep], vals[keep], k)
+            entries, values = keep[chosen], vals[keep[chosen]]
+        else:
+            # the work itself is among its best candidates (dropped below): one more
+            rows, entries = _select_top(sims.indptr, sims.indices, sims.data, 2 * k + 1)
+            values = np.zeros(len(entries))
+        found_rows.append(rows + start)
+        found_cols.append(sims.indices[entries].astype(np.int64))
+        found_vals.append(values)
+        start = stop
+    rows, cols, vals = np.concatenate(found_rows), np.concatenate(found_cols), np.concatenate(found_vals)
+    if not exact:
+        other = np.flatnonzero(rows != cols)
+        rows, cols = rows[other], cols[other]
+        vals = np.round(_row_dots(matrix, rows, cols), _SIM_DECIMALS)
+        keep = np.flatnonzero((vals >= threshold) & (vals > 0))
+        indptr = np.concatenate(([0], np.cumsum(np.bincount(rows[keep], minlength=n))))
+        rows, chosen = _select_top(indptr, cols[keep], vals[keep], k)
+        cols, vals = cols[keep[chosen]], vals[keep[chosen]]
+    # undirected, once per pair: the value seen first (from the lower row when it kept the pair)
+    pair = np.minimum(rows, cols) * n + np.maximum(rows, cols)
+    unique, first = np.unique(pair, return_index=True)
     keys = model.keys
-    return [(keys[i], keys[j], edges[(i, j)]) for i, j in sorted(edges)]
+    return [(keys[a], keys[b], v) for a, b, v in zip((unique // n).tolist(), (unique % n).tolist(),
+                                                      vals[first].tolist())]
 
 
 def _as_model(works: Iterable[Mapping[str, Any]] | TopicModel) -> TopicModel:
@@ -486,6 +652,7 @@ def _as_model(works: Iterable[Mapping[str, Any]] | TopicModel) -> TopicModel:
 
 def topic_graph(
     works: Iterable[Mapping[str, Any]] | TopicModel, *, k: int = 10, threshold: float = 0.1,
+    max_postings: int | None = DEFAULT_MAX_POSTINGS,
 ) -> nx.Graph:
     """The topic-similarity graph of works.
 
@@ -493,7 +660,7 @@ def topic_graph(
     ----------
     works : iterable of Mapping, or TopicModel
         Works (fitted with :func:`fit_topics` defaults) or a fitted model.
-    k, threshold : int, float
+    k, threshold, max_postings : int, float, int or None
         As in :func:`similarity_edges`.
 
     Returns
@@ -520,7 +687,8 @@ def topic_graph(
     graph = nx.Graph(kind="topic", k=k, threshold=threshold)
     graph.add_nodes_from((key, {"doi": key}) for key in model.keys)
     graph.add_edges_from((a, b, {"weight": w, "kind": "topic"})
-                         for a, b, w in similarity_edges(model, k=k, threshold=threshold))
+                         for a, b, w in similarity_edges(model, k=k, threshold=threshold,
+                                                                 max_postings=max_postings))
     return graph
 
 
