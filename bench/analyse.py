@@ -24,7 +24,7 @@ Stages
 ------
 Each stage calls the library functions :func:`citegraph.analyse.analyse` calls,
 with the same options (``AnalyseOptions()``, its ``GraphOptions`` with
-``--top-k``, default unset as in ``citegraph analyse``):
+``--top-k``, default as in ``citegraph analyse``):
 
 ====================  =======================================================================
 citation_graph        ``graphs.citation_graph(store)``
@@ -321,11 +321,14 @@ def _pickle_path(work: str, artifact: str) -> Path:
 
 
 def analyse_options(top_k: int | None) -> dict[str, Any]:
-    """``AnalyseOptions()`` with ``graph_options.top_k``, as a JSON-ready dict (the children get it in their spec)."""
+    """``AnalyseOptions()`` (with ``graph_options.top_k`` when given), as a JSON-ready dict (the children get it
+    in their spec)."""
     from citegraph.analyse import AnalyseOptions
-    from citegraph.graphs import GraphOptions
 
-    return dataclasses.asdict(AnalyseOptions(graph_options=GraphOptions(top_k=top_k)))
+    if top_k is None:  # analyse's own defaults (graph_options bound co-citation and coupling)
+        return dataclasses.asdict(AnalyseOptions())
+    return dataclasses.asdict(AnalyseOptions(graph_options=dataclasses.replace(AnalyseOptions().graph_options,
+                                                                               top_k=top_k)))
 
 
 def _options(spec: dict[str, Any]) -> tuple[Any, Any]:
@@ -636,7 +639,8 @@ def measure(stage: Stage, size: int, repeats: int, work: Path, store: Path, npz:
     for i in range(repeats):
         if stage.name in GRAPHS_TASKS:
             spec: dict[str, Any] = {"task": GRAPHS_TASKS[stage.name], "kind": "cocitation", "data": str(npz),
-                                    "top_k": args.top_k, "normalise": args.options["graph_options"]["normalise"],
+                                    "top_k": args.options["graph_options"]["top_k"],
+                                    "normalise": args.options["graph_options"]["normalise"],
                                     "block": 4096}
             run = bench_graphs.run_child(spec, args.timeout, args.mem_cap_gb)
         else:
@@ -988,7 +992,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--large-repeats", type=int, default=1, help="runs per stage at sizes of 10^6 and more")
     ap.add_argument("--stages", help=f"measure only these (and what makes their inputs): {', '.join(BY_NAME)}")
     ap.add_argument("--top-k", type=int, default=None,
-                    help="GraphOptions.top_k for co-citation/coupling (default: unset, as `citegraph analyse`)")
+                    help="GraphOptions.top_k for co-citation/coupling (default: as `citegraph analyse`)")
     ap.add_argument("--mean-refs", type=int, default=20)
     ap.add_argument("--a", type=float, default=1.0, help="Price's initial attractiveness")
     ap.add_argument("--seed", type=int, default=0)
@@ -1029,7 +1033,8 @@ def main(argv: list[str] | None = None) -> None:
         "machine": bench_graphs.machine(),
         "command": "python bench/analyse.py " + " ".join(
             a for a in (sys.argv[1:] if argv is None else argv)),
-        "params": {"sizes": sizes, "repeats": args.repeats, "large_repeats": args.large_repeats, "top_k": args.top_k,
+        "params": {"sizes": sizes, "repeats": args.repeats, "large_repeats": args.large_repeats,
+                   "top_k": args.options["graph_options"]["top_k"],
                    "mean_refs": args.mean_refs, "a": args.a, "seed": args.seed,
                    "abstract_words": args.abstract_words, "timeout_s": args.timeout, "mem_cap_gb": args.mem_cap_gb,
                    "citegraph": getattr(citegraph, "__version__", "?"),

@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import csv
 import json
+from collections import Counter
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from sklearn.metrics import adjusted_rand_score
 
-from citegraph.analyse import OUTPUT_FILES, AnalyseOptions, analyse, write_outputs
+from citegraph.analyse import ANALYSE_TOP_K, OUTPUT_FILES, AnalyseOptions, Analysis, analyse, write_outputs
 from citegraph.cli import cli
 from citegraph.config import load_settings
 from citegraph.doi import normalize_doi
 from citegraph.errors import UsageError
 from citegraph.fetch import FetchOptions, run_fetch
 from citegraph.filesource import FileSource
+from citegraph.graphs import GraphOptions
+from citegraph.indicators import indicators
 from citegraph.snowball import snowball
 from citegraph.store import Store
 
@@ -130,3 +134,30 @@ def test_cli_analyse(network_store: Path, tmp_path: Path) -> None:
 def test_cli_analyse_without_a_store(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["--store", str(tmp_path / "none.sqlite"), "analyse"])
     assert result.exit_code == 4 and "no store at" in result.stderr
+
+
+def test_the_clustered_graph_keeps_each_works_strongest_pair_links(commonmeta_store: Path,
+                                                                   commonmeta_analysis: Analysis) -> None:
+    """analyse bounds co-citation and coupling (top 20 per work); ``citegraph graph`` keeps every pair."""
+    assert AnalyseOptions().graph_options == GraphOptions(top_k=ANALYSE_TOP_K) and ANALYSE_TOP_K == 20
+    assert GraphOptions().top_k is None
+    a = commonmeta_analysis
+    assert a.summary["parameters"]["graph_options"]["top_k"] == 20
+    cocited = Counter(n for u, v, d in a.graph.edges(data=True) if "w_cocitation" in d for n in (u, v))
+    with Store(commonmeta_store, readonly=True) as store:
+        full = analyse(store, AnalyseOptions(graph_options=GraphOptions(top_k=None)))
+    every = Counter(n for u, v, d in full.graph.edges(data=True) if "w_cocitation" in d for n in (u, v))
+    # every pair is kept when either end keeps it: a work's 20 plus the works that chose it
+    assert sum(cocited.values()) < sum(every.values()) and max(every.values()) > 20
+    assert all(cocited[n] >= min(20, every[n]) for n in every)
+    assert a.graph.number_of_edges() < 0.6 * full.graph.number_of_edges()  # 6,948 of 12,381 links when written
+    # the clusters hardly move (identical when written: the dropped links are each work's weakest)
+    keys = sorted(full.cluster_of)
+    assert adjusted_rand_score([a.cluster_of[k] for k in keys], [full.cluster_of[k] for k in keys]) > 0.9
+
+
+def test_indicators_read_only_the_columns_they_need(commonmeta_store: Path, commonmeta_analysis: Analysis) -> None:
+    with Store(commonmeta_store, readonly=True) as store:
+        expected = indicators(commonmeta_analysis.citation, list(store.works()))
+    assert commonmeta_analysis.indicators == expected
+    assert commonmeta_analysis.summary["store"]["works"] == expected["works"] == 50

@@ -237,3 +237,190 @@ def test_block_sizes_threads_and_long_rows_never_change_the_answer() -> None:
             got = cooccurrence_edges(inc, normalise=normalise, top_k=4, **variant)
             for a, b in zip(reference, got, strict=True):
                 assert np.array_equal(a, b), (normalise, variant)
+
+
+# -- citation_graph = Store.citation_edges, every provenance ------------------------------
+
+
+class _Cite:
+    """Stands in for opencitations.Citation (hand-made, not OpenCitations data)."""
+
+    def __init__(self, citing: str, cited: str) -> None:
+        self.citing, self.cited = normalize_doi(citing), normalize_doi(cited)
+        self.oci = f"{citing}-{cited}"
+        self.creation, self.timespan, self.journal_sc, self.author_sc = "2020", "P1Y", False, None
+
+
+def provenance_store(store: Store) -> None:
+    """Hand-made unit-test records (not Crossref data) with every kind of edge: a DOI cited twice with two
+    assertions, a matched reference, OpenCitations links (one from an unstored DOI), a merged duplicate."""
+    a = {"DOI": "10.5555/A", "issued": {"date-parts": [[2020]]}, "author": [{"family": "Doe"}],
+         "reference": [{"key": "1", "DOI": "10.5555/b", "doi-asserted-by": "publisher"},
+                       {"key": "2", "DOI": "10.5555/B", "doi-asserted-by": "crossref"},
+                       {"key": "3", "unstructured": "Roe 1990, no DOI"},
+                       {"key": "4", "DOI": "10.5555/c", "year": "1985", "author": "Poe"},
+                       {"key": "5", "DOI": "10.5555/gone", "article-title": "Lost", "year": "1970"},
+                       {"key": "6", "DOI": "10.5555/a"}]}  # a self-citation
+    b = {"DOI": "10.5555/b", "reference": [{"key": "1", "DOI": "10.5555/gone", "journal-title": "Old J",
+                                            "author": "Moe"}]}
+    store.add_works([parse_work(r, source="fixture") for r in (a, b)])
+    store.add_ref_matches([("10.5555/a", 3, "10.5555/d", 90.0, "Roe 1990")], threshold=50)
+    store.add_forward_citations("10.5555/b", [_Cite("10.5555/A", "10.5555/b")], source="opencitations")
+    store.add_forward_citations("10.5555/a", [_Cite("10.5555/Z", "10.5555/a")], source="opencitations")
+    store.add_merges([("10.5555/c", "10.5555/b", "same title")])
+
+
+@pytest.mark.parametrize("merged", [True, False])
+def test_citation_graph_edges_are_the_stores_citation_edges(tmp_path: Path, merged: bool) -> None:
+    with Store(tmp_path / "s.sqlite") as s:
+        provenance_store(s)
+        G = citation_graph(s, merged=merged)
+        expected = [(e.citing, e.cited, {"sources": ";".join(e.sources), **(
+            {"asserted_by": ";".join(e.asserted_by)} if e.asserted_by else {}), "weight": 1})
+            for e in s.citation_edges(merged=merged)]
+    assert list(G.edges(data=True)) == expected  # same edges, attributes and (citing, cited) order
+    # b cited twice (two assertions) and seen by OpenCitations; merged, the citation of its duplicate c joins it
+    assert G.edges["10.5555/a", "10.5555/b"] == {"sources": "crossref;opencitations",
+                                                 "asserted_by": "crossref;publisher", "weight": 1}
+    assert G.has_edge("10.5555/a", "10.5555/c") is not merged and not G.has_edge("10.5555/a", "10.5555/a")
+    # stored works first (DOI order), then the unstored DOIs in the order the sorted edges reach them
+    unstored = ["10.5555/c", "10.5555/d", "10.5555/gone", "10.5555/z"] if not merged else [
+        "10.5555/d", "10.5555/gone", "10.5555/z"]
+    assert list(G.nodes) == ["10.5555/a", "10.5555/b", *unstored]
+    # described from their first reference entry (citing DOI, position), or the OpenCitations record
+    assert G.nodes["10.5555/gone"] == {"doi": "10.5555/gone", "label": "Moe 1970", "title": "Lost", "year": 1970,
+                                       "journal": "Old J", "is_seed": False, "resolved": False,
+                                       "citations_local": 2}
+    assert G.nodes["10.5555/z"] == {"doi": "10.5555/Z", "label": "10.5555/Z", "is_seed": False,
+                                    "resolved": False, "citations_local": 0}
+    assert G.nodes["10.5555/d"]["label"] == "10.5555/d" and G.nodes["10.5555/b"]["citations_local"] == 1
+
+
+def test_citation_graph_of_the_shared_corpus_matches_the_stores_edges(shared_corpus: Path,
+                                                                      shared_graph: nx.DiGraph) -> None:
+    with Store(shared_corpus, readonly=True) as s:
+        edges = s.citation_edges()
+        stored = sum(1 for _ in s.execute("SELECT doi FROM works"))
+    assert [(u, v) for u, v in shared_graph.edges] == [(e.citing, e.cited) for e in edges]
+    assert all(shared_graph.edges[e.citing, e.cited]["sources"] == ";".join(e.sources) for e in edges)
+    resolved = [n for n, d in shared_graph.nodes(data=True) if d["resolved"]]
+    assert len(resolved) == stored and resolved == sorted(resolved)
+    assert all(d["citations_local"] == shared_graph.in_degree(n) for n, d in shared_graph.nodes(data=True))
+
+
+# -- hybrid on arrays = the edge-by-edge combination ---------------------------------------
+
+
+def loop_hybrid(parts: dict[str, nx.Graph], weights: dict[str, float]) -> nx.Graph:
+    """The previous, edge-by-edge hybrid_graph (the reference the array version must agree with)."""
+    H = nx.Graph(kind="hybrid")
+    for kind, G in parts.items():
+        for node, attrs in G.nodes(data=True):
+            if node not in H:
+                H.add_node(node, **attrs)
+        factor = float(weights.get(kind, 0.0))
+        if factor == 0.0:
+            continue
+        for u, v, d in G.edges(data=True):
+            if u == v:
+                continue
+            w = float(d.get("weight", 1.0))
+            if not H.has_edge(u, v):
+                H.add_edge(u, v, weight=0.0)
+            data = H[u][v]
+            data[f"w_{kind}"] = round(data.get(f"w_{kind}", 0.0) + w, 6)
+            data["weight"] = round(data["weight"] + factor * w, 6)
+    return H
+
+
+def edge_table(H: nx.Graph) -> dict[frozenset[str], dict[str, float]]:
+    return {frozenset((u, v)): d for u, v, d in H.edges(data=True)}
+
+
+def assert_same_hybrid(got: nx.Graph, expected: nx.Graph) -> None:
+    assert list(got.nodes(data=True)) == list(expected.nodes(data=True))
+    a, b = edge_table(got), edge_table(expected)
+    assert a.keys() == b.keys()
+    for key, d in b.items():
+        assert list(a[key]) == list(d)  # weight first, then w_<kind> in the parts' order
+        assert a[key] == pytest.approx(d, abs=2e-6), key
+
+
+def test_hybrid_agrees_with_the_edge_by_edge_sum_on_a_hand_made_graph() -> None:
+    cit = nx.DiGraph([("a", "b"), ("b", "a"), ("a", "c"), ("c", "c")])  # a<->b both ways: weight 2
+    topic = nx.Graph([("b", "a", {"weight": 0.3}), ("c", "d", {"weight": 0.25}), ("d", "d", {"weight": 1.0})])
+    co = nx.Graph([("b", "c", {"weight": 0.5})])
+    for weights in ({"citation": 1.0, "cocitation": 0.5, "topic": 2.0}, {"citation": 0.0, "topic": 1.0}, {}):
+        parts = {"citation": cit, "cocitation": co, "topic": topic}
+        assert_same_hybrid(hybrid_graph(parts, weights), loop_hybrid(parts, weights))
+    H = hybrid_graph({"citation": cit, "cocitation": co, "topic": topic}, {"citation": 1.0, "topic": 2.0})
+    assert H["a"]["b"] == {"weight": 2.6, "w_citation": 2.0, "w_topic": 0.3}
+    assert H["c"]["d"] == {"weight": 0.5, "w_topic": 0.25} and not H.has_edge("c", "c")
+    # edges in node-index order (a, b, c, d: the parts' node order), the same on every run
+    assert list(H.edges) == [("a", "b"), ("a", "c"), ("c", "d")]
+    assert sorted(hybrid_graph({"citation": cit}, {}).nodes) == ["a", "b", "c"]
+    assert hybrid_graph({"citation": cit}, {}).number_of_edges() == 0
+
+
+@pytest.mark.parametrize("top_k", [None, 5])
+def test_hybrid_build_agrees_with_the_edge_by_edge_sum_on_real_data(commonmeta_store: Path,
+                                                                    top_k: int | None) -> None:
+    from citegraph.graphs import GraphOptions, build_graph, topic_documents
+    from citegraph.topics import fit_topics
+
+    with Store(commonmeta_store, readonly=True) as s:
+        cit = citation_graph(s)
+        model = fit_topics(topic_documents(s, cit))
+        options = GraphOptions(top_k=top_k)
+        built = build_graph(s, "hybrid", options, citation=cit, model=model)
+        topic = build_graph(s, "topic", options, citation=cit, model=model)
+        again = build_graph(s, "hybrid", options, citation=cit, model=model)
+    pair = {"normalise": "cosine", "top_k": top_k}
+    parts = {"citation": cit, "cocitation": cocitation_graph(cit, **pair), "coupling": coupling_graph(cit, **pair),
+             "topic": topic}
+    expected = loop_hybrid(parts, {"citation": 1.0, "cocitation": 1.0, "coupling": 1.0, "topic": 1.0})
+    assert expected.number_of_edges() > 1000
+    assert_same_hybrid(built, expected)
+    assert_same_hybrid(hybrid_graph(parts, {"citation": 1.0, "cocitation": 1.0, "coupling": 1.0, "topic": 1.0}),
+                       expected)
+    assert list(built.edges(data=True)) == list(again.edges(data=True))  # deterministic, order included
+    kinds = Counter(k for _, _, d in built.edges(data=True) for k in d if k.startswith("w_"))
+    assert set(kinds) == {"w_citation", "w_cocitation", "w_topic"}  # these 50 records share no reference:
+    assert parts["coupling"].number_of_edges() == 0
+
+
+def test_hybrid_weights_are_checked_in_build_graph(commonmeta_store: Path) -> None:
+    from citegraph.graphs import GraphOptions, build_graph
+
+    with Store(commonmeta_store, readonly=True) as s:
+        cit = citation_graph(s)
+        with pytest.raises(UsageError, match="weights for citations but no such graph; graphs: citation, "
+                                             "cocitation, coupling, topic"):
+            build_graph(s, "hybrid", GraphOptions(hybrid_weights={"citations": 1.0}), citation=cit)
+        # a bad pair option is an error even when no pair graph is weighted
+        with pytest.raises(UsageError, match="normalisation 'salton' is not one of"):
+            build_graph(s, "hybrid", GraphOptions(normalise="salton", hybrid_weights={"citation": 1.0}),
+                        citation=cit)
+        only = build_graph(s, "hybrid", GraphOptions(hybrid_weights={"citation": 1.0}), citation=cit)
+        assert only.number_of_nodes() == cit.number_of_nodes() == 500
+        assert only.number_of_edges() == cit.to_undirected().number_of_edges()
+        assert {k for _, _, d in only.edges(data=True) for k in d} == {"weight", "w_citation"}
+        # the citation graph asked for is a copy, never the caller's graph itself
+        same = build_graph(s, "citation", citation=cit)
+        assert same is not cit and list(same.edges(data=True)) == list(cit.edges(data=True))
+
+
+def test_filters_copy_in_the_graphs_order() -> None:
+    G = nx.Graph(kind="x")
+    G.add_nodes_from([(n, {"year": y}) for n, y in [("e", 2005), ("a", 2001), ("d", 1990), ("b", 2003)]])
+    G.add_edges_from([("e", "b", {"weight": 1}), ("a", "d"), ("b", "a", {"weight": 2}), ("d", "e")])
+    H = filter_graph(G)
+    assert H is not G and list(H.nodes) == list(G.nodes) and list(H.edges(data=True)) == list(G.edges(data=True))
+    assert H.graph == {"kind": "x"}
+    H.nodes["e"]["year"] = 1
+    H["e"]["b"]["weight"] = 9
+    assert G.nodes["e"]["year"] == 2005 and G["e"]["b"]["weight"] == 1  # attributes copied
+    F = filter_graph(G, years=(2000, None))
+    assert list(F.nodes) == ["e", "a", "b"] and list(F.edges) == [("e", "b"), ("a", "b")]
+    C = filter_graph(nx.Graph([("z", "y"), ("y", "x"), ("b", "a")]), largest_component=True)
+    assert list(C.nodes) == ["z", "y", "x"]
