@@ -39,6 +39,7 @@ from citegraph._version import __version__
 from citegraph.clusters import cluster_table, find_clusters
 from citegraph.coverage import coverage_report
 from citegraph.errors import UsageError
+from citegraph.files import write_text_files
 from citegraph.graphs import GRAPH_KINDS, GraphOptions, build_graph, citation_graph, topic_documents
 from citegraph.indicators import indicators
 from citegraph.rank import PAGERANK_NOTE, SCORES, RankOptions, rank_works
@@ -273,12 +274,11 @@ def _node(G: nx.DiGraph, key: str) -> dict[str, Any]:
 
 
 def write_outputs(analysis: Analysis, out_dir: str | Path) -> list[Path]:
-    """Write the tables and ``summary.json`` into ``out_dir``; returns the paths in :data:`OUTPUT_FILES` order."""
+    """Write the tables and ``summary.json`` into ``out_dir``; returns the paths in :data:`OUTPUT_FILES` order.
+
+    Each file is written atomically (:mod:`citegraph.files`): a crash leaves the old file or the new one.
+    """
     out = Path(out_dir)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UsageError(f"cannot create the output folder {str(out)!r}: {exc.strerror or exc}") from exc
     a = analysis
     ranking_columns = list(a.rankings[0].keys()) if a.rankings else ["rank", "doi"]
     cluster_columns = ["cluster", "size", "label", "year_min", "year_max", "year_median", "seeds", "top_works",
@@ -304,15 +304,7 @@ def write_outputs(analysis: Analysis, out_dir: str | Path) -> list[Path]:
                                           "to_label", "to_year", "spc"]),
         "summary.json": json.dumps(a.summary, indent=2, sort_keys=True, ensure_ascii=False) + "\n",
     }
-    written = []
-    for name in OUTPUT_FILES:
-        path = out / name
-        try:
-            path.write_text(files[name], encoding="utf-8")
-        except OSError as exc:
-            raise UsageError(f"cannot write {str(path)!r}: {exc.strerror or exc}") from exc
-        written.append(path)
-    return written
+    return write_text_files([(out / name, files[name]) for name in OUTPUT_FILES])
 
 
 def _path_row(a: Analysis, kind: str, step: int, u: str, v: str) -> dict[str, Any]:

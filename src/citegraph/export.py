@@ -65,7 +65,6 @@ import logging
 import math
 import os
 import re
-import secrets
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -78,6 +77,7 @@ import networkx as nx
 
 from citegraph._version import __version__
 from citegraph.errors import UsageError
+from citegraph.files import write_text_files
 from citegraph.palette import cluster_rgb
 from citegraph.records import record_year
 from citegraph.store import Store
@@ -440,42 +440,6 @@ def sibling_paths(path: str | os.PathLike[str], *suffixes: str) -> list[Path]:
     return [p.with_name(p.stem + suffix) for suffix in suffixes]
 
 
-def _write_files(files: Sequence[tuple[Path, str]]) -> list[Path]:
-    """Write each text atomically (UTF-8, as given); UsageError when a file cannot be written."""
-    for path, _ in files:
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise UsageError(f"cannot write {str(path)!r}: {exc.strerror or exc}") from exc
-    written = []
-    for path, text in files:
-        _atomic_write(path, text.encode("utf-8"))
-        written.append(path)
-        log.info("wrote %s", path)
-    return written
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name[:100]}.{secrets.token_hex(6)}.tmp")
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # mode as the umask allows
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
-        try:
-            os.replace(tmp, path)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
-    except OSError as exc:
-        raise UsageError(f"cannot write {str(path)!r}: {exc.strerror or exc}") from exc
-
-
 # -- XML formats -------------------------------------------------------------
 
 def _xml_attr(value: str) -> str:
@@ -559,7 +523,7 @@ def write_graphml(G: nx.Graph, path: str | os.PathLike[str]) -> list[Path]:
             w(f'      <data key="{_xml_attr(edge_ids[name])}">{_xml_text(_format(data[name]))}</data>\n')
         w("    </edge>\n")
     w("  </graph>\n</graphml>\n")
-    return _write_files([(Path(path), out.getvalue())])
+    return write_text_files([(Path(path), out.getvalue())])
 
 
 _GEXF_TYPES = {bool: "boolean", int: "long", float: "double", str: "string"}
@@ -666,7 +630,7 @@ def write_gexf(G: nx.Graph, path: str | os.PathLike[str]) -> list[Path]:
             w(f'          <attvalue for="{_xml_attr(edge_ids[name])}" value="{_xml_attr(_format(value))}"/>\n')
         w("        </attvalues>\n      </edge>\n")
     w("    </edges>\n  </graph>\n</gexf>\n")
-    return _write_files([(Path(path), out.getvalue())])
+    return write_text_files([(Path(path), out.getvalue())])
 
 
 # -- text formats ------------------------------------------------------------
@@ -729,7 +693,7 @@ def write_csv(G: nx.Graph, path: str | os.PathLike[str]) -> list[Path]:
     for u, v, data in edges:
         writer.writerow([u, v, kind, _format(data["weight"]), *(_cell(data.get(name)) for name, _ in edge_cols)])
     node_path, edge_path = sibling_paths(path, "_nodes.csv", "_edges.csv")
-    return _write_files([(node_path, node_buf.getvalue()), (edge_path, edge_buf.getvalue())])
+    return write_text_files([(node_path, node_buf.getvalue()), (edge_path, edge_buf.getvalue())])
 
 
 def _cell(value: Any) -> str:
@@ -788,7 +752,7 @@ def write_pajek(G: nx.Graph, path: str | os.PathLike[str]) -> list[Path]:
     lines.append("*Arcs" if H.is_directed() else "*Edges")
     for u, v, data in edges:
         lines.append(f"{index[u]} {index[v]} {_number(data['weight'])}")
-    return _write_files([(Path(path), "\n".join(lines) + "\n")])
+    return write_text_files([(Path(path), "\n".join(lines) + "\n")])
 
 
 def write_json(G: nx.Graph, path: str | os.PathLike[str]) -> list[Path]:
@@ -816,7 +780,7 @@ def write_json(G: nx.Graph, path: str | os.PathLike[str]) -> list[Path]:
         "links": [{**d, "source": u, "target": v} for u, v, d in _edges(H)],
     }
     text = json.dumps(data, sort_keys=True, ensure_ascii=False, indent=1) + "\n"
-    return _write_files([(Path(path), text)])
+    return write_text_files([(Path(path), text)])
 
 
 # VOSviewer columns: (attribute, header). Weights size the items, scores colour the overlay visualisation.
@@ -916,7 +880,7 @@ def write_vosviewer(G: nx.Graph, path: str | os.PathLike[str]) -> list[Path]:
         log.warning("%d VOSviewer links without a positive strength left out", len(strength) - len(links))
     map_path, network_path = sibling_paths(path, "_map.txt", "_network.txt")
     network = "".join(line + "\n" for line in links)
-    return _write_files([(map_path, "\n".join(lines) + "\n"), (network_path, network)])
+    return write_text_files([(map_path, "\n".join(lines) + "\n"), (network_path, network)])
 
 
 # -- BibTeX and RIS ------------------------------------------------------------
@@ -1262,7 +1226,7 @@ def write_bibtex(store: Store, keys: Iterable[str], path: str | os.PathLike[str]
     """
     refs = _references(store, keys, graph)
     text = "\n".join(_bibtex_entry(ref) for ref in refs)
-    return _write_files([(Path(path), text)])
+    return write_text_files([(Path(path), text)])
 
 
 def _ris_person(p: _Person) -> str:
@@ -1313,7 +1277,7 @@ def write_ris(store: Store, keys: Iterable[str], path: str | os.PathLike[str], *
     """
     refs = _references(store, keys, graph)
     text = "\n".join(_ris_entry(ref) for ref in refs)
-    return _write_files([(Path(path), text)])
+    return write_text_files([(Path(path), text)])
 
 
 # -- dispatcher --------------------------------------------------------------

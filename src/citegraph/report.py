@@ -68,7 +68,6 @@ import logging
 import math
 import os
 import re
-import uuid
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -79,6 +78,7 @@ import numpy as np
 
 from citegraph._version import __version__
 from citegraph.errors import UsageError
+from citegraph.files import write_text_files
 from citegraph.palette import CLUSTER_COLOURS, OTHER_COLOUR
 
 if TYPE_CHECKING:
@@ -779,19 +779,7 @@ def write_report(
     text = render_report(analysis, figures=figures, coverage=coverage, title=title, source=source,
                          max_nodes=max_nodes, seed=seed)
     out = Path(path)
-    tmp = out.with_name(f".{out.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(text.encode("utf-8"))
-            os.replace(tmp, out)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
-    except OSError as exc:
-        raise UsageError(f"cannot write {str(out)!r}: {exc.strerror or exc}") from exc
+    write_text_files([(out, text)])
     log.info("wrote the report %s (%d bytes)", out, len(text.encode("utf-8")))
     return out
 
