@@ -189,6 +189,25 @@ def _plain(text: str) -> str:
     return _INVISIBLE.sub("", text).replace("$", r"\$")
 
 
+
+def _example_analysis() -> Analysis:
+    """The analysis of the doctests: 3 HAND-MADE records (not Crossref data), each citing one older work.
+
+    It is built as in the module's example: records parsed with
+    :func:`citegraph.records.parse_work` into an in-memory store, then
+    :func:`citegraph.analyse.analyse`.
+    """
+    from citegraph.analyse import analyse
+    from citegraph.records import parse_work
+    from citegraph.store import Store
+
+    records = [{"DOI": f"10.5555/w{i}", "issued": {"date-parts": [[2000 + i]]}, "title": ["Graph study"],
+                "author": [{"family": "Doe"}], "reference": [{"key": "r", "DOI": "10.5555/old", "year": "1990"}]}
+               for i in range(3)]
+    with Store(":memory:") as store:
+        store.add_works([parse_work(r, source="example") for r in records])
+        return analyse(store)
+
 def caption(analysis: Analysis, what: str, *, source: str | None = None) -> str:
     """The caption line of a figure: the citegraph version that made the analysis, the data, what was drawn.
 
@@ -582,15 +601,7 @@ def network_map(analysis: Analysis, *, score: str = "composite", max_nodes: int 
 
     Examples
     --------
-    >>> from citegraph.analyse import analyse
-    >>> from citegraph.records import parse_work
-    >>> from citegraph.store import Store
-    >>> records = [{"DOI": f"10.5555/w{i}", "issued": {"date-parts": [[2000 + i]]}, "title": ["Graph study"],
-    ...             "author": [{"family": "Doe"}], "reference": [{"key": "r", "DOI": "10.5555/old", "year": "1990"}]}
-    ...            for i in range(3)]   # hand-made example records, not Crossref data
-    >>> with Store(":memory:") as store:
-    ...     _ = store.add_works([parse_work(r, source="example") for r in records])
-    ...     analysis = analyse(store)
+    >>> analysis = _example_analysis()   # 3 hand-made records citing one older work
     >>> fig = network_map(analysis, max_nodes=3, labels=1, score="local")
     >>> len(fig.axes[0].collections[-1].get_offsets()), [t.get_text() for t in fig.axes[0].texts]
     (3, ['10.5555/old'])
@@ -696,15 +707,7 @@ def historiograph(analysis: Analysis, *, top: int = 30, ax: Axes | None = None, 
 
     Examples
     --------
-    >>> from citegraph.analyse import analyse
-    >>> from citegraph.records import parse_work
-    >>> from citegraph.store import Store
-    >>> records = [{"DOI": f"10.5555/w{i}", "issued": {"date-parts": [[2000 + i]]}, "title": ["Graph study"],
-    ...             "author": [{"family": "Doe"}], "reference": [{"key": "r", "DOI": "10.5555/old", "year": "1990"}]}
-    ...            for i in range(3)]   # hand-made example records, not Crossref data
-    >>> with Store(":memory:") as store:
-    ...     _ = store.add_works([parse_work(r, source="example") for r in records])
-    ...     analysis = analyse(store)
+    >>> analysis = _example_analysis()   # 3 hand-made records citing one older work
     >>> fig = historiograph(analysis)
     >>> fig.axes[0].collections[0].get_offsets()[:, 0].tolist()
     [1990.0]
@@ -856,15 +859,7 @@ def ranking_bar(analysis: Analysis, *, score: str = "composite", top: int = 20, 
 
     Examples
     --------
-    >>> from citegraph.analyse import analyse
-    >>> from citegraph.records import parse_work
-    >>> from citegraph.store import Store
-    >>> records = [{"DOI": f"10.5555/w{i}", "issued": {"date-parts": [[2000 + i]]}, "title": ["Graph study"],
-    ...             "author": [{"family": "Doe"}], "reference": [{"key": "r", "DOI": "10.5555/old", "year": "1990"}]}
-    ...            for i in range(3)]   # hand-made example records, not Crossref data
-    >>> with Store(":memory:") as store:
-    ...     _ = store.add_works([parse_work(r, source="example") for r in records])
-    ...     analysis = analyse(store)
+    >>> analysis = _example_analysis()   # 3 hand-made records citing one older work
     >>> ax = ranking_bar(analysis, score="local", top=2).axes[0]
     >>> [t.get_text() for t in ax.get_yticklabels()], [float(p.get_width()) for p in ax.patches]
     (['10.5555/old', 'Doe 2000: Graph study'], [3.0, 0.0])
