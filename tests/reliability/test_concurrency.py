@@ -34,10 +34,12 @@ def duplicate_rows(path: Path) -> dict[str, int]:
 @pytest.mark.slow
 def test_a_second_fetch_on_the_same_store_stops_with_a_clear_message(make_replay_server, run_citegraph,
                                                                       tmp_path: Path, seed_file: Path) -> None:
-    server = make_replay_server(latency=0.3)
-    env = server_env(server, max_url_length="1000")
     reference = tmp_path / "reference.sqlite"
-    assert run_citegraph("--store", str(reference), "-q", "fetch", str(seed_file), env=env).returncode == 0
+    quick = server_env(make_replay_server(), max_url_length="1000")
+    assert run_citegraph("--store", str(reference), "-q", "fetch", str(seed_file), env=quick).returncode == 0
+    # slow answers keep the first fetch busy (~8 s) while the second one and a reader are tried
+    server = make_replay_server(latency=0.6)
+    env = server_env(server, max_url_length="1000")
 
     store = tmp_path / "shared.sqlite"
     first = subprocess.Popen(cli_command("--store", str(store), "-q", "fetch", str(seed_file)), env=env,
