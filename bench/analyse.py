@@ -42,7 +42,8 @@ clustering            ``clusters.find_clusters(graph, method="louvain", ...)``
 cluster_table         the centrality map and ``clusters.cluster_table(graph, ..., model=)``
 bursts                ``timeline.citation_bursts(citation, ...)``
 rpys                  ``timeline.reference_years_from_store``, ``rpys``, ``rpys_peaks``, ``peak_works``
-main_path             ``timeline.spc_weights``, ``global_main_path``, ``key_route_main_path(k=3)``
+main_path             ``timeline.knowledge_flow_dag`` once, then ``spc_weights``, ``global_main_path``,
+                      ``key_route_main_path(k=3)`` on it (as ``analyse`` does)
 indicators            ``indicators.indicators(citation, works)``, ``publications_per_year``
 coverage              ``coverage.coverage_report(store)``
 analyse               ``analyse.analyse(store, options)``: the whole command, end to end
@@ -417,12 +418,13 @@ def _prepare(name: str, spec: dict[str, Any], inp: dict[str, Any]) -> tuple[Call
             return spectrum, peaks, {year: peak_works(references, year) for year in peaks}
         return spectroscopy, lambda r: {"years": len(r[0]), "peaks": len(r[1])}
     if name == "main_path":
-        from citegraph.timeline import global_main_path, key_route_main_path, spc_weights
+        from citegraph.timeline import global_main_path, key_route_main_path, knowledge_flow_dag, spc_weights
 
         def main_path() -> tuple[Any, ...]:
-            spc = spc_weights(citation)
-            main = global_main_path(citation, spc) if spc else []
-            routes = key_route_main_path(citation, spc, k=o.key_routes) if spc else []
+            dag = knowledge_flow_dag(citation)[0]
+            spc = spc_weights(citation, dag=dag)
+            main = global_main_path(citation, spc, dag=dag) if spc else []
+            routes = key_route_main_path(citation, spc, k=o.key_routes, dag=dag) if spc else []
             return spc, main, routes
         return main_path, lambda r: {"spc_edges": len(r[0]), "main_path": len(r[1]), "key_route_edges": len(r[2]),
                                      "max_spc_bits": max((int(v).bit_length() for v in r[0].values()), default=0)}

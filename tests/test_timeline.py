@@ -452,3 +452,24 @@ def test_real_data_is_deterministic(
     eager = citation_bursts(G, s=3.0, gamma=0.5)
     assert len(eager) == SHARED_FIGURES["eager_bursts"] and eager == citation_bursts(G, s=3.0, gamma=0.5)
     assert all(b.citations >= 2 and b.strength > 0 for b in eager)
+
+
+def test_the_main_paths_accept_the_dag_built_once() -> None:
+    """analyse builds the knowledge-flow graph once for SPC and both main paths: same answers (hand-made graph)."""
+    import random
+
+    from citegraph.timeline import global_main_path, key_route_main_path, knowledge_flow_dag, spc_weights
+
+    rng = random.Random(3)
+    G = nx.DiGraph()
+    for i in range(60):
+        G.add_node(f"w{i:02d}", year=1990 + i // 3)
+        for j in rng.sample(range(i), min(i, 3)):
+            G.add_edge(f"w{i:02d}", f"w{j:02d}")
+    G.add_edge("w05", "w40")  # one citation against time, dropped to break the cycle it makes
+    dag = knowledge_flow_dag(G)[0]
+    spc = spc_weights(G)
+    assert spc_weights(G, dag=dag) == spc
+    assert global_main_path(G, spc, dag=dag) == global_main_path(G, spc)
+    assert key_route_main_path(G, spc, k=2, dag=dag) == key_route_main_path(G, spc, k=2)
+    assert len(global_main_path(G, spc)) > 3

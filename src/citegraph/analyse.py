@@ -50,6 +50,7 @@ from citegraph.timeline import (
     citation_bursts,
     global_main_path,
     key_route_main_path,
+    knowledge_flow_dag,
     peak_works,
     publications_per_year,
     reference_years_from_store,
@@ -206,9 +207,10 @@ def analyse(store: Store, options: AnalyseOptions | None = None) -> Analysis:
     spectrum = rpys([year for year, _, _ in references], window=o.rpys_window)
     peaks = rpys_peaks(spectrum)
     behind = {year: peak_works(references, year) for year in peaks}
-    spc = spc_weights(citation)
-    main = global_main_path(citation, spc) if spc else []
-    routes = key_route_main_path(citation, spc, k=o.key_routes) if spc else []
+    dag = knowledge_flow_dag(citation)[0]  # built once for the three
+    spc = spc_weights(citation, dag=dag)
+    main = global_main_path(citation, spc, dag=dag) if spc else []
+    routes = key_route_main_path(citation, spc, k=o.key_routes, dag=dag) if spc else []
     stats = indicators(citation, works)
 
     publications = publications_per_year(citation)

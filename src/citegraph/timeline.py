@@ -698,7 +698,7 @@ def _sorted_nodes(nodes: Iterable[Any]) -> list[Any]:
     return sorted(nodes, key=str)
 
 
-def spc_weights(G: nx.DiGraph) -> dict[tuple[str, str], int]:
+def spc_weights(G: nx.DiGraph, *, dag: nx.DiGraph | None = None) -> dict[tuple[str, str], int]:
     """Search path count (SPC) of every knowledge-flow edge (Batagelj 2003).
 
     On the acyclic knowledge-flow graph of :func:`knowledge_flow_dag`,
@@ -707,6 +707,9 @@ def spc_weights(G: nx.DiGraph) -> dict[tuple[str, str], int]:
     ``u`` and ``N+(v)`` the number of paths from ``v`` to any sink: the
     number of source-to-sink paths that run through the edge. Exact Python
     integers (they grow quickly).
+
+    ``dag``: ``knowledge_flow_dag(G)[0]`` when the caller has it already
+    (the main paths need the same graph; building it is the costly part).
 
     Returns
     -------
@@ -719,7 +722,7 @@ def spc_weights(G: nx.DiGraph) -> dict[tuple[str, str], int]:
     >>> sorted(spc_weights(nx.DiGraph([("c", "a"), ("c", "b"), ("d", "c")])).items())
     [(('a', 'c'), 1), (('b', 'c'), 1), (('c', 'd'), 2)]
     """
-    D, _ = knowledge_flow_dag(G)
+    D = knowledge_flow_dag(G)[0] if dag is None else dag
     return _spc(D)
 
 
@@ -764,7 +767,8 @@ def _best_backward(D: nx.DiGraph, w: Mapping[tuple[str, str], float]) -> dict[An
     return best
 
 
-def global_main_path(G: nx.DiGraph, weights: Mapping[tuple[str, str], float] | None = None) -> list[str]:
+def global_main_path(G: nx.DiGraph, weights: Mapping[tuple[str, str], float] | None = None, *,
+                     dag: nx.DiGraph | None = None) -> list[str]:
     """The global main path: the source-to-sink path with the largest sum of edge weights.
 
     Works on the knowledge-flow graph (see :func:`knowledge_flow_dag`) by
@@ -777,6 +781,8 @@ def global_main_path(G: nx.DiGraph, weights: Mapping[tuple[str, str], float] | N
         A citation graph, citing -> cited.
     weights : mapping, optional
         ``{(cited, citing): weight}``; :func:`spc_weights` when not given.
+    dag : networkx.DiGraph, optional
+        ``knowledge_flow_dag(G)[0]``, when the caller has built it already.
         Edges missing from the mapping weigh 0.
 
     Returns
@@ -792,7 +798,7 @@ def global_main_path(G: nx.DiGraph, weights: Mapping[tuple[str, str], float] | N
     >>> global_main_path(nx.DiGraph([("b", "a"), ("c", "a"), ("d", "c")]))
     ['a', 'c', 'd']
     """
-    D, _ = knowledge_flow_dag(G)
+    D = knowledge_flow_dag(G)[0] if dag is None else dag
     w = _weights(D, weights)
     best = _best_forward(D, w)
     starts = [v for v in _sorted_nodes(D.nodes) if D.in_degree(v) == 0 and D.out_degree(v) > 0]
@@ -807,7 +813,8 @@ def global_main_path(G: nx.DiGraph, weights: Mapping[tuple[str, str], float] | N
 
 
 def key_route_main_path(
-    G: nx.DiGraph, weights: Mapping[tuple[str, str], float] | None = None, *, k: int = 1
+    G: nx.DiGraph, weights: Mapping[tuple[str, str], float] | None = None, *, k: int = 1,
+    dag: nx.DiGraph | None = None
 ) -> list[tuple[str, str]]:
     """The key-route main path (Liu & Lu 2012) through the ``k`` heaviest edges.
 
@@ -823,6 +830,8 @@ def key_route_main_path(
         A citation graph, citing -> cited.
     weights : mapping, optional
         ``{(cited, citing): weight}``; :func:`spc_weights` when not given.
+    dag : networkx.DiGraph, optional
+        ``knowledge_flow_dag(G)[0]``, when the caller has built it already.
     k : int
         The number of key routes, at least 1 (more than the edges: all).
 
@@ -840,7 +849,7 @@ def key_route_main_path(
     """
     if k < 1:
         raise UsageError(f"key routes k={k} must be at least 1")
-    D, _ = knowledge_flow_dag(G)
+    D = knowledge_flow_dag(G)[0] if dag is None else dag
     w = _weights(D, weights)
     edges = sorted(D.edges(), key=lambda e: (-w.get(e, 0), str(e[0]), str(e[1])))
     forward = _best_forward(D, w)
