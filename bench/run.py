@@ -157,17 +157,28 @@ def run_benchmark(name: str, argv: list[str], timeout: float | None) -> dict[str
             sys.stderr.write(f"[{name}] {line}")
             sys.stderr.flush()
 
+    chunks: list[str] = []
+
+    def drain() -> None:  # stdout has its own reader: a JSON larger than the pipe buffer must not block the child
+        assert proc.stdout is not None
+        chunks.append(proc.stdout.read())
+
     relayer = threading.Thread(target=relay, daemon=True)
+    drainer = threading.Thread(target=drain, daemon=True)
     relayer.start()
+    drainer.start()
     t0 = time.perf_counter()
     try:
-        out, _ = proc.communicate(timeout=timeout)
+        proc.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
         proc.kill()
-        proc.communicate()
+        proc.wait()
         relayer.join(5)
+        drainer.join(5)
         return {"error": f"killed after {timeout:.0f} s", "wall_s": time.perf_counter() - t0}
     relayer.join(5)
+    drainer.join(60)
+    out = "".join(chunks)
     wall = time.perf_counter() - t0
     if proc.returncode != 0:
         last = [ln for ln in tail if ln.strip()]
