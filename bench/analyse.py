@@ -107,7 +107,6 @@ import json
 import logging
 import math
 import pickle
-import resource
 import shutil
 import sys
 import tempfile
@@ -313,10 +312,6 @@ def build_store(path: Path, size: int, *, mean_refs: int, a: float, seed: int, a
 # --------------------------------------------------------------------------------------------------
 
 
-def _maxrss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: kB
-
-
 def _pickle_path(work: str, artifact: str) -> Path:
     return Path(work) / f"{artifact}.pkl"
 
@@ -505,10 +500,10 @@ def child(spec: dict[str, Any]) -> dict[str, Any]:
     """Run one measured computation (``spec["task"]``: ``build`` or ``stage``) and describe it."""
     logging.basicConfig(level=logging.WARNING)
     if spec["task"] == "build":
-        base = _maxrss_mb()
+        base = bench_graphs._maxrss_mb()
         out = build_store(Path(spec["store"]), spec["size"], mean_refs=spec["mean_refs"], a=spec["a"],
                           seed=spec["seed"], abstract_words=spec["abstract_words"], npz=Path(spec["npz"]))
-        return {**out, "base_rss_mb": base, "peak_rss_mb": _maxrss_mb()}
+        return {**out, "base_rss_mb": base, "peak_rss_mb": bench_graphs._maxrss_mb()}
     from citegraph.store import Store
 
     name = spec["stage"]
@@ -525,11 +520,11 @@ def child(spec: dict[str, Any]) -> dict[str, Any]:
             inp["works"] = list(store.works())
         call, describe = _prepare(name, spec, inp)
         gc.collect()  # the loaded inputs to the oldest generation: no full collection of them mid-stage by chance
-        base = _maxrss_mb()
+        base = bench_graphs._maxrss_mb()
         t0 = time.perf_counter()
         result = call()
         seconds = time.perf_counter() - t0
-        peak = _maxrss_mb()
+        peak = bench_graphs._maxrss_mb()
         facts = describe(result)
     if spec.get("save") and stage.makes:
         with open(_pickle_path(spec["work"], stage.makes), "wb") as fh:
@@ -1008,12 +1003,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--child", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child:
-        t0 = time.perf_counter()
-        try:
-            print(json.dumps(child(json.loads(args.child))))
-        except MemoryError:  # the address-space cap: say how far it got
-            print(json.dumps({"memory_error": True, "seconds": time.perf_counter() - t0, "peak_rss_mb": _maxrss_mb()}))
-            sys.exit(3)
+        bench_graphs.child_main(child, args.child)
         return
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     if args.top_k is not None and args.top_k < 1:

@@ -171,6 +171,17 @@ def graphs_module(path: str | None) -> ModuleType:
     return module
 
 
+def child_main(run: Any, spec: str) -> None:
+    """The body of a measured child process: run ``run(spec as JSON)``, print its result as JSON; on a
+    MemoryError (the address-space cap) print how far it got and exit 3. Shared with bench/analyse.py."""
+    t0 = time.perf_counter()
+    try:
+        print(json.dumps(run(json.loads(spec))))
+    except MemoryError:  # the address-space cap: say how far it got
+        print(json.dumps({"memory_error": True, "seconds": time.perf_counter() - t0, "peak_rss_mb": _maxrss_mb()}))
+        sys.exit(3)
+
+
 def _maxrss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: kB
 
@@ -393,12 +404,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--child", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child:
-        t0 = time.perf_counter()
-        try:
-            print(json.dumps(child(json.loads(args.child))))
-        except MemoryError:  # the address-space cap: say how far it got
-            print(json.dumps({"memory_error": True, "seconds": time.perf_counter() - t0, "peak_rss_mb": _maxrss_mb()}))
-            sys.exit(3)
+        child_main(child, args.child)
         return
 
     sizes = sorted(parse_sizes(args.sizes))
