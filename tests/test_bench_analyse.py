@@ -160,7 +160,7 @@ def test_run_quick_writes_every_section(tmp_path: Path) -> None:
     text = out.read_text(encoding="utf-8")
     data = json.loads(raw.read_text(encoding="utf-8"))
     for heading in ("# Benchmark results", "## Machine", "## Targets", "## Graphs at scale", "## Analysis scaling",
-                    "## Fetch"):
+                    "## Fetch", "## Analysis at 10^6 references with the citation tail of real data"):
         assert f"\n{heading}" in f"\n{text}", heading
     assert "**QUICK run**" in text and "| benchmark | target | measured | verdict |" in text
     assert "Command: `python bench/analyse.py --sizes 2000 --repeats 1`" in text
@@ -181,7 +181,14 @@ def test_run_quick_writes_every_section(tmp_path: Path) -> None:
     assert {e["n_references"] for e in res["graphs"]["sizes"]} == {2000, 4000}
     assert res["graphs"]["check"]["cocitation"]["agree"]
     benches = {t["benchmark"] for t in data["targets"]}
-    assert {"graphs", "analyse"} <= benches
+    assert {"graphs", "analyse", "analyse (a = 20)"} <= benches
+    (tail,) = res["analyse-tail"]["sizes"]
+    assert res["analyse-tail"]["params"]["a"] == 20 and set(tail["stages"]) == {"analyse"}
+    assert tail["stages"]["analyse"]["finished"]
+    assert "Command: `python bench/analyse.py --sizes 2000 --repeats 1 --a 20 --stages analyse`" in text
+    # the a = 20 run judges the time and memory target only (one size: no growth fit)
+    assert [t["target"][:20] for t in data["targets"] if t["benchmark"] == "analyse (a = 20)"] == [
+        "`citegraph analyse` "]
     assert all(t["met"] is None or "not judged (quick run" in text for t in data["targets"])
     if "skipped" in res["fetch"]:
         assert "Skipped: no recorded data" in text
