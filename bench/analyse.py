@@ -42,8 +42,8 @@ clustering            ``clusters.find_clusters(graph, method="louvain", ...)``
 cluster_table         the centrality map and ``clusters.cluster_table(graph, ..., model=)``
 bursts                ``timeline.citation_bursts(citation, ...)``
 rpys                  ``timeline.reference_years_from_store``, ``rpys``, ``rpys_peaks``, ``peak_works``
-main_path             ``timeline.knowledge_flow_dag`` once, then ``spc_weights``, ``global_main_path``,
-                      ``key_route_main_path(k=3)`` on it (as ``analyse`` does)
+main_path             ``timeline.main_path_analysis(citation, k=3)``: SPC weights, the global and the
+                      key-route main paths in one pass (as ``analyse`` does)
 indicators            ``indicators.indicators(citation, works)``, ``publications_per_year``
 coverage              ``coverage.coverage_report(store)``
 analyse               ``analyse.analyse(store, options)``: the whole command, end to end
@@ -176,7 +176,7 @@ STAGES: tuple[Stage, ...] = (
           ("citation", "graph", "model", "rankings", "cluster_of")),
     Stage("bursts", "timeline.citation_bursts(citation, ...)", ("citation",)),
     Stage("rpys", "timeline.reference_years_from_store + rpys + rpys_peaks + peak_works"),
-    Stage("main_path", "timeline.spc_weights + global_main_path + key_route_main_path", ("citation",)),
+    Stage("main_path", "timeline.main_path_analysis (SPC, global and key-route main paths)", ("citation",)),
     Stage("indicators", "indicators.indicators(citation, works) + publications_per_year", ("citation",)),
     Stage("coverage", "coverage.coverage_report(store)"),
     Stage("analyse", "analyse.analyse(store, options): the whole command", in_analyse=False),
@@ -413,14 +413,11 @@ def _prepare(name: str, spec: dict[str, Any], inp: dict[str, Any]) -> tuple[Call
             return spectrum, peaks, {year: peak_works(references, year) for year in peaks}
         return spectroscopy, lambda r: {"years": len(r[0]), "peaks": len(r[1])}
     if name == "main_path":
-        from citegraph.timeline import global_main_path, key_route_main_path, knowledge_flow_dag, spc_weights
+        from citegraph.timeline import main_path_analysis
 
         def main_path() -> tuple[Any, ...]:
-            dag = knowledge_flow_dag(citation)[0]
-            spc = spc_weights(citation, dag=dag)
-            main = global_main_path(citation, spc, dag=dag) if spc else []
-            routes = key_route_main_path(citation, spc, k=o.key_routes, dag=dag) if spc else []
-            return spc, main, routes
+            paths = main_path_analysis(citation, k=o.key_routes)
+            return paths.spc, paths.main_path, paths.key_routes
         return main_path, lambda r: {"spc_edges": len(r[0]), "main_path": len(r[1]), "key_route_edges": len(r[2]),
                                      "max_spc_bits": max((int(v).bit_length() for v in r[0].values()), default=0)}
     if name == "indicators":

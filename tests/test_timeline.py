@@ -11,12 +11,14 @@ from pathlib import Path
 import networkx as nx
 import pytest
 
+from citegraph import timeline
 from citegraph.errors import UsageError
 from citegraph.graphs import citation_graph
 from citegraph.records import parse_work
 from citegraph.store import Store
 from citegraph.timeline import (
     Burst,
+    MainPaths,
     RPYSRow,
     burst_strength,
     citation_bursts,
@@ -24,6 +26,7 @@ from citegraph.timeline import (
     key_route_main_path,
     kleinberg_states,
     knowledge_flow_dag,
+    main_path_analysis,
     peak_works,
     publications_per_year,
     reference_years_from_store,
@@ -393,6 +396,233 @@ def test_results_do_not_depend_on_insertion_order() -> None:
         H.add_nodes_from(nodes)
         H.add_edges_from(edges)
         assert (spc_weights(H), global_main_path(H), key_route_main_path(H, k=2), knowledge_flow_dag(H)[1]) == expected
+
+
+# -- the array implementation against a straightforward one ------------------------------------------
+# A plain networkx + dict implementation of the documented rules (topological_sort, per-node sums, sorted
+# neighbours), written here as the reference. Graphs are hand-made and seeded-random (not Crossref data).
+
+
+def ref_knowledge_flow_dag(G: nx.DiGraph) -> tuple[nx.DiGraph, list[tuple[str, str]]]:
+    def year(node: str) -> int | None:
+        y = G.nodes[node].get("year")
+        return y if isinstance(y, int) and not isinstance(y, bool) else None
+
+    D = nx.DiGraph()
+    D.add_nodes_from(G.nodes)
+    loops = []
+    for citing, cited in G.edges():
+        if citing == cited:
+            loops.append((cited, citing))
+        else:
+            D.add_edge(cited, citing)
+    against = []
+    for comp in nx.strongly_connected_components(D):
+        for u in comp if len(comp) > 1 else ():
+            for v in D.successors(u):
+                yu, yv = year(u), year(v)
+                if v in comp and yu is not None and yv is not None and yu > yv:
+                    against.append((u, v))
+    against.sort()
+    D.remove_edges_from(against)
+    back = []
+    for comp in nx.strongly_connected_components(D):
+        if len(comp) < 2:
+            continue
+        state: dict[str, int] = {}
+
+        def visit(node: str, members: set[str]) -> None:
+            state[node] = 1
+            for child in sorted(w for w in D.successors(node) if w in members):
+                if child not in state:
+                    visit(child, members)
+                elif state[child] == 1:
+                    back.append((node, child))
+            state[node] = 2
+
+        for root in sorted(comp):
+            if root not in state:
+                visit(root, comp)
+    back.sort()
+    D.remove_edges_from(back)
+    return D, sorted(loops) + against + back
+
+
+def ref_spc(D: nx.DiGraph) -> dict[tuple[str, str], int]:
+    into: dict[str, int] = {}
+    for v in nx.topological_sort(D):
+        into[v] = sum(into[u] for u in D.predecessors(v)) or 1
+    out: dict[str, int] = {}
+    for v in reversed(list(nx.topological_sort(D))):
+        out[v] = sum(out[w] for w in D.successors(v)) or 1
+    return {(u, v): into[u] * out[v] for u, v in sorted(D.edges())}
+
+
+def ref_best(D: nx.DiGraph, w: dict[tuple[str, str], float], forward: bool) -> dict[str, tuple[float, str | None]]:
+    best: dict[str, tuple[float, str | None]] = {}
+    order = list(nx.topological_sort(D))
+    for v in reversed(order) if forward else order:
+        choice: tuple[float, str | None] = (0.0, None)
+        for other in sorted(D.successors(v) if forward else D.predecessors(v)):
+            total = w.get((v, other) if forward else (other, v), 0) + best[other][0]
+            if choice[1] is None or total > choice[0]:
+                choice = (total, other)
+        best[v] = choice
+    return best
+
+
+def ref_main_paths(G: nx.DiGraph, weights: dict[tuple[str, str], float] | None,
+                   k: int) -> tuple[list[str], list[tuple[str, str]]]:
+    D = ref_knowledge_flow_dag(G)[0]
+    w: dict[tuple[str, str], float] = dict(ref_spc(D)) if weights is None else weights
+    forward, backward = ref_best(D, w, True), ref_best(D, w, False)
+    starts = [v for v in sorted(D) if D.in_degree(v) == 0 and D.out_degree(v) > 0]
+    path: list[str] = []
+    if starts:
+        node: str | None = max(starts, key=lambda v: forward[v][0])
+        while node is not None:
+            path.append(node)
+            node = forward[node][1]
+    kept = set()
+    for tail, head in sorted(D.edges(), key=lambda e: (-w.get(e, 0), e))[:k]:
+        kept.add((tail, head))
+        a: str | None = tail
+        while a is not None and backward[a][1] is not None:
+            kept.add((backward[a][1], a))
+            a = backward[a][1]
+        b: str | None = head
+        while b is not None and forward[b][1] is not None:
+            kept.add((b, forward[b][1]))
+            b = forward[b][1]
+    return path, sorted(kept)
+
+
+def random_citation_graph(seed: int, n: int, *, cycles: bool) -> nx.DiGraph:
+    """Seeded random hand-made graph; names in random str order, few distinct years (ties), some unknown.
+
+    With ``cycles``: also citations of later works (against time or same year), mutual citations and
+    self-citations; without, every work cites only works added before it (a DAG).
+    """
+    rng = random.Random(seed)
+    names = [f"w{x}" for x in rng.sample(range(10 * n), n)]
+    G = nx.DiGraph()
+    for name in names:
+        year = rng.choice([None, 2000, 2001, 2002, 2003])
+        G.add_node(name, **({} if year is None else {"year": year}))
+    for i, citing in enumerate(names):
+        for _ in range(rng.randrange(4)):
+            if i:
+                G.add_edge(citing, names[rng.randrange(i)])
+        if cycles and rng.random() < 0.3:
+            cited = rng.choice(names)
+            G.add_edge(citing, cited)
+            if rng.random() < 0.5:
+                G.add_edge(cited, citing)
+    return G
+
+
+def check_against_reference(G: nx.DiGraph, k: int, weights: dict[tuple[str, str], float] | None = None,
+                            *, dag_and_spc: bool = True) -> None:
+    ref_dag, ref_dropped = ref_knowledge_flow_dag(G)
+    dag, dropped = knowledge_flow_dag(G)
+    if dag_and_spc:  # the same graph and SPC, in the same order
+        assert (list(dag.nodes), list(dag.edges), dropped) == (list(ref_dag.nodes), list(ref_dag.edges), ref_dropped)
+        spc = ref_spc(ref_dag)
+        assert list(spc_weights(G).items()) == list(spc_weights(G, dag=dag).items()) == list(spc.items())
+    path, routes = ref_main_paths(G, weights, k)
+    for d in (None, dag):
+        assert global_main_path(G, weights, dag=d) == path
+        assert key_route_main_path(G, weights, k=k, dag=d) == routes
+    if weights is None:
+        got = main_path_analysis(G, k=k)
+        assert (list(got.spc.items()), got.main_path, got.key_routes, got.dropped) == (
+            list(ref_spc(ref_dag).items()), path, routes, ref_dropped)
+
+
+@pytest.mark.parametrize("cycles", [False, True])
+def test_main_paths_agree_with_the_reference_on_random_graphs(cycles: bool) -> None:
+    broke = 0
+    for seed in range(20):
+        G = random_citation_graph(seed, 5 + seed * 4, cycles=cycles)
+        broke += bool(ref_knowledge_flow_dag(G)[1])
+        D = ref_knowledge_flow_dag(G)[0]
+        rng = random.Random(seed)
+        unit = dict.fromkeys(D.edges, 1)  # many ties
+        small = {e: rng.choice([0, 1, 2]) for e in D.edges}  # ties, and zero weights
+        halves = {e: rng.choice([0.5, 1.0, 1.5, -0.5]) for e in D.edges}  # floats, negative, some missing below
+        halves.pop(next(iter(D.edges), None), None)  # type: ignore[arg-type]
+        check_against_reference(G, 1)
+        for k, weights in ((3, None), (1000, None), (2, unit), (3, small), (3, halves)):
+            check_against_reference(G, k, weights, dag_and_spc=False)  # type: ignore[arg-type]
+    assert broke > 8 if cycles else broke == 0  # the cyclic graphs do exercise both stages
+
+
+def test_mutual_citations_and_cycles_against_time_agree_with_the_reference() -> None:
+    # hand-made: p1 and p2 (2001) cite each other (same year: the DFS from p1 drops the flow p2 -> p1);
+    # q (2003) and r (2002) cite each other (the flow q -> r runs against time); s (no year), t (2004) and
+    # u (2005) cite in a ring s -> t -> u -> s (the flow u -> t runs against time, s's edges are kept); v cites v
+    G = nx.DiGraph([("p1", "p2"), ("p2", "p1"), ("q", "r"), ("r", "q"), ("q", "p1"), ("s", "t"), ("t", "u"),
+                    ("u", "s"), ("u", "p2"), ("v", "v")])
+    for node, year in (("p1", 2001), ("p2", 2001), ("q", 2003), ("r", 2002), ("t", 2004), ("u", 2005)):
+        G.nodes[node]["year"] = year
+    dag, dropped = knowledge_flow_dag(G)
+    assert dropped == [("v", "v"), ("q", "r"), ("u", "t"), ("p2", "p1")]
+    for k in (1, 2, 5):
+        check_against_reference(G, k, None)
+
+
+def test_object_path_counts_agree_with_int64(monkeypatch: pytest.MonkeyPatch) -> None:
+    graphs = [random_citation_graph(seed, 40, cycles=seed % 2 == 1) for seed in range(6)]
+    expected = [main_path_analysis(G, k=3) for G in graphs]
+    monkeypatch.setattr(timeline, "_INT64_SAFE", 0.0)  # every count as Python ints in object arrays
+    for G, mp in zip(graphs, expected, strict=True):
+        got = main_path_analysis(G, k=3)
+        assert got == mp and all(type(v) is int for v in got.spc.values())
+        check_against_reference(G, 3, None)
+
+
+def deep_lattice(layers: int) -> nx.DiGraph:
+    """Hand-made DAG: each layer's two works cite both works of the layer before; a tail chain off layer 5."""
+    G = nx.DiGraph()
+    for i in range(1, layers):
+        for a in "ab":
+            for b in "ab":
+                G.add_edge(f"L{i:03d}{a}", f"L{i - 1:03d}{b}")
+    G.add_edges_from([("x1", "L005a"), ("x2", "x1"), ("x3", "x2")])
+    return G
+
+
+def test_spc_beyond_int64_is_exact() -> None:
+    G = deep_lattice(70)
+    spc = spc_weights(G)
+    assert max(spc.values()) > 2**64
+    # from L001a: 2 choices per layer to layer 69 (2**68 paths), plus 2**3 paths to L005a, then down the x chain
+    assert spc[("L000a", "L001a")] == 2**68 + 2**3
+    assert all(type(v) is int for v in spc.values())
+    check_against_reference(G, 3, None)
+    check_against_reference(G, 2, {e: 2**70 + i for i, e in enumerate(sorted(spc))})  # ties once in float
+
+
+def test_key_edges_compare_exact_weights() -> None:
+    G = nx.DiGraph([("b", "a"), ("c", "a")])  # knowledge flow a -> b, a -> c (hand-made)
+    assert float(2**70) == float(2**70 + 1)
+    assert key_route_main_path(G, {("a", "b"): 2**70, ("a", "c"): 2**70 + 1}) == [("a", "c")]
+    assert key_route_main_path(G, {("a", "b"): 2**60 + 1, ("a", "c"): float(2**60)}) == [("a", "b")]  # mixed
+    assert key_route_main_path(G, {("a", "b"): 1.0, ("a", "c"): 1.0}) == [("a", "b")]  # tie: smaller edge
+
+
+def test_bad_weights_and_cyclic_dags_are_rejected() -> None:
+    G = nx.DiGraph([("b", "a"), ("c", "a")])
+    with pytest.raises(UsageError, match=r"\('a', 'c'\) is nan; weights must be finite"):
+        global_main_path(G, {("a", "b"): 1.0, ("a", "c"): math.nan})
+    with pytest.raises(UsageError, match="inf; weights must be finite"):
+        key_route_main_path(G, {("a", "b"): math.inf})
+    with pytest.raises(UsageError, match="k=0"):
+        main_path_analysis(G, k=0)
+    with pytest.raises(nx.NetworkXUnfeasible):
+        spc_weights(G, dag=nx.DiGraph([("a", "b"), ("b", "a")]))
+    empty = main_path_analysis(nx.DiGraph())
+    assert empty == MainPaths({}, [], [], [])
 
 
 # -- real data ----------------------------------------------------------------------------

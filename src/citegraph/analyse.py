@@ -48,15 +48,12 @@ from citegraph.timeline import (
     Burst,
     RPYSRow,
     citation_bursts,
-    global_main_path,
-    key_route_main_path,
-    knowledge_flow_dag,
+    main_path_analysis,
     peak_works,
     publications_per_year,
     reference_years_from_store,
     rpys,
     rpys_peaks,
-    spc_weights,
 )
 from citegraph.topics import fit_topics
 
@@ -207,10 +204,8 @@ def analyse(store: Store, options: AnalyseOptions | None = None) -> Analysis:
     spectrum = rpys([year for year, _, _ in references], window=o.rpys_window)
     peaks = rpys_peaks(spectrum)
     behind = {year: peak_works(references, year) for year in peaks}
-    dag = knowledge_flow_dag(citation)[0]  # built once for the three
-    spc = spc_weights(citation, dag=dag)
-    main = global_main_path(citation, spc, dag=dag) if spc else []
-    routes = key_route_main_path(citation, spc, k=o.key_routes, dag=dag) if spc else []
+    paths = main_path_analysis(citation, k=o.key_routes)  # SPC, the global and the key-route main paths at once
+    spc, main, routes = paths.spc, paths.main_path, paths.key_routes
     stats = indicators(citation, works)
 
     publications = publications_per_year(citation)
