@@ -357,12 +357,22 @@ def _blocks(work: np.ndarray, block: int, max_entries: int) -> list[tuple[int, i
 
 def _top_k_sorted(rows: np.ndarray, cols: np.ndarray, counts: np.ndarray, weights: np.ndarray,
                   top_k: int) -> tuple[np.ndarray, ...]:
-    """Each row's ``top_k`` by (weight desc, count desc, neighbour asc), by sorting."""
-    order = np.lexsort((cols, -counts, -weights, rows))
-    rows, cols, counts, weights = rows[order], cols[order], counts[order], weights[order]
+    """Each row's ``top_k`` by (weight desc, count desc, neighbour asc); ``rows`` ascending.
+
+    Rows with at most ``top_k`` entries keep them all; only the entries of
+    longer rows are sorted. The result is in no particular order.
+    """
     first = np.r_[0, np.flatnonzero(np.diff(rows)) + 1]
-    starts = np.repeat(first, np.diff(np.r_[first, len(rows)]))
-    keep = (np.arange(len(rows)) - starts) < top_k
+    lens = np.diff(np.r_[first, len(rows)])
+    long = np.repeat(lens > top_k, lens)
+    if not long.any():
+        return rows, cols, counts, weights
+    at = np.flatnonzero(long)
+    order = at[np.lexsort((cols[at], -counts[at], -weights[at], rows[at]))]
+    r = rows[order]
+    starts = np.r_[0, np.flatnonzero(np.diff(r)) + 1]
+    rank = np.arange(len(r)) - np.repeat(starts, np.diff(np.r_[starts, len(r)]))
+    keep = np.concatenate([np.flatnonzero(~long), order[rank < top_k]])
     return rows[keep], cols[keep], counts[keep], weights[keep]
 
 
@@ -495,13 +505,9 @@ def cooccurrence_edges(
         empty = np.array([], dtype=np.int64)
         return empty, empty, empty, np.array([], dtype=np.float64)
     i, j, c, w = (np.concatenate([r[k] for r in results]) for k in range(4))
-    lo, hi = np.minimum(i, j), np.maximum(i, j)
-    order = np.lexsort((hi, lo))
-    lo, hi, c, w = lo[order], hi[order], c[order], w[order]
-    if len(lo):
-        unique = np.r_[True, (np.diff(lo) != 0) | (np.diff(hi) != 0)]
-        lo, hi, c, w = lo[unique], hi[unique], c[unique], w[unique]
-    return lo, hi, c, w
+    key = np.minimum(i, j) * n + np.maximum(i, j)  # n^2 < 2^63 for any graph that fits in memory
+    key, first = np.unique(key, return_index=True)  # sorted by (lo, hi); a pair kept by both ends: once
+    return key // n, key % n, c[first], w[first]
 
 
 def _as_matrix(source: Store | nx.DiGraph | CitationMatrix) -> tuple[CitationMatrix, nx.DiGraph | None]:
