@@ -357,10 +357,13 @@ def _blocks(work: np.ndarray, block: int, max_entries: int) -> list[tuple[int, i
 
 def _top_k_sorted(rows: np.ndarray, cols: np.ndarray, counts: np.ndarray, weights: np.ndarray,
                   top_k: int) -> tuple[np.ndarray, ...]:
-    """Each row's ``top_k`` by (weight desc, count desc, neighbour asc); ``rows`` ascending.
+    """Each row's ``top_k`` by (weight desc, count desc, neighbour asc); ``rows`` ascending, weights positive.
 
-    Rows with at most ``top_k`` entries keep them all; only the entries of
-    longer rows are sorted. The result is in no particular order.
+    Rows with at most ``top_k`` entries keep them all. For longer rows, one
+    float sort by (row, weight desc) finds each row's ``top_k``-th weight to
+    within about 1e-12 of the largest weight; only the entries at or above
+    it (less a margin of 1e-9 of the largest weight) are then sorted by the
+    full order. The result is in no particular order.
     """
     first = np.r_[0, np.flatnonzero(np.diff(rows)) + 1]
     lens = np.diff(np.r_[first, len(rows)])
@@ -368,10 +371,17 @@ def _top_k_sorted(rows: np.ndarray, cols: np.ndarray, counts: np.ndarray, weight
     if not long.any():
         return rows, cols, counts, weights
     at = np.flatnonzero(long)
-    order = at[np.lexsort((cols[at], -counts[at], -weights[at], rows[at]))]
-    r = rows[order]
-    starts = np.r_[0, np.flatnonzero(np.diff(r)) + 1]
-    rank = np.arange(len(r)) - np.repeat(starts, np.diff(np.r_[starts, len(r)]))
+    r, w = rows[at], weights[at]
+    scale = float(w.max())
+    # rows differ by at least 1 and 0 < w / scale <= 1, so the key orders by row, then weight descending
+    by_weight = np.argsort((r - r[0]) - 0.5 * (w / scale))
+    group = np.r_[0, np.flatnonzero(np.diff(r)) + 1]  # long rows' starts (the sort keeps rows in place)
+    kth = w[by_weight[group + top_k - 1]]
+    near = at[w >= np.repeat(kth, np.diff(np.r_[group, len(r)])) - 1e-9 * scale]
+    order = near[np.lexsort((cols[near], -counts[near], -weights[near], rows[near]))]
+    o = rows[order]
+    starts = np.r_[0, np.flatnonzero(np.diff(o)) + 1]
+    rank = np.arange(len(o)) - np.repeat(starts, np.diff(np.r_[starts, len(o)]))
     keep = np.concatenate([np.flatnonzero(~long), order[rank < top_k]])
     return rows[keep], cols[keep], counts[keep], weights[keep]
 
@@ -463,7 +473,8 @@ def cooccurrence_edges(
     most ``block`` rows and about ``max_block_entries`` entries, so a few
     heavily cited works cannot blow up memory), each block filtered before
     the next, on ``workers`` threads (default: the usable cores; scipy's
-    sparse product releases the GIL). Rows longer than ``long_row`` (default
+    sparse product releases the GIL) when the product is large (above about
+    four blocks' worth of entries). Rows longer than ``long_row`` (default
     ``max(256, 16 * top_k)``) pick their top ``top_k`` by partition (linear)
     instead of sorting. Blocks, threads and thresholds change the cost, never
     the answer.
@@ -496,7 +507,7 @@ def cooccurrence_edges(
     def one(b: tuple[int, int]) -> tuple[np.ndarray, ...] | None:
         return _block_edges(left, right, b[0], b[1], totals, m, normalise, min_count, min_weight, top_k, long_row)
 
-    if workers > 1 and len(bounds) > 1:
+    if workers > 1 and len(bounds) > 1 and int(work.sum()) > 4 * max_block_entries:  # small: threads cost more
         with ThreadPoolExecutor(workers) as pool:
             results = [r for r in pool.map(one, bounds) if r is not None]
     else:
@@ -822,11 +833,18 @@ def topic_documents(store: Store, citation: nx.DiGraph | None = None) -> list[di
     """
     G = citation if citation is not None else citation_graph(store)
     rows = _tuples(store, "SELECT doi, title, abstract, subjects FROM works ORDER BY doi")
-    docs = [{"doi": key, "title": title, "abstract": abstract, "subjects": json.loads(subjects)}
-            for key, title, abstract, subjects in rows if key in G]
-    for node, d in sorted(G.nodes(data=True)):
-        if not d.get("resolved") and d.get("title"):
-            docs.append({"doi": node, "title": d["title"], "abstract": None, "subjects": []})
+    parsed: dict[str, Any] = {}  # subjects JSON -> value: works share a few subject lists
+    docs = []
+    for key, title, abstract, subjects in rows:
+        if key in G:
+            if subjects not in parsed:
+                parsed[subjects] = json.loads(subjects)
+            value = parsed[subjects]
+            docs.append({"doi": key, "title": title, "abstract": abstract,
+                         "subjects": list(value) if isinstance(value, list) else json.loads(subjects)})
+    docs.extend({"doi": node, "title": title, "abstract": None, "subjects": []}
+                for node, title in sorted((node, d["title"]) for node, d in G.nodes(data=True)
+                                          if not d.get("resolved") and d.get("title")))
     return docs
 
 
