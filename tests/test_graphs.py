@@ -239,6 +239,33 @@ def test_block_sizes_threads_and_long_rows_never_change_the_answer() -> None:
                 assert np.array_equal(a, b), (normalise, variant)
 
 
+def test_top_k_selection_matches_a_full_sort_with_ties_and_near_ties() -> None:
+    """``_top_k_sorted`` against the plain four-key sort, on seeded random rows (hand-made, synthetic) whose
+    weights tie exactly or differ in the last bits, at several scales."""
+    import numpy as np
+
+    from citegraph.graphs import _top_k_sorted
+
+    rng = np.random.default_rng(11)
+    for scale in (1e-3, 1.0, 1e6):
+        lens = rng.integers(1, 60, size=300)
+        rows = np.repeat(np.arange(1000, 1300, dtype=np.int64), lens)
+        cols = rng.permutation(len(rows)).astype(np.int64)
+        counts = rng.integers(1, 4, size=len(rows)).astype(np.int64)
+        base = rng.choice([0.25, 0.5, 0.5 + 1e-15, 0.75, np.nextafter(0.75, 0)], size=len(rows))
+        weights = base * scale * (1 + (rng.random(len(rows)) < 0.3) * 1e-13)
+        for k in (1, 5, 20):
+            got = _top_k_sorted(rows, cols, counts, weights, k)
+            order = np.lexsort((cols, -counts, -weights, rows))
+            r = rows[order]
+            first = np.r_[0, np.flatnonzero(np.diff(r)) + 1]
+            rank = np.arange(len(r)) - np.repeat(first, np.diff(np.r_[first, len(r)]))
+            want = order[rank < k]
+            assert sorted(zip(*(a.tolist() for a in got), strict=True)) == sorted(
+                zip(rows[want].tolist(), cols[want].tolist(), counts[want].tolist(), weights[want].tolist(),
+                    strict=True)), (scale, k)
+
+
 # -- citation_graph = Store.citation_edges, every provenance ------------------------------
 
 
