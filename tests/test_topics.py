@@ -67,6 +67,17 @@ GRAPH_KEYS = {w["doi"] for w in GRAPHS}
 
 # --- text -------------------------------------------------------------------------------------
 
+def test_clean_text_without_markup_collapses_every_unicode_space_as_the_regex_does() -> None:
+    """Text with no "<" or "&" skips the markup steps; whitespace collapses exactly as ``\\s+`` -> " " would."""
+    import re
+    import sys
+
+    spaces = "".join(c for c in map(chr, range(sys.maxunicode + 1)) if re.match(r"\s", c))
+    assert "\x1c" in spaces and "\u00a0" in spaces and "\u2028" in spaces and "\u3000" in spaces
+    text = f"{spaces}Hair{spaces[::-1]}loss \u200b areata{spaces}"  # U+200B is not a space: kept
+    assert clean_text(text) == re.sub(r"\s+", " ", text).strip() == "Hair loss \u200b areata"
+
+
 def test_clean_text_strips_jats_html_and_entities() -> None:
     jats = ("<jats:sec><jats:title>Background</jats:title><jats:p>Hair &amp; nail loss in "
             "<jats:italic>alopecia areata</jats:italic>.</jats:p></jats:sec>\n<jats:p>Second&nbsp;para</jats:p>")

@@ -183,6 +183,8 @@ def clean_text(text: str | None) -> str:
     """
     if not text:
         return ""
+    if "<" not in text and "&" not in text:  # nothing to strip or unescape
+        return " ".join(text.split())  # str.split splits where r"\s" matches
     text = _TAG.sub(" ", text)
     text = _TAG.sub(" ", html.unescape(text))
     return _SPACE.sub(" ", text).strip()
@@ -443,8 +445,7 @@ def _select_top(indptr: np.ndarray, cols: np.ndarray, vals: np.ndarray, k: int) 
     (ties included) reach the final sort, which breaks ties by column.
     """
     lengths = np.diff(indptr)
-    rows = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
-    cutoff = np.full(len(lengths), -np.inf)
+    cutoff = np.full(len(lengths), -np.inf, dtype=vals.dtype)
     long_rows = np.flatnonzero(lengths > k)
     long_rows = long_rows[np.argsort(lengths[long_rows], kind="stable")]
     start = 0
@@ -461,8 +462,8 @@ def _select_top(indptr: np.ndarray, cols: np.ndarray, vals: np.ndarray, k: int) 
         pad[slot, offset] = vals[np.repeat(indptr[group], counts) + offset]
         cutoff[group] = np.partition(pad, width - k, axis=1)[:, width - k]
         start = stop
-    entries = np.flatnonzero(vals >= cutoff[rows]) if len(long_rows) else np.arange(len(vals))
-    rows = rows[entries]
+    entries = np.flatnonzero(vals >= np.repeat(cutoff, lengths)) if len(long_rows) else np.arange(len(vals))
+    rows = np.searchsorted(indptr, entries, side="right").astype(np.int64) - 1
     order = np.lexsort((cols[entries], -vals[entries], rows))
     rows, entries = rows[order], entries[order]
     keep = np.arange(len(rows)) - np.searchsorted(rows, rows, side="left") < k
