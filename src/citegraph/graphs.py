@@ -45,8 +45,10 @@ Examples
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
+import operator
 import os
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
@@ -628,15 +630,27 @@ def hybrid_graph(parts: Mapping[str, nx.Graph], weights: Mapping[str, float]) ->
 
 
 def _edge_arrays(G: nx.Graph, index: Mapping[Any, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``(i, j, weight)`` of a graph's edges over ``index`` (weight 1 when unset), in edge order."""
-    edges = list(G.edges(data="weight", default=1.0))
-    if not edges:
-        empty = np.array([], dtype=np.int64)
-        return empty, empty, np.array([], dtype=np.float64)
-    us, vs, ws = zip(*edges, strict=True)
-    i = np.fromiter(map(index.__getitem__, us), dtype=np.int64, count=len(us))
-    j = np.fromiter(map(index.__getitem__, vs), dtype=np.int64, count=len(vs))
-    return i, j, np.asarray(ws, dtype=np.float64)
+    """``(i, j, weight)`` of a graph's edges over ``index`` (weight 1 when unset), in edge order.
+
+    Read in C-level passes (``np.fromiter`` over ``map``), not one Python tuple per edge: a directed
+    graph's successor lists hold each edge once, in edge order; an undirected graph's edges come
+    from ``G.edges``, flattened.
+    """
+    m = G.number_of_edges()
+    if G.is_directed():
+        succ = G.succ
+        sizes = np.fromiter(map(len, succ.values()), dtype=np.int64, count=len(succ))
+        i = np.repeat(np.fromiter(map(index.__getitem__, succ), dtype=np.int64, count=len(succ)), sizes)
+        j = np.fromiter(map(index.__getitem__, itertools.chain.from_iterable(succ.values())), dtype=np.int64,
+                        count=m)
+        attrs = itertools.chain.from_iterable(map(operator.methodcaller("values"), succ.values()))
+        w = np.fromiter(map(dict.get, attrs, itertools.repeat("weight"), itertools.repeat(1.0)), dtype=np.float64,
+                        count=m)
+        return i, j, w
+    flat = np.fromiter(itertools.chain.from_iterable(G.edges(data="weight", default=1.0)), dtype=object, count=3 * m)
+    i = np.fromiter(map(index.__getitem__, flat[0::3]), dtype=np.int64, count=m)
+    j = np.fromiter(map(index.__getitem__, flat[1::3]), dtype=np.int64, count=m)
+    return i, j, flat[2::3].astype(np.float64)
 
 
 def _combine(n: int, parts: Sequence[tuple[str, float, np.ndarray, np.ndarray, np.ndarray]]
