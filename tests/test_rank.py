@@ -17,7 +17,9 @@ from citegraph.rank import (
     COMPOSITE_COMPONENTS,
     PAGERANK_NOTE,
     SCORES,
+    MIN_BETWEENNESS_SAMPLES,
     RankOptions,
+    betweenness_pivots,
     betweenness_scores,
     citations_per_year,
     cocitation_with_seeds,
@@ -361,6 +363,30 @@ def test_notes_and_top_n() -> None:
     assert notes[0] == PAGERANK_NOTE and "exact" in notes[1] and notes[2] == "Citations per year counted up to 2020."
     sampled = ranking_notes(four_works(), RankOptions(exact_betweenness_max_nodes=2, betweenness_samples=3, seed=9))
     assert sampled[1] == "Betweenness: estimated from 3 sampled nodes of 4 (seed 9), on the undirected citation graph."
+
+
+def test_a_graph_past_the_budget_samples_fewer_pivots(caplog: pytest.LogCaptureFixture) -> None:
+    """Hand-made ladder graph (synthetic): 3,000 works, 5,997 links; budgets in pivots x links."""
+    G = nx.DiGraph()
+    for i in range(1, 1500):
+        G.add_edges_from([(f"a{i}", f"a{i - 1}"), (f"b{i}", f"b{i - 1}"), (f"a{i}", f"b{i - 1}"), (f"b{i}", f"a{i}")])
+    links = G.number_of_edges()
+    assert betweenness_pivots(G) == 500  # 500 x links is within the default budget
+    assert betweenness_pivots(G, RankOptions(betweenness_max_visits=300 * links)) == 300
+    assert betweenness_pivots(G, RankOptions(betweenness_max_visits=10)) == MIN_BETWEENNESS_SAMPLES
+    assert betweenness_pivots(G, RankOptions(betweenness_max_visits=None, betweenness_samples=700)) == 700
+    assert betweenness_pivots(G, RankOptions(exact_betweenness_max_nodes=5000, betweenness_max_visits=10)) == 3000
+    caplog.set_level(logging.INFO, logger="citegraph.rank")
+    options = RankOptions(betweenness_max_visits=300 * links)
+    rows = rank_works(G, options)
+    assert f"betweenness estimated from 300 of {G.number_of_nodes()} nodes (seed 0)" in caplog.text
+    assert f"Betweenness: estimated from 300 sampled nodes of {G.number_of_nodes()} (seed 0)" in " ".join(
+        ranking_notes(G, options))
+    # the same pivots as asking for 300 samples outright
+    same = {r["doi"]: r["betweenness"] for r in rank_works(G, RankOptions(betweenness_samples=300))}
+    assert {r["doi"]: r["betweenness"] for r in rows} == same
+    with pytest.raises(UsageError, match="betweenness_max_visits 0 must be at least 1"):
+        RankOptions(betweenness_max_visits=0)
 
 
 # -- the shared corpus --------------------------------------------------------------------------
