@@ -9,6 +9,7 @@ from collections import Counter
 from pathlib import Path
 
 import networkx as nx
+import numpy as np
 import pytest
 
 from citegraph import timeline
@@ -175,6 +176,156 @@ def test_citation_bursts_options() -> None:
     with pytest.raises(UsageError, match="min_citations 0"):
         citation_bursts(G, min_citations=0)
     assert citation_bursts(nx.DiGraph()) == []
+
+
+# -- vectorised bursts == the public scalar functions --------------------------------------
+
+
+def scalar_bursts_of_series(
+    columns: list[list[int]], totals: list[int], s: float, gamma: float
+) -> list[tuple[int, int, int, str, int]]:
+    """(work, first bin, last bin, strength as hex, citations) by a loop over the public scalar functions."""
+    found = []
+    for w, counts in enumerate(columns):
+        states = kleinberg_states(counts, totals, s=s, gamma=gamma)
+        t = 0
+        for state, run in itertools.groupby(states):
+            length = len(list(run))
+            if state:
+                a, b = t, t + length - 1
+                strength = burst_strength(counts, totals, a, b, s=s, gamma=gamma)
+                found.append((w, a, b, strength.hex(), sum(counts[a : b + 1])))
+            t += length
+    return found
+
+
+def test_vectorised_bursts_equal_the_scalar_functions_on_random_series() -> None:
+    """Seeded random series (hand-made, not Crossref data): ties, empty years, counts equal to totals, capped p1."""
+    rng = random.Random(8)
+    checked = bursts = capped = 0
+    for _ in range(300):
+        n = rng.choice([1, 1, 2, 3, 5, 8, 13, 21])
+        totals = [rng.choice([0, 0, 1, 2, 3, 5, 10, 40]) for _ in range(n)]
+        columns = []
+        for _ in range(rng.randint(1, 8)):
+            kind = rng.random()
+            if kind < 0.1:
+                columns.append([0] * n)  # a work with no citations: no burst possible
+            elif kind < 0.2:
+                columns.append(list(totals))  # all the citations made: p0 = 1, no burst possible
+            else:  # random counts, some equal to the totals, some bursting late
+                columns.append([d if rng.random() < 0.15 else rng.randint(0, d) if t > n // 2 else
+                                rng.randint(0, d // 3) for t, d in enumerate(totals)])
+        s = rng.choice([1.5, 2.0, 3.0, 1e4])  # 1e4: p1 capped at 0.9999
+        gamma = rng.choice([0.0, 0.0, 0.5, 1.0, 2.0])  # 0: empty years tie exactly (both states cost 0)
+        expected = scalar_bursts_of_series(columns, totals, s, gamma)
+        lgamma1 = np.array([math.lgamma(k + 1) for k in range(max(totals) + 1)])
+        got = timeline._block_bursts(np.array(columns, dtype=np.int64).T.copy(),
+                                     np.array(totals, dtype=np.int64), lgamma1, s, gamma)
+        assert [(w, a, b, x.hex(), c) for w, a, b, x, c in got] == expected, (columns, totals, s, gamma)
+        assert all(isinstance(x, float) and isinstance(c, int) for _, _, _, x, c in got)
+        checked += len(columns)
+        bursts += len(expected)
+        capped += s == 1e4 and bool(expected)
+    assert checked > 1000 and bursts > 200 and capped > 5  # the cases above were really exercised
+
+
+def test_vectorised_bursts_keep_the_tie_rule() -> None:
+    """Near ties: p0 = 1/3, p1 = 2/3 and r = d/2 make both states cost the same up to the last bits.
+
+    Only the tie rule of ``kleinberg_states`` (within 1e-9, the lower state) keeps these series flat; a plain
+    ``<`` finds bursts in many of them (hand-made series).
+    """
+    patterns = sorted(set(itertools.permutations([1, 1, 1, 1, 0, 0])))
+    for r in (1, 2, 3, 5):
+        columns = [[r * x for x in pattern] for pattern in patterns]
+        totals = [2 * r] * 6
+        for gamma in (0.0, 0.5):
+            expected = scalar_bursts_of_series(columns, totals, 2.0, gamma)
+            lgamma1 = np.array([math.lgamma(k + 1) for k in range(2 * r + 1)])
+            got = timeline._block_bursts(np.array(columns, dtype=np.int64).T.copy(), np.array(totals, dtype=np.int64),
+                                         lgamma1, 2.0, gamma)
+            assert [(w, a, b, x.hex(), c) for w, a, b, x, c in got] == expected == [], (r, gamma)
+
+
+def scalar_citation_bursts(G: nx.DiGraph, *, s: float = 2.0, gamma: float = 1.0, min_citations: int = 3,
+                           years: tuple[int, int] | None = None) -> list[Burst]:
+    """citation_bursts as a loop over kleinberg_states and burst_strength, one work at a time."""
+    made: Counter[int] = Counter()
+    received: dict[str, Counter[int]] = {}
+    for citing, cited in G.edges():
+        year = G.nodes[citing].get("year")
+        if citing == cited or not isinstance(year, int) or isinstance(year, bool):
+            continue
+        if years is not None and not years[0] <= year <= years[1]:
+            continue
+        made[year] += 1
+        received.setdefault(cited, Counter())[year] += 1
+    if not made:
+        return []
+    first, last = years if years is not None else (min(made), max(made))
+    span = list(range(first, last + 1))
+    totals = [made[y] for y in span]
+    found = []
+    for node in sorted(received, key=str):
+        counts = [received[node][y] for y in span]
+        if sum(counts) < min_citations:
+            continue
+        for w, a, b, strength, citations in scalar_bursts_of_series([counts], totals, s, gamma):
+            found.append(Burst(node, str(G.nodes[node].get("label", node)), span[a], span[b],
+                               float.fromhex(strength), citations))
+    return sorted(found, key=lambda x: (-x.strength, x.doi, x.start))
+
+
+def bursty_citation_graph(seed: int) -> nx.DiGraph:
+    """Hand-made seeded random citation graph (not Crossref data), 1990-2009 with a gap in 1995-1996.
+
+    Works cite earlier works preferentially, a few "hot" works draw many citations for some years;
+    some works have no year (or a bool one), one cites itself, some cite later works.
+    """
+    rng = random.Random(seed)
+    G = nx.DiGraph()
+    works: list[str] = []
+    for year in [y for y in range(1990, 2010) if y not in (1995, 1996)]:
+        hot = works[(year * 7) % len(works)] if works else None
+        for i in range(rng.randint(3, 15)):
+            key = f"10.5555/w{year}-{i}"
+            G.add_node(key, year=year, label=f"W{i} {year}")
+            for cited in {rng.choice(works) for _ in range(min(len(works), rng.randint(0, 4)))}:
+                G.add_edge(key, cited)
+            if hot is not None and rng.random() < 0.6:
+                G.add_edge(key, hot)
+            works.append(key)
+    G.add_node("10.5555/undated")
+    G.add_node("10.5555/bool", year=True)
+    for citing in ("10.5555/undated", "10.5555/bool"):
+        for cited in works[:5]:
+            G.add_edge(citing, cited)
+    G.add_edge(works[3], works[3])
+    G.add_edge(works[0], works[-1])
+    return G
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_citation_bursts_equal_a_loop_over_the_scalar_functions(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    G = bursty_citation_graph(seed)
+    options: list[dict[str, object]] = [
+        {}, {"s": 3.0, "gamma": 0.5}, {"s": 1.5, "gamma": 0.0, "min_citations": 1}, {"s": 1e4, "gamma": 0.2},
+        {"years": (1993, 2001)}, {"years": (1985, 2012), "gamma": 0.3}, {"years": (1995, 1996)},
+        {"years": (2000, 2000), "min_citations": 1}, {"min_citations": 8, "gamma": 0.1},
+    ]
+    found = 0
+    for opts in options:
+        expected = scalar_citation_bursts(G, **opts)  # type: ignore[arg-type]
+        got = citation_bursts(G, **opts)  # type: ignore[arg-type]
+        assert got == expected, opts
+        assert [b.strength.hex() for b in got] == [b.strength.hex() for b in expected]
+        monkeypatch.setattr(timeline, "_BURST_BLOCK", 37)  # many small blocks of works: the same answer
+        assert citation_bursts(G, **opts) == got  # type: ignore[arg-type]
+        monkeypatch.undo()
+        found += len(got)
+    assert found > 10
+    assert citation_bursts(G, years=(1995, 1996)) == []  # no citing work in those years
 
 
 def test_publications_per_year() -> None:

@@ -320,6 +320,117 @@ def _year(d: Mapping[str, Any]) -> int | None:
     return year if isinstance(year, int) and not isinstance(year, bool) else None
 
 
+# The vectorised bursts: ``citation_bursts`` runs :func:`kleinberg_states` and :func:`burst_strength` on
+# every examined work at once, on (year, work) arrays, with the very float64 operations of the scalar code in
+# the same order (numpy's elementwise + - * and comparisons are the IEEE ones of Python floats), so that the
+# states and strengths are bit-identical. Logarithms come from ``math`` only: a table of ``math.lgamma(k + 1)``
+# and ``math.log(p)``, ``math.log1p(-p)`` per distinct rate.
+
+_BURST_BLOCK = 1 << 20  # (year, work) cells per block of works: bounds the memory of the vectorised bursts
+
+
+def _counted_citations(
+    G: nx.DiGraph, years: tuple[int, int] | None
+) -> tuple[list[Any], NDArray[np.int64], NDArray[np.int64]]:
+    """Node keys, and the cited node index and citing year of every counted citation (in ``G.edges()`` order).
+
+    Counted: not a self-citation, citing work of known year (within ``years`` when given).
+    """
+    keys = list(G)
+    index = dict(zip(keys, range(len(keys))))
+    node_years = [y if isinstance(y, int) and not isinstance(y, bool) else None for _, y in G.nodes(data="year")]
+    known = np.fromiter((y is not None for y in node_years), dtype=bool, count=len(keys))
+    year = np.fromiter((0 if y is None else y for y in node_years), dtype=np.int64, count=len(keys))
+    citing, cited = _adjacency(G, index)
+    keep = (citing != cited) & known[citing]
+    if years is not None:
+        keep &= (year[citing] >= years[0]) & (year[citing] <= years[1])
+    return keys, cited[keep], year[citing[keep]]
+
+
+def _burst_costs(
+    counts: NDArray[np.int64], totals: NDArray[np.int64], lgamma1: NDArray[np.float64],
+    log_p: NDArray[np.float64], log_q: NDArray[np.float64],
+) -> NDArray[np.float64]:
+    """:func:`_cost` of every (year, work) cell: ``counts`` (years x works), one rate per work.
+
+    ``lgamma1[k] = math.lgamma(k + 1)``; ``log_p``, ``log_q``: ``math.log(p)``, ``math.log1p(-p)`` per work.
+    """
+    d = totals[:, None]
+    rest = d - counts
+    log_like = lgamma1[d] - lgamma1[counts] - lgamma1[rest]
+    log_like = np.where(counts != 0, log_like + counts * log_p, log_like)
+    log_like = np.where(rest != 0, log_like + rest * log_q, log_like)
+    cost: NDArray[np.float64] = np.where(d == 0, 0.0, -log_like)
+    return cost
+
+
+def _less(a: NDArray[np.float64], b: NDArray[np.float64]) -> NDArray[np.bool_]:
+    """:func:`_strictly_less` elementwise (``max(1.0, |a|, |b|)`` has the same value; NaN compares false)."""
+    with np.errstate(invalid="ignore"):  # inf - inf (gamma = inf) is NaN, as with Python floats, and no warning
+        less: NDArray[np.bool_] = a < b - 1e-9 * np.maximum(np.maximum(1.0, np.abs(a)), np.abs(b))
+    return less
+
+
+def _viterbi(cost0: NDArray[np.float64], cost1: NDArray[np.float64], up: float) -> NDArray[np.bool_]:
+    """:func:`kleinberg_states` of every work (column) from its state costs (years x works): True = burst."""
+    n = len(cost0)
+    back0 = np.zeros(cost0.shape, dtype=bool)
+    back1 = np.zeros(cost0.shape, dtype=bool)
+    best0, best1 = cost0[0], up + cost1[0]
+    for t in range(1, n):
+        from0 = _less(best1, best0)
+        to1_from0 = best0 + up
+        from1 = _less(best1, to1_from0)
+        best0, best1 = np.where(from0, best1, best0) + cost0[t], np.where(from1, best1, to1_from0) + cost1[t]
+        back0[t], back1[t] = from0, from1
+    state = _less(best1, best0)
+    states = np.empty(cost0.shape, dtype=bool)
+    for t in range(n - 1, -1, -1):
+        states[t] = state
+        state = np.where(state, back1[t], back0[t])
+    return states
+
+
+def _block_bursts(
+    counts: NDArray[np.int64], totals: NDArray[np.int64], lgamma1: NDArray[np.float64], s: float, gamma: float
+) -> list[tuple[int, int, int, float, int]]:
+    """``(work, first bin, last bin, strength, citations)`` of every burst of the works (columns) of ``counts``.
+
+    Sorted by work, then first bin.
+    """
+    total = int(totals.sum())
+    distinct, which = np.unique(counts.sum(axis=0), return_inverse=True)
+    rates = [_rates([relevant], [total], s) for relevant in distinct.tolist()]  # the same p0, p1 as per work
+    possible = np.array([rate is not None for rate in rates], dtype=bool)[which]
+    p0 = [rate[0] if rate is not None else 0.5 for rate in rates]
+    p1 = [rate[1] if rate is not None else 0.5 for rate in rates]
+    works = np.flatnonzero(possible)
+    if not len(works):
+        return []
+    which, counts = which[works], counts[:, works]
+
+    def costs(p: list[float]) -> NDArray[np.float64]:
+        log_p = np.array([math.log(x) for x in p], dtype=np.float64)[which]
+        log_q = np.array([math.log1p(-x) for x in p], dtype=np.float64)[which]
+        return _burst_costs(counts, totals, lgamma1, log_p, log_q)
+
+    cost0, cost1 = costs(p0), costs(p1)
+    states = _viterbi(cost0, cost1, gamma * math.log(len(totals)))
+    edges = np.diff(np.vstack([np.zeros((1, len(works)), dtype=np.int8), states.astype(np.int8),
+                               np.zeros((1, len(works)), dtype=np.int8)]).T, axis=1)
+    work, start = np.nonzero(edges == 1)  # sorted by work, then bin; runs alternate with their ends
+    end = np.nonzero(edges == -1)[1] - 1
+    saving = cost0 - cost1
+    strength = np.zeros(len(work), dtype=np.float64)  # sum() starts from 0: 0 + x is 0.0 + x
+    for k in range(int((end - start).max(initial=-1)) + 1):
+        on = np.flatnonzero(end - start >= k)
+        strength[on] += saving[start[on] + k, work[on]]
+    upto = np.vstack([np.zeros((1, len(works)), dtype=np.int64), np.cumsum(counts, axis=0)])
+    cited = upto[end + 1, work] - upto[start, work]
+    return list(zip(works[work].tolist(), start.tolist(), end.tolist(), strength.tolist(), cited.tolist()))
+
+
 def citation_bursts(
     G: nx.DiGraph,
     *,
@@ -337,7 +448,9 @@ def citation_bursts(
     anywhere in the graph. :func:`kleinberg_states` runs over every year from
     the first to the last citing year of the graph (or over ``years``, both
     ends included; citations from other years are then ignored); each maximal
-    run of burst years gives one :class:`Burst`.
+    run of burst years gives one :class:`Burst`. All works are run at once
+    on arrays, with the same arithmetic as :func:`kleinberg_states` and
+    :func:`burst_strength`: states and strengths are theirs, bit for bit.
 
     Parameters
     ----------
@@ -378,35 +491,40 @@ def citation_bursts(
     _check_series([], [], s, gamma)
     if years is not None and years[0] > years[1]:
         raise UsageError(f"year range {years[0]}-{years[1]} is reversed")
-    made: Counter[int] = Counter()
-    received: dict[Any, Counter[int]] = defaultdict(Counter)
-    for citing, cited in G.edges():
-        if citing == cited:
-            continue
-        year = _year(G.nodes[citing])
-        if year is None or (years is not None and not years[0] <= year <= years[1]):
-            continue
-        made[year] += 1
-        received[cited][year] += 1
-    if not made:
+    keys, cited, year = _counted_citations(G, years)
+    if not len(year):
         return []
-    first, last = years if years is not None else (min(made), max(made))
-    span = list(range(first, last + 1))
-    totals = [made[y] for y in span]
+    first, last = years if years is not None else (int(year.min()), int(year.max()))
+    n = last - first + 1
+    totals = np.bincount(year - first, minlength=n)
+    lgamma1 = np.array([math.lgamma(k + 1) for k in range(int(totals.max()) + 1)], dtype=np.float64)
+    examined = np.flatnonzero(np.bincount(cited, minlength=len(keys)) >= min_citations)
+    first_seen = np.full(len(keys), len(cited), dtype=np.int64)
+    np.minimum.at(first_seen, cited, np.arange(len(cited)))
+    # the works in order of their first citation, then sorted by str (stable, as ``sorted`` on a dict's keys)
+    by_seen = examined[np.argsort(first_seen[examined])].tolist()
+    order = np.array(sorted(by_seen, key=lambda i: str(keys[i])), dtype=np.int64)
+    column = np.full(len(keys), -1, dtype=np.int64)
+    column[order] = np.arange(len(order))
+    column = column[cited]
+    keep = column >= 0
+    column, year = column[keep], year[keep] - first
+    block = max(1, _BURST_BLOCK // n)
+    blocks = range(0, len(order), block)
+    if len(blocks) > 1:
+        sort = np.argsort(column)
+        column, year = column[sort], year[sort]
     bursts: list[Burst] = []
-    for node in sorted(received, key=str):
-        per_year = received[node]
-        if sum(per_year.values()) < min_citations:
-            continue
-        counts = [per_year[y] for y in span]
-        for a, b in _runs(kleinberg_states(counts, totals, s=s, gamma=gamma)):
-            bursts.append(Burst(
-                doi=str(node), label=str(G.nodes[node].get("label", node)), start=span[a], end=span[b],
-                strength=burst_strength(counts, totals, a, b, s=s, gamma=gamma), citations=sum(counts[a : b + 1]),
-            ))
+    for lo in blocks:
+        size = min(block, len(order) - lo)
+        a, b = np.searchsorted(column, [lo, lo + size]) if len(blocks) > 1 else (0, len(column))
+        counts = np.bincount(year[a:b] * size + column[a:b] - lo, minlength=n * size).reshape(n, size)
+        for work, start, end, strength, citations in _block_bursts(counts, totals, lgamma1, s, gamma):
+            node = keys[order[lo + work]]
+            bursts.append(Burst(doi=str(node), label=str(G.nodes[node].get("label", node)), start=first + start,
+                                end=first + end, strength=strength, citations=citations))
     bursts.sort(key=lambda x: (-x.strength, x.doi, x.start))
-    log.info("citation bursts: %d burst(s) in %d-%d, %d work(s) examined", len(bursts), first, last,
-             sum(1 for c in received.values() if sum(c.values()) >= min_citations))
+    log.info("citation bursts: %d burst(s) in %d-%d, %d work(s) examined", len(bursts), first, last, len(order))
     return bursts
 
 
