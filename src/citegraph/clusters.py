@@ -75,20 +75,25 @@ def _igraph(G: nx.Graph) -> tuple[list[Any], igraph.Graph, list[float]]:
     graph gives the same igraph graph whatever order it was built in.
     Weights are ``weight`` (1 when absent); in a directed graph a link both
     ways becomes one edge with the two weights added. Self-loops are dropped.
-    The edges are read once each (``G.edges``, one C-level pass through
-    ``np.fromiter``), not one Python tuple per half-edge of the adjacency.
+    The adjacency dicts are read with C-level ``map`` calls (networkx's own
+    ``_adj``/``_succ``: its views cost a Python call per item); of an
+    undirected graph's two half-edges only the one from the smaller index
+    has its weight read.
     """
     nodes = sorted(G.nodes, key=str)
     n = len(nodes)
     index = {node: i for i, node in enumerate(nodes)}
-    m = G.number_of_edges()
-    flat = np.fromiter(itertools.chain.from_iterable(G.edges(data="weight", default=1.0)), dtype=object,
-                       count=3 * m)
-    src = np.fromiter(map(index.__getitem__, flat[0::3]), dtype=np.int64, count=m)
-    dst = np.fromiter(map(index.__getitem__, flat[1::3]), dtype=np.int64, count=m)
-    weight = flat[2::3].astype(np.float64)
-    keep = src != dst
-    lo, hi, weight = np.minimum(src, dst)[keep], np.maximum(src, dst)[keep], weight[keep]
+    adj = G._succ if G.is_directed() else G._adj  # directed: each link once; undirected: each edge twice
+    degree = np.fromiter(map(len, adj.values()), dtype=np.int64, count=len(adj))
+    src = np.repeat(np.fromiter(map(index.__getitem__, adj), dtype=np.int64, count=len(adj)), degree)
+    dst = np.fromiter(map(index.__getitem__, itertools.chain.from_iterable(adj.values())), dtype=np.int64,
+                      count=int(degree.sum()))
+    keep = src != dst if G.is_directed() else src < dst  # self-loops dropped
+    attrs = itertools.compress(itertools.chain.from_iterable(map(dict.values, adj.values())), keep.tolist())
+    weight = np.fromiter(map(dict.get, attrs, itertools.repeat("weight"), itertools.repeat(1.0)), dtype=np.float64,
+                         count=int(keep.sum()))
+    src, dst = src[keep], dst[keep]
+    lo, hi = np.minimum(src, dst), np.maximum(src, dst)
     pairs, inverse = np.unique(lo * n + hi, return_inverse=True)  # sorted; a directed pair both ways: one edge
     summed = np.bincount(inverse.ravel(), weights=weight, minlength=len(pairs))  # 0.0 + w is w: exact
     g = igraph.Graph(n=n, edges=list(zip((pairs // n).tolist(), (pairs % n).tolist(), strict=True)), directed=False)
