@@ -48,7 +48,6 @@ from __future__ import annotations
 import itertools
 import json
 import logging
-import operator
 import os
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
@@ -630,27 +629,27 @@ def hybrid_graph(parts: Mapping[str, nx.Graph], weights: Mapping[str, float]) ->
 
 
 def _edge_arrays(G: nx.Graph, index: Mapping[Any, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``(i, j, weight)`` of a graph's edges over ``index`` (weight 1 when unset), in edge order.
+    """``(i, j, weight)`` of a graph's edges over ``index`` (weight 1 when unset).
 
-    Read in C-level passes (``np.fromiter`` over ``map``), not one Python tuple per edge: a directed
-    graph's successor lists hold each edge once, in edge order; an undirected graph's edges come
-    from ``G.edges``, flattened.
+    Read off networkx's adjacency dicts (``_succ``/``_adj``; its views cost
+    a Python call per item) in C-level passes (``np.fromiter`` over
+    ``map``), creating no tuple per edge: a directed graph's links in edge
+    order; an undirected graph's edges once each, from the end of smaller
+    index.
     """
-    m = G.number_of_edges()
-    if G.is_directed():
-        succ = G.succ
-        sizes = np.fromiter(map(len, succ.values()), dtype=np.int64, count=len(succ))
-        i = np.repeat(np.fromiter(map(index.__getitem__, succ), dtype=np.int64, count=len(succ)), sizes)
-        j = np.fromiter(map(index.__getitem__, itertools.chain.from_iterable(succ.values())), dtype=np.int64,
-                        count=m)
-        attrs = itertools.chain.from_iterable(map(operator.methodcaller("values"), succ.values()))
-        w = np.fromiter(map(dict.get, attrs, itertools.repeat("weight"), itertools.repeat(1.0)), dtype=np.float64,
-                        count=m)
-        return i, j, w
-    flat = np.fromiter(itertools.chain.from_iterable(G.edges(data="weight", default=1.0)), dtype=object, count=3 * m)
-    i = np.fromiter(map(index.__getitem__, flat[0::3]), dtype=np.int64, count=m)
-    j = np.fromiter(map(index.__getitem__, flat[1::3]), dtype=np.int64, count=m)
-    return i, j, flat[2::3].astype(np.float64)
+    adj = G._succ if G.is_directed() else G._adj
+    sizes = np.fromiter(map(len, adj.values()), dtype=np.int64, count=len(adj))
+    i = np.repeat(np.fromiter(map(index.__getitem__, adj), dtype=np.int64, count=len(adj)), sizes)
+    j = np.fromiter(map(index.__getitem__, itertools.chain.from_iterable(adj.values())), dtype=np.int64,
+                    count=int(sizes.sum()))
+    attrs: Iterable[dict[str, Any]] = itertools.chain.from_iterable(map(dict.values, adj.values()))
+    if not G.is_directed():
+        once = i <= j  # a self-loop is stored once
+        attrs = itertools.compress(attrs, once.tolist())
+        i, j = i[once], j[once]
+    w = np.fromiter(map(dict.get, attrs, itertools.repeat("weight"), itertools.repeat(1.0)), dtype=np.float64,
+                    count=len(i))
+    return i, j, w
 
 
 def _combine(n: int, parts: Sequence[tuple[str, float, np.ndarray, np.ndarray, np.ndarray]]
