@@ -410,3 +410,11 @@ def test_ranking_the_shared_corpus(shared_graph: nx.DiGraph, caplog: pytest.LogC
     assert composite == sorted(composite, reverse=True)
     assert all(0.0 <= r[f"pct_{c}"] <= 1.0 for r in rows for c in COMPOSITE_COMPONENTS)
     assert rank_works(G, options) == rows  # a second run gives the same rows
+
+
+def test_betweenness_of_works_without_links_is_zero() -> None:
+    """Hand-made: four works, no citation among them (the pair list is empty)."""
+    G = nx.DiGraph()
+    G.add_nodes_from("abcd")
+    assert betweenness_scores(G) == ({"a": 0.0, "b": 0.0, "c": 0.0, "d": 0.0}, True)
+    assert betweenness_scores(G, exact_max_nodes=0, samples=2) == ({"a": 0.0, "b": 0.0, "c": 0.0, "d": 0.0}, False)

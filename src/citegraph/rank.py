@@ -424,7 +424,8 @@ def _betweenness(e: _Edges, *, exact_max_nodes: int, samples: int, seed: int) ->
     if n <= 2:  # no pair of other nodes to lie between (networkx leaves the zeros unscaled)
         return np.zeros(n), exact
     lo, hi = np.minimum(e.src, e.dst), np.maximum(e.src, e.dst)
-    pairs = np.unique(lo * n + hi)  # the undirected view: a link both ways is one edge; sorted
+    pairs = np.sort(lo * n + hi)  # the undirected view: a link both ways is one edge; sorted
+    pairs = pairs[np.r_[True, pairs[1:] != pairs[:-1]]] if len(pairs) else pairs  # (np.unique hashes: slower)
     g = igraph.Graph(n=n, edges=list(zip((pairs // n).tolist(), (pairs % n).tolist(), strict=True)),
                      directed=False)
     if exact:
