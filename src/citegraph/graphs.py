@@ -717,7 +717,23 @@ def _hybrid(attrs: Mapping[Any, Mapping[str, Any]],
         data[at] = _dicts(names, [weight[at].tolist(), *(values[at].tolist() for _, values in chosen)])
     label = np.empty(len(nodes), dtype=object)
     label[:] = nodes
-    _add_new_edges(H, zip(label[i].tolist(), label[j].tolist(), data.tolist(), strict=True))
+    adj = getattr(H, "_adj", None)
+    clear_cache = getattr(nx, "_clear_cache", None)
+    if not isinstance(adj, dict) or clear_cache is None:  # a networkx without these internals: the public way
+        _add_new_edges(H, zip(label[i].tolist(), label[j].tolist(), data.tolist(), strict=True))
+        return H
+    # The pairs are sorted, i < j, none present yet and every node is: each node's neighbours go in with one
+    # dict.update per node, in the order adding the edges one by one gives (a node's smaller neighbours
+    # first, as the pairs reach it as j, then its larger ones), the same edge dict on both sides.
+    by_j = np.argsort(j, kind="stable")
+    for ends, others, order in ((j, i, by_j), (i, j, None)):
+        keys = ends if order is None else ends[order]
+        cut = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+        other = (label[others] if order is None else label[others[order]]).tolist()
+        dicts = (data if order is None else data[order]).tolist()
+        for k, (lo, hi) in enumerate(zip(cut.tolist(), np.r_[cut[1:], len(keys)].tolist(), strict=True)):
+            adj[nodes[int(keys[cut[k]])]].update(zip(other[lo:hi], dicts[lo:hi]))
+    clear_cache(H)
     return H
 
 
