@@ -16,7 +16,9 @@ rot); its figures say nothing about the targets. A benchmark that cannot run
 the exit status 1 (the file is still written). Missed targets do not change
 the exit status: they are what the file reports.
 
-Run: ``python bench/run.py [--quick] [--only fetch,graphs,analyse,analyse-tail] [--out bench/RESULTS.md] [--json PATH]``
+Run: ``python bench/run.py [--quick] [--only fetch,graphs,analyse,analyse-tail] [--out bench/RESULTS.md]
+[--json PATH]``; ``python bench/run.py --render PATH`` writes ``RESULTS.md`` again from figures saved
+with ``--json``, measuring nothing (when only the text changed).
 """
 
 from __future__ import annotations
@@ -377,13 +379,75 @@ top-k costs ~n^2 products (7.4 billion at 10^6 references). Here the same stages
 graph with a = 20 (tail exponent 3, the lighter end of real data), otherwise identical."""
 
 
+def _stage_s(r: dict[str, Any] | None, size: int, stage: str) -> float | None:
+    """Median seconds of an analyse stage at a size, if it finished."""
+    for e in (r or {}).get("sizes", []):
+        x = e.get("stages", {}).get(stage, {}) if e.get("n_references") == size else {}
+        if x.get("finished"):
+            return float(x["median_s"])
+    return None
+
+
+def why_missed(results: dict[str, dict[str, Any]]) -> list[str]:
+    """Why each missed target is missed: one paragraph each, figures from this run where it has them."""
+    out: list[str] = []
+    rows = targets(results)
+
+    def missed(bench: str, start: str) -> bool:
+        return any(t["benchmark"] == bench and t["target"].startswith(start) and t["met"] is False for t in rows)
+
+    a = results.get("analyse")
+    if missed("analyse", "`citegraph analyse` on 10^6") and a:
+        total, coupling = _stage_s(a, 10**6, "analyse"), _stage_s(a, 10**6, "coupling")
+        pairs = next((e.get("pair_occurrences", {}).get("coupling") for e in results.get("graphs", {}).get(
+            "sizes", []) if e.get("n_references") == 10**6), None)
+        tail = _stage_s(results.get("analyse-tail"), 10**6, "analyse")
+        text = ("- **`analyse` at 10^6 references (a = 1)**: exact bibliographic coupling"
+                + (f" takes {coupling:.0f} s of the {total:.0f} s" if total and coupling else " is most of it")
+                + ". On this graph nearly every pair of works shares one of the few references cited by thousands"
+                + (f" (the pairwise loop would visit {pairs:,} such pairs)" if pairs else "")
+                + ", so each work's exact top 20 coupling links are chosen among almost all other works. "
+                "citegraph keeps coupling exact: champion lists lost most of the exact links, and a top-n sparse "
+                "product, prefix filtering and dense products did not cut the cost (`bench/PROFILE.md`, which "
+                "also lists what was profiled and fixed, before and after)."
+                + (f" The rest takes about {total - coupling:.0f} s." if total and coupling else "")
+                + (f" With the citation tail of real data (a = 20) `analyse` takes {tail:.0f} s (below)."
+                   if tail else ""))
+        out.append(text)
+    if missed("analyse", "no stage grows faster") and a:
+        fits = {k: v.get("fit") for k, v in a.get("growth", {}).items() if v.get("met") is False}
+        work = results.get("graphs", {}).get("exponent", {}).get("coupling", {}).get("pair_occurrences_fit")
+        reasons = {
+            "coupling": "its work is the pairs of works that share a reference, which grow faster than the "
+                        "references on this heavy-tailed graph" + (f" (b = {work:.2f} in the graphs benchmark)"
+                                                                   if work is not None else ""),
+            "hybrid_graph": "contains coupling",
+            "analyse": "contains coupling",
+            "clustering": "Louvain on the hybrid graph, whose links grow with coupling's",
+            "citation_graph": "sorts the links (n log n) and builds a networkx graph of a million edge dicts, "
+                              "which slows as the heap outgrows the caches; the same code measured b = 1.11 in an "
+                              "earlier run (`bench/PROFILE.md`)",
+        }
+        out.append("- **Growth faster than n log n**: " + "; ".join(
+            f"{k} (b = {b:.2f}): {reasons.get(k, 'not explained yet')}" for k, b in fits.items() if b is not None)
+            + ". The stages not listed stay within n log n.")
+    if missed("analyse", "co-citation >= 20x") or missed("graphs", "co-citation >= 20x"):
+        co = {r["n_references"]: r["cocitation"] for r in (a or {}).get("peers", []) if "cocitation" in r}
+        big = co.get(10**6)
+        out.append("- **Co-citation >= 20x the pairwise loop at 10^5 references**: at that size the loop visits "
+                   "about a million pairs in well under a second, and most of citegraph's time is per-call work "
+                   "(the sparse product and choosing each work's top 20 links) rather than per pair; the ratio "
+                   "grows with size" + (f": {big['speedup']:.0f}x at 10^6." if big else "."))
+    return out
+
+
 def _section_command(name: str, argv: list[str]) -> str:
     return " ".join(["python", f"bench/{SCRIPTS[name]}.py", *argv])
 
 
 def markdown(results: dict[str, dict[str, Any]], mc: dict[str, Any], quick: bool,
-             commands: dict[str, str], run_command: str) -> str:
-    """The whole of RESULTS.md."""
+             commands: dict[str, str], run_command: str, rendered: str | None = None) -> str:
+    """The whole of RESULTS.md (``rendered``: the date its text was written again from saved figures)."""
     v = mc["versions"]
     rev = mc["git_revision"]
     lines = [
@@ -392,6 +456,9 @@ def markdown(results: dict[str, dict[str, Any]], mc: dict[str, Any], quick: bool
         f"Written by `{run_command}` on {mc['date']}; do not edit by hand, run it again (`python bench/run.py` "
         "regenerates every figure; `--only NAME` one benchmark). Each section names the command that produced it.",
     ]
+    if rendered:
+        lines[-1] += (f" The text was written again on {rendered} from that run's saved figures "
+                      "(`python bench/run.py --render`), without measuring.")
     if quick:
         lines += ["", "**QUICK run** (`--quick`: small sizes, one repeat; what CI runs so the benchmarks cannot rot). "
                       "These figures do not judge the targets."]
@@ -418,6 +485,8 @@ def markdown(results: dict[str, dict[str, Any]], mc: dict[str, Any], quick: bool
         if r is not None and ("error" in r or "skipped" in r):
             lines.append(f"| {name} | (all) | {'failed: ' + r['error'] if 'error' in r else 'skipped: ' + r['skipped']}"
                          " | not judged here |")
+    if not quick and (missed := why_missed(results)):
+        lines += ["", "Why the missed targets are missed:", "", *missed]
     for name in BENCHMARKS:
         if name not in results:
             continue
@@ -463,6 +532,26 @@ def _section(name: str, r: dict[str, Any], cmd: str) -> str:
 # --------------------------------------------------------------------------------------------------
 
 
+def render(raw: Path, out: Path) -> int:
+    """Write ``out`` again from the figures a run saved with ``--json`` (for changes of text, not of figures)."""
+    try:
+        saved = json.loads(raw.read_text(encoding="utf-8"))
+        results, mc, commands = saved["results"], saved["machine"], saved["commands"]
+    except (OSError, ValueError, KeyError) as exc:
+        log(f"cannot read the saved figures in {str(raw)!r}: {exc}")
+        return 2
+    run_command = saved.get("run_command") or "python bench/run.py" + (" --quick" if saved.get("quick") else "")
+    text = markdown(results, mc, bool(saved.get("quick")), commands, run_command,
+                    rendered=datetime.date.today().isoformat())
+    try:
+        out.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        log(f"cannot write {str(out)!r}: {exc.strerror or exc}")
+        return 2
+    log(f"wrote {out} from the figures in {raw}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="small sizes, one repeat (what CI runs)")
@@ -472,7 +561,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--shared", type=Path, default=REPO.parent / "shared", help="the recorded data (for fetch)")
     ap.add_argument("--timeout", type=float, default=None,
                     help="kill a benchmark after this many seconds (default: 900 with --quick, else none)")
+    ap.add_argument("--render", type=Path, metavar="JSON",
+                    help="measure nothing: write --out again from the raw figures a run saved with --json")
     args = ap.parse_args(argv)
+    if args.render is not None:
+        return render(args.render, args.out)
     chosen = [s.strip() for s in args.only.split(",") if s.strip()]
     unknown = [s for s in chosen if s not in BENCHMARKS]
     if unknown or not chosen:
@@ -503,8 +596,8 @@ def main(argv: list[str] | None = None) -> int:
         args.out.write_text(text, encoding="utf-8")
         if args.json:
             args.json.write_text(json.dumps({"machine": mc, "quick": args.quick, "commands": commands,
-                                             "results": results, "targets": targets(results)}, indent=2) + "\n",
-                                 encoding="utf-8")
+                                             "run_command": run_command, "results": results,
+                                             "targets": targets(results)}, indent=2) + "\n", encoding="utf-8")
     except OSError as exc:
         log(f"cannot write {str(exc.filename)!r}: {exc.strerror or exc}")
         return 2

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -194,6 +195,24 @@ def test_run_quick_writes_every_section(tmp_path: Path) -> None:
         assert "Skipped: no recorded data" in text
     else:
         assert res["fetch"]["warm"]["requests"] == 0 and "fetch" in benches
+    # --render writes the same file again from the saved figures, measuring nothing
+    again = tmp_path / "again.md"
+    proc = subprocess.run([sys.executable, str(BENCH / "run.py"), "--render", str(raw), "--out", str(again)],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    first, second = text.splitlines(), again.read_text(encoding="utf-8").splitlines()
+    assert first[:2] == second[:2] and first[3:] == second[3:]  # the same but for the header's note
+    assert second[2].startswith(first[2]) and "without measuring" in second[2]
+
+
+def test_run_render_reports_unreadable_figures(tmp_path: Path) -> None:
+    bad = tmp_path / "figures.json"
+    bad.write_text("{not json", encoding="utf-8")
+    for source in (bad, tmp_path / "missing.json"):
+        proc = subprocess.run([sys.executable, str(BENCH / "run.py"), "--render", str(source), "--out",
+                               str(tmp_path / "R.md")], capture_output=True, text=True, timeout=60)
+        assert proc.returncode == 2 and "cannot read the saved figures" in proc.stderr
+        assert not (tmp_path / "R.md").exists()
 
 
 def test_run_rejects_an_unknown_benchmark(tmp_path: Path) -> None:
@@ -224,3 +243,26 @@ def test_git_revision_reads_the_git_files(tmp_path: Path) -> None:
     (git / "HEAD").write_text("c" * 40 + "\n")  # detached
     assert run.git_revision(tmp_path) == "c" * 40
     assert run.git_revision(tmp_path / "elsewhere") is None
+
+
+# -- bench/profile_analyse.py -------------------------------------------------------------------
+
+
+def test_profile_analyse_times_every_call_of_analyse(commonmeta_store: Path) -> None:
+    proc = subprocess.run([sys.executable, str(BENCH / "profile_analyse.py"), str(commonmeta_store), "--cprofile",
+                           "3"], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    found = (re.match(r"(.+?)\s+(\d+\.\d\d) s( |$)", line) for line in proc.stdout.splitlines())
+    timed = {m.group(1).strip(): float(m.group(2)) for m in found if m}
+    for call in ("citation_graph", "fit_topics", "build_graph", "rank_works", "find_clusters", "citation_bursts",
+                 "main_path_analysis", "coverage_report", "cooccurrence_edges (in build_graph)",
+                 "topic_graph (in build_graph)", "analyse() end to end"):
+        assert call in timed, call
+    assert timed["build_graph"] <= timed["analyse() end to end"]
+    assert "Ordered by: internal time" in proc.stdout  # cProfile's table
+
+
+def test_profile_analyse_rejects_a_missing_store(tmp_path: Path) -> None:
+    proc = subprocess.run([sys.executable, str(BENCH / "profile_analyse.py"), str(tmp_path / "none.sqlite")],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2 and "no store at" in proc.stderr
