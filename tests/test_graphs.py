@@ -451,3 +451,23 @@ def test_filters_copy_in_the_graphs_order() -> None:
     assert list(F.nodes) == ["e", "a", "b"] and list(F.edges) == [("e", "b"), ("a", "b")]
     C = filter_graph(nx.Graph([("z", "y"), ("y", "x"), ("b", "a")]), largest_component=True)
     assert list(C.nodes) == ["z", "y", "x"]
+
+
+def test_edge_arrays_read_every_link_once_with_weights() -> None:
+    """Hand-made graphs: reciprocal links and a self-loop, directed and undirected, against networkx's edges."""
+    import numpy as np
+
+    from citegraph.graphs import edge_arrays, edge_index
+
+    D = nx.DiGraph([("b", "a", {"weight": 2.0}), ("a", "b"), ("c", "c", {"weight": 0.5}), ("a", "c")])
+    index = {"a": 0, "b": 1, "c": 2}
+    u, v, w = edge_arrays(D, index)
+    assert list(zip(u.tolist(), v.tolist(), w.tolist(), strict=True)) == [
+        (index[a], index[b], d.get("weight", 1.0)) for a, b, d in D.edges(data=True)]
+    U = nx.Graph(D)  # a-b once (networkx keeps the last weight), c-c once
+    u, v, w = edge_arrays(U, index, default=7.0)
+    assert sorted(zip(u.tolist(), v.tolist(), w.tolist(), strict=True)) == sorted(
+        (min(index[a], index[b]), max(index[a], index[b]), d.get("weight", 7.0)) for a, b, d in U.edges(data=True))
+    assert all(np.array_equal(x, y) for x, y in zip(edge_index(U, index), (u, v), strict=True))
+    empty = edge_arrays(nx.Graph(), {})
+    assert [len(x) for x in empty] == [0, 0, 0] and empty[2].dtype == np.float64

@@ -19,7 +19,6 @@ Examples
 
 from __future__ import annotations
 
-import itertools
 import logging
 import random
 import statistics
@@ -34,6 +33,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from citegraph.errors import UsageError
+from citegraph.graphs import edge_arrays
 from citegraph.topics import _RANK_DECIMALS, TopicModel
 
 __all__ = ["CLUSTER_METHODS", "cluster_table", "find_clusters", "leiden_available"]
@@ -75,24 +75,13 @@ def _igraph(G: nx.Graph) -> tuple[list[Any], igraph.Graph, list[float]]:
     graph gives the same igraph graph whatever order it was built in.
     Weights are ``weight`` (1 when absent); in a directed graph a link both
     ways becomes one edge with the two weights added. Self-loops are dropped.
-    The adjacency dicts are read with C-level ``map`` calls (networkx's own
-    ``_adj``/``_succ``: its views cost a Python call per item); of an
-    undirected graph's two half-edges only the one from the smaller index
-    has its weight read.
+    The edges are read with :func:`citegraph.graphs.edge_arrays`.
     """
     nodes = sorted(G.nodes, key=str)
     n = len(nodes)
-    index = {node: i for i, node in enumerate(nodes)}
-    adj = G._succ if G.is_directed() else G._adj  # directed: each link once; undirected: each edge twice
-    degree = np.fromiter(map(len, adj.values()), dtype=np.int64, count=len(adj))
-    src = np.repeat(np.fromiter(map(index.__getitem__, adj), dtype=np.int64, count=len(adj)), degree)
-    dst = np.fromiter(map(index.__getitem__, itertools.chain.from_iterable(adj.values())), dtype=np.int64,
-                      count=int(degree.sum()))
-    keep = src != dst if G.is_directed() else src < dst  # self-loops dropped
-    attrs = itertools.compress(itertools.chain.from_iterable(map(dict.values, adj.values())), keep.tolist())
-    weight = np.fromiter(map(dict.get, attrs, itertools.repeat("weight"), itertools.repeat(1.0)), dtype=np.float64,
-                         count=int(keep.sum()))
-    src, dst = src[keep], dst[keep]
+    src, dst, weight = edge_arrays(G, {node: i for i, node in enumerate(nodes)})
+    keep = src != dst  # self-loops dropped
+    src, dst, weight = src[keep], dst[keep], weight[keep]
     lo, hi = np.minimum(src, dst), np.maximum(src, dst)
     pairs, inverse = np.unique(lo * n + hi, return_inverse=True)  # sorted; a directed pair both ways: one edge
     summed = np.bincount(inverse.ravel(), weights=weight, minlength=len(pairs))  # 0.0 + w is w: exact

@@ -69,6 +69,8 @@ __all__ = [
     "citation_graph",
     "citation_matrix",
     "cooccurrence_edges",
+    "edge_arrays",
+    "edge_index",
     "cocitation_graph",
     "coupling_graph",
     "hybrid_graph",
@@ -623,33 +625,65 @@ def hybrid_graph(parts: Mapping[str, nx.Graph], weights: Mapping[str, float]) ->
             if node not in attrs:
                 attrs[node] = d
     index = {node: k for k, node in enumerate(attrs)}
-    arrays = [(kind, float(weights.get(kind, 0.0)), *_edge_arrays(G, index)) for kind, G in parts.items()
+    arrays = [(kind, float(weights.get(kind, 0.0)), *edge_arrays(G, index)) for kind, G in parts.items()
               if float(weights.get(kind, 0.0)) != 0.0]
     return _hybrid(attrs, arrays)
 
 
-def _edge_arrays(G: nx.Graph, index: Mapping[Any, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``(i, j, weight)`` of a graph's edges over ``index`` (weight 1 when unset).
+def edge_index(G: nx.Graph, index: Mapping[Any, int]) -> tuple[np.ndarray, np.ndarray]:
+    """A graph's edges as two index arrays ``(u, v)`` over ``index`` (node -> int).
 
-    Read off networkx's adjacency dicts (``_succ``/``_adj``; its views cost
-    a Python call per item) in C-level passes (``np.fromiter`` over
-    ``map``), creating no tuple per edge: a directed graph's links in edge
-    order; an undirected graph's edges once each, from the end of smaller
-    index.
+    A directed graph gives every link, in ``G.edges()`` order; an undirected
+    one each edge once, from its end of smaller index (a self-loop once).
+    Read off networkx's adjacency dicts themselves (its views cost a Python
+    call per item) in C-level passes (``np.fromiter`` over ``map``), with no
+    Python tuple per edge: a million links take well under a second.
+
+    Examples
+    --------
+    >>> D = nx.DiGraph([("b", "a"), ("a", "c"), ("b", "c")])
+    >>> [x.tolist() for x in edge_index(D, {"a": 0, "b": 1, "c": 2})]
+    [[1, 1, 0], [0, 2, 2]]
+    >>> [x.tolist() for x in edge_index(nx.Graph(D), {"a": 0, "b": 1, "c": 2})]
+    [[1, 0, 0], [2, 1, 2]]
     """
+    u, v, _ = _walk(G, index, None)
+    return u, v
+
+
+def edge_arrays(G: nx.Graph, index: Mapping[Any, int], weight: str = "weight",
+                default: float = 1.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`edge_index` and each edge's ``weight`` attribute (``default`` when unset), as float64.
+
+    Examples
+    --------
+    >>> G = nx.Graph([("a", "b", {"weight": 0.5}), ("b", "c")])
+    >>> [x.tolist() for x in edge_arrays(G, {"a": 0, "b": 1, "c": 2})]
+    [[0, 1], [1, 2], [0.5, 1.0]]
+    """
+    u, v, w = _walk(G, index, (weight, default))
+    assert w is not None
+    return u, v, w
+
+
+def _walk(G: nx.Graph, index: Mapping[Any, int], weight: tuple[str, float] | None
+          ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     adj = G._succ if G.is_directed() else G._adj
     sizes = np.fromiter(map(len, adj.values()), dtype=np.int64, count=len(adj))
-    i = np.repeat(np.fromiter(map(index.__getitem__, adj), dtype=np.int64, count=len(adj)), sizes)
-    j = np.fromiter(map(index.__getitem__, itertools.chain.from_iterable(adj.values())), dtype=np.int64,
+    u = np.repeat(np.fromiter(map(index.__getitem__, adj), dtype=np.int64, count=len(adj)), sizes)
+    v = np.fromiter(map(index.__getitem__, itertools.chain.from_iterable(adj.values())), dtype=np.int64,
                     count=int(sizes.sum()))
     attrs: Iterable[dict[str, Any]] = itertools.chain.from_iterable(map(dict.values, adj.values()))
     if not G.is_directed():
-        once = i <= j  # a self-loop is stored once
+        once = u <= v  # both half-edges are stored; a self-loop once
         attrs = itertools.compress(attrs, once.tolist())
-        i, j = i[once], j[once]
-    w = np.fromiter(map(dict.get, attrs, itertools.repeat("weight"), itertools.repeat(1.0)), dtype=np.float64,
-                    count=len(i))
-    return i, j, w
+        u, v = u[once], v[once]
+    if weight is None:
+        return u, v, None
+    name, default = weight
+    w = np.fromiter(map(dict.get, attrs, itertools.repeat(name), itertools.repeat(default)), dtype=np.float64,
+                    count=len(u))
+    return u, v, w
 
 
 def _combine(n: int, parts: Sequence[tuple[str, float, np.ndarray, np.ndarray, np.ndarray]]
@@ -976,7 +1010,7 @@ def _hybrid_of_citations(citation: nx.DiGraph, topic: nx.Graph, weights: Mapping
         attrs.setdefault(node, d)
     index = {node: k for k, node in enumerate(attrs)}
     parts: list[tuple[str, float, np.ndarray, np.ndarray, np.ndarray]] = []
-    ci, cj, cw = _edge_arrays(citation, index)
+    ci, cj, cw = edge_arrays(citation, index)
     if factor["citation"]:
         parts.append(("citation", factor["citation"], ci, cj, cw))
     if factor["cocitation"] or factor["coupling"]:
@@ -997,5 +1031,5 @@ def _hybrid_of_citations(citation: nx.DiGraph, topic: nx.Graph, weights: Mapping
                 i, j, _, w = cooccurrence_edges(incidence, **pair)  # type: ignore[arg-type]
                 parts.append((kind, factor[kind], order[i], order[j], np.round(w, 6)))
     if factor["topic"]:
-        parts.append(("topic", factor["topic"], *_edge_arrays(topic, index)))
+        parts.append(("topic", factor["topic"], *edge_arrays(topic, index)))
     return _hybrid(attrs, parts)

@@ -68,7 +68,6 @@ Examples
 
 from __future__ import annotations
 
-import itertools
 import logging
 import random
 from collections.abc import Mapping, Sequence
@@ -81,6 +80,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from citegraph.errors import UsageError
+from citegraph.graphs import edge_index
 
 __all__ = [
     "COLUMNS",
@@ -227,8 +227,8 @@ def betweenness_pivots(G: nx.DiGraph, options: RankOptions | None = None) -> int
 class _Edges:
     """The citation links as index arrays: ``nodes`` sorted, link ``i`` is ``nodes[src[i]] -> nodes[dst[i]]``.
 
-    Self-citations are dropped. Built in one pass over the adjacency (C-level ``map`` over each node's
-    successors), not one Python tuple per link, so it costs little even at 10^6 links.
+    Self-citations are dropped. Read with :func:`citegraph.graphs.edge_index` (no Python tuple per
+    link), so it costs little even at 10^6 links.
     """
 
     nodes: list[Any]
@@ -247,13 +247,7 @@ class _Edges:
 def _edges(G: nx.DiGraph) -> _Edges:
     """The links of ``G`` as :class:`_Edges` (nodes in sorted order, self-loops dropped)."""
     nodes = sorted(G.nodes)
-    index = {node: i for i, node in enumerate(nodes)}
-    succ = G.succ
-    degree = np.fromiter(map(len, succ.values()), dtype=np.int64, count=len(succ))
-    tails = np.fromiter(map(index.__getitem__, succ), dtype=np.int64, count=len(succ))
-    dst = np.fromiter(map(index.__getitem__, itertools.chain.from_iterable(succ.values())), dtype=np.int64,
-                      count=int(degree.sum()))
-    src = np.repeat(tails, degree)
+    src, dst = edge_index(G, {node: i for i, node in enumerate(nodes)})
     keep = src != dst
     return _Edges(nodes, src[keep], dst[keep])
 

@@ -75,6 +75,7 @@ from numpy.typing import NDArray
 from scipy.sparse import csgraph
 
 from citegraph.errors import UsageError
+from citegraph.graphs import edge_index
 from citegraph.store import Store
 
 __all__ = [
@@ -341,7 +342,7 @@ def _counted_citations(
     node_years = [y if isinstance(y, int) and not isinstance(y, bool) else None for _, y in G.nodes(data="year")]
     known = np.fromiter((y is not None for y in node_years), dtype=bool, count=len(keys))
     year = np.fromiter((0 if y is None else y for y in node_years), dtype=np.int64, count=len(keys))
-    citing, cited = _adjacency(G, index)
+    citing, cited = edge_index(G, index)
     keep = (citing != cited) & known[citing]
     if years is not None:
         keep &= (year[citing] >= years[0]) & (year[citing] <= years[1])
@@ -767,16 +768,6 @@ def _index(nodes: Iterable[Any]) -> tuple[list[Any], dict[Any, int]]:
     return keys, dict(zip(keys, range(len(keys))))
 
 
-def _adjacency(D: nx.DiGraph, index: Mapping[Any, int]) -> tuple[_Ints, _Ints]:
-    """The edges ``(u, v)`` of ``D`` as index arrays, in ``D.edges()`` order."""
-    succ = D._succ  # the adjacency dict of dicts itself: its views cost a Python call per node
-    sizes = np.fromiter(map(len, succ.values()), dtype=np.int64, count=len(succ))
-    u = np.repeat(np.fromiter(map(index.__getitem__, succ), dtype=np.int64, count=len(succ)), sizes)
-    v = np.fromiter(map(index.__getitem__, itertools.chain.from_iterable(succ.values())), dtype=np.int64,
-                    count=int(sizes.sum()))
-    return u, v
-
-
 def _sorted_edges(n: int, tail: _Ints, head: _Ints) -> _Ints:
     """The order that sorts edges by (tail, head) (a DiGraph's edges are distinct: no stable sort needed)."""
     return np.argsort(tail * n + head)
@@ -825,7 +816,7 @@ def _break_cycles(G: nx.DiGraph) -> tuple[_Flow, list[tuple[Any, Any]], _Ints, _
     """
     keys, index = _index(G)
     n = len(keys)
-    citing, cited = _adjacency(G, index)
+    citing, cited = edge_index(G, index)
     loop = citing == cited
     loops = sorted(citing[loop].tolist())
     tail, head = cited[~loop], citing[~loop]
@@ -866,7 +857,7 @@ def _flow_of(G: nx.DiGraph, dag: nx.DiGraph | None) -> _Flow:
     if dag is None:
         return _break_cycles(G)[0]
     keys, index = _index(dag)
-    tail, head = _adjacency(dag, index)
+    tail, head = edge_index(dag, index)
     order = _sorted_edges(len(keys), tail, head)
     return _Flow(keys, tail[order], head[order])
 
