@@ -303,19 +303,6 @@ def burst_strength(
     return sum(_cost(counts[t], totals[t], p0) - _cost(counts[t], totals[t], p1) for t in range(start, end + 1))
 
 
-def _runs(states: Sequence[int]) -> list[tuple[int, int]]:
-    """Maximal runs of state 1 as (first, last) bin."""
-    runs: list[tuple[int, int]] = []
-    first: int | None = None
-    for t, state in enumerate([*states, 0]):
-        if state == 1 and first is None:
-            first = t
-        elif state != 1 and first is not None:
-            runs.append((first, t - 1))
-            first = None
-    return runs
-
-
 def _year(d: Mapping[str, Any]) -> int | None:
     year = d.get("year")
     return year if isinstance(year, int) and not isinstance(year, bool) else None
