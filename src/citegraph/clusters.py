@@ -34,7 +34,7 @@ import scipy.sparse as sp
 
 from citegraph.errors import UsageError
 from citegraph.graphs import edge_arrays
-from citegraph.topics import _RANK_DECIMALS, TopicModel
+from citegraph.topics import RANK_DECIMALS, TopicModel
 
 __all__ = ["CLUSTER_METHODS", "cluster_table", "find_clusters", "leiden_available"]
 
@@ -176,7 +176,7 @@ def _cluster_terms(model: TopicModel, members: Mapping[int, list[Any]], n: int) 
     for k, number in enumerate(numbers):
         cols = means.indices[means.indptr[k]:means.indptr[k + 1]]
         # a term absent from the cluster has excess -overall <= 0: only the cluster's own terms can qualify
-        excess = np.round(means.data[means.indptr[k]:means.indptr[k + 1]] - overall[cols], _RANK_DECIMALS)
+        excess = np.round(means.data[means.indptr[k]:means.indptr[k + 1]] - overall[cols], RANK_DECIMALS)
         good = excess > 0
         cols, excess = cols[good], excess[good]
         order = np.lexsort((cols, -excess))[:n]

@@ -93,6 +93,7 @@ __all__ = [
     "DEFAULT_MAX_POSTINGS",
     "DOMAIN_STOP_WORDS",
     "QUERY_TERMS",
+    "RANK_DECIMALS",
     "TOKEN_PATTERN",
     "TopicModel",
     "clean_text",
@@ -143,7 +144,9 @@ _SPACE = re.compile(r"\s+")
 _SEGMENT = re.compile(r"\n|[.!?;:](?:\s+|$)")
 # Decimals used to make near-ties exact before ranking.
 _SIM_DECIMALS = 6
-_RANK_DECIMALS = 9
+#: Decimals term weights are rounded to before terms are ranked (:func:`distinctive_terms`), so near-ties
+#: are exact ties broken by the term; anything ranking terms the same way uses it too.
+RANK_DECIMALS = 9
 #: Default of ``max_postings`` (:func:`similarity_edges`): works a term can be found through.
 DEFAULT_MAX_POSTINGS = 100
 #: Frequent terms (in more than ``max_postings`` works) a work is searched through (:func:`similarity_edges`).
@@ -484,7 +487,7 @@ def _heaviest(matrix: sp.csr_matrix, limit: int, among: np.ndarray | None = None
     candidates = np.flatnonzero(eligible & over[rows])  # rows with few eligible entries keep them all
     indptr = np.concatenate(([0], np.cumsum(np.bincount(rows[candidates], minlength=matrix.shape[0]))))
     _, chosen = _select_top(indptr, matrix.indices[candidates],
-                            np.round(matrix.data[candidates], _RANK_DECIMALS), limit)
+                            np.round(matrix.data[candidates], RANK_DECIMALS), limit)
     keep = ~(eligible & over[rows])
     keep[candidates[chosen]] = True
     counts = np.bincount(rows[keep], minlength=matrix.shape[0])
@@ -696,7 +699,7 @@ def topic_graph(
 def _keyword_incidence(model: TopicModel, top_terms: int) -> sp.csr_matrix:
     """Binary works x terms matrix: 1 where the term is among the work's top terms."""
     weights = model.matrix.copy()
-    weights.data = np.round(weights.data, _RANK_DECIMALS)
+    weights.data = np.round(weights.data, RANK_DECIMALS)
     weights.eliminate_zeros()
     rows, cols, _ = _top_per_row(weights, top_terms)
     return sp.csr_matrix((np.ones(len(rows), dtype=np.int64), (rows, cols)), shape=model.matrix.shape)
@@ -808,7 +811,7 @@ def distinctive_terms(model: TopicModel, members: Iterable[str], n: int = 5) -> 
         return []
     group_mean = np.asarray(model.matrix[rows].mean(axis=0)).ravel()
     overall = np.asarray(model.matrix.mean(axis=0)).ravel()
-    excess = np.round(group_mean - overall, _RANK_DECIMALS)
+    excess = np.round(group_mean - overall, RANK_DECIMALS)
     candidates = np.flatnonzero(excess > 0)
     order = candidates[np.lexsort((candidates, -excess[candidates]))][:n]
     return [model.terms[i] for i in order]
