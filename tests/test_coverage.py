@@ -11,13 +11,7 @@ from citegraph.doi import normalize_doi
 from citegraph.records import parse_work
 from citegraph.seeds import Seed
 from citegraph.store import Store
-
-
-class _Cite:
-    def __init__(self, citing: str, cited: str) -> None:
-        self.citing, self.cited = normalize_doi(citing), normalize_doi(cited)
-        self.oci = self.creation = self.timespan = None
-        self.journal_sc = self.author_sc = None
+from tests.hand_made import citation
 
 
 def build(store: Store) -> None:
@@ -39,7 +33,7 @@ def build(store: Store) -> None:
     store.add_not_found([("10.5555/b", "10.5555/b")], source="crossref", reason="r")
     store.add_ref_matches([("10.5555/s1", 3, "10.5555/c", 80.0, "Smith 1990"),
                            ("10.5555/s1", 4, "10.5555/d", 20.0, "Jones 1980")], threshold=50)
-    store.add_forward_citations("10.5555/s1", [_Cite(f"10.5555/citing{i}", "10.5555/s1") for i in range(4)],
+    store.add_forward_citations("10.5555/s1", [citation(f"10.5555/citing{i}", "10.5555/s1") for i in range(4)],
                                 source="opencitations")
 
 

@@ -24,6 +24,7 @@ from citegraph.graphs import (
 from citegraph.records import parse_work
 from citegraph.seeds import Seed
 from citegraph.store import Store
+from tests.hand_made import citation
 
 # Hand-made unit-test citation graph (not Crossref data):
 #   P1 -> A, B, C    P2 -> A, B    P3 -> B, C    P4 -> C
@@ -269,15 +270,6 @@ def test_top_k_selection_matches_a_full_sort_with_ties_and_near_ties() -> None:
 # -- citation_graph = Store.citation_edges, every provenance ------------------------------
 
 
-class _Cite:
-    """Stands in for opencitations.Citation (hand-made, not OpenCitations data)."""
-
-    def __init__(self, citing: str, cited: str) -> None:
-        self.citing, self.cited = normalize_doi(citing), normalize_doi(cited)
-        self.oci = f"{citing}-{cited}"
-        self.creation, self.timespan, self.journal_sc, self.author_sc = "2020", "P1Y", False, None
-
-
 def provenance_store(store: Store) -> None:
     """Hand-made unit-test records (not Crossref data) with every kind of edge: a DOI cited twice with two
     assertions, a matched reference, OpenCitations links (one from an unstored DOI), a merged duplicate."""
@@ -292,8 +284,8 @@ def provenance_store(store: Store) -> None:
                                             "author": "Moe"}]}
     store.add_works([parse_work(r, source="fixture") for r in (a, b)])
     store.add_ref_matches([("10.5555/a", 3, "10.5555/d", 90.0, "Roe 1990")], threshold=50)
-    store.add_forward_citations("10.5555/b", [_Cite("10.5555/A", "10.5555/b")], source="opencitations")
-    store.add_forward_citations("10.5555/a", [_Cite("10.5555/Z", "10.5555/a")], source="opencitations")
+    store.add_forward_citations("10.5555/b", [citation("10.5555/A", "10.5555/b")], source="opencitations")
+    store.add_forward_citations("10.5555/a", [citation("10.5555/Z", "10.5555/a")], source="opencitations")
     store.add_merges([("10.5555/c", "10.5555/b", "same title")])
 
 

@@ -21,6 +21,7 @@ from citegraph.errors import StoreError
 from citegraph.records import parse_work
 from citegraph.seeds import Seed
 from citegraph.store import SCHEMA_VERSION, Store
+from tests.hand_made import citation
 
 
 def fixture_work(doi: str, refs: list[str | None], **extra: object) -> dict:
@@ -304,23 +305,14 @@ def test_version_1_store_migrates_to_2_keeping_its_data(tmp_path: Path, monkeypa
         assert s.counts()["opencitations_edges"] == 0
 
 
-class _Cite:
-    """Stands in for opencitations.Citation in these store tests."""
-
-    def __init__(self, citing: str, cited: str) -> None:
-        self.citing, self.cited = normalize_doi(citing), normalize_doi(cited)
-        self.oci = f"{citing}-{cited}"
-        self.creation, self.timespan, self.journal_sc, self.author_sc = "2020", "P1Y", False, None
-
-
 def test_citation_edges_merge_provenance_and_aliases(tmp_path: Path) -> None:
     with Store(tmp_path / "s.sqlite") as s:
         rec = fixture_work("10.5555/a", ["10.5555/b", None, "10.5555/c"])
         rec["reference"][0]["doi-asserted-by"] = "publisher"
         s.add_works([parse_work(rec, source="x"), parse_work(fixture_work("10.5555/z", []), source="x")])
         # OpenCitations sees a->b again and z->a
-        assert s.add_forward_citations("10.5555/b", [_Cite("10.5555/A", "10.5555/b")], source="opencitations") == 1
-        assert s.add_forward_citations("10.5555/a", [_Cite("10.5555/z", "10.5555/a")], source="opencitations") == 1
+        assert s.add_forward_citations("10.5555/b", [citation("10.5555/A", "10.5555/b")], source="opencitations") == 1
+        assert s.add_forward_citations("10.5555/a", [citation("10.5555/z", "10.5555/a")], source="opencitations") == 1
         assert s.forward_checked(["10.5555/a", "10.5555/b", "10.5555/c"], source="opencitations") == {
             "10.5555/a", "10.5555/b"}
         # the reference without DOI is matched to d above the threshold
