@@ -16,13 +16,13 @@ gets a SYNTHETIC abstract of ``--abstract-words`` pseudo-words on average
 from one of 40 topics, inherited from the paper's first reference with
 probability 0.8), so the topic model and the topic graph have text to work on;
 ``--abstract-words 0`` leaves titles only. Every paper is stored (resolved) and
-ten are seeds. Records go through ``citegraph.records.parse_work`` and
+ten are seeds. Records go through ``citegraph.store.records.parse_work`` and
 ``Store.add_works`` in batches of 1,000. Building the store is setup: it is
 timed on its own (in a fresh process) and is not a stage.
 
 Stages
 ------
-Each stage calls the library functions :func:`citegraph.analyse.analyse` calls,
+Each stage calls the library functions :func:`citegraph.analysis.pipeline.analyse` calls,
 with the same options (``AnalyseOptions()``, its ``GraphOptions`` with
 ``--top-k``, default as in ``citegraph analyse``):
 
@@ -285,9 +285,9 @@ def build_store(path: Path, size: int, *, mean_refs: int, a: float, seed: int, a
                 npz: Path | None = None) -> dict[str, Any]:
     """Generate the SYNTHETIC graph of ``size`` references and write it as a citegraph store at ``path``."""
     from citegraph.doi import normalize_doi
-    from citegraph.records import parse_work
-    from citegraph.seeds import Seed
+    from citegraph.sources.seeds import Seed
     from citegraph.store import Store
+    from citegraph.store.records import parse_work
 
     t0 = time.perf_counter()
     citing, cited, n = price_graph(size, mean_refs=mean_refs, a=a, seed=seed)
@@ -320,7 +320,7 @@ def _pickle_path(work: str, artifact: str) -> Path:
 def analyse_options(top_k: int | None) -> dict[str, Any]:
     """``AnalyseOptions()`` (with ``graph_options.top_k`` when given), as a JSON-ready dict (the children get it
     in their spec)."""
-    from citegraph.analyse import AnalyseOptions
+    from citegraph.analysis.pipeline import AnalyseOptions
 
     if top_k is None:  # analyse's own defaults (graph_options bound co-citation and coupling)
         return dataclasses.asdict(AnalyseOptions())
@@ -329,9 +329,9 @@ def analyse_options(top_k: int | None) -> dict[str, Any]:
 
 
 def _options(spec: dict[str, Any]) -> tuple[Any, Any]:
-    """The analysis options and graph options of a child's spec (without importing ``citegraph.analyse``,
+    """The analysis options and graph options of a child's spec (without importing ``citegraph.analysis.pipeline``,
     which brings scikit-learn: a second per child)."""
-    from citegraph.graphs import GraphOptions
+    from citegraph.graphs.build import GraphOptions
 
     d = dict(spec["options"])
     go = GraphOptions(**d.pop("graph_options"))
@@ -350,25 +350,25 @@ def _prepare(name: str, spec: dict[str, Any], inp: dict[str, Any]) -> tuple[Call
     store = inp.get("store")
     citation: Any = inp.get("citation")
     if name == "citation_graph":
-        from citegraph.graphs import citation_graph
+        from citegraph.graphs.citation import citation_graph
         return lambda: citation_graph(store), _graph_facts
     if name == "topic_model":
-        from citegraph.graphs import topic_documents
-        from citegraph.topics import fit_topics
+        from citegraph.graphs.citation import topic_documents
+        from citegraph.graphs.topics import fit_topics
         return (lambda: fit_topics(topic_documents(store, citation)),
                 lambda m: {"documents": len(m.keys), "terms": len(m.terms), "nnz": int(m.matrix.nnz)})
     if name == "topic_graph":
-        from citegraph.topics import topic_graph
+        from citegraph.graphs.topics import topic_graph
         return lambda: topic_graph(inp["model"], k=go.topic_k, threshold=go.topic_threshold), _graph_facts
     if name in ("cocitation", "coupling"):
-        from citegraph.graphs import cocitation_graph, coupling_graph
+        from citegraph.graphs.cooccurrence import cocitation_graph, coupling_graph
         fn = cocitation_graph if name == "cocitation" else coupling_graph
         return lambda: fn(citation, **pair), _graph_facts
     if name == "hybrid_graph":
-        from citegraph.graphs import build_graph
+        from citegraph.graphs.build import build_graph
         return lambda: build_graph(store, o.graph, go, citation=citation, model=inp["model"]), _graph_facts
     if name in ("pagerank", "hits", "betweenness", "rank_works"):
-        from citegraph.rank import (
+        from citegraph.analysis.rank import (
             RankOptions,
             betweenness_pivots,
             betweenness_scores,
@@ -390,14 +390,14 @@ def _prepare(name: str, spec: dict[str, Any], inp: dict[str, Any]) -> tuple[Call
                     lambda r: {"nodes": len(r[0]), "exact": r[1], "pivots": pivots})
         return lambda: rank_works(citation, ro), lambda r: {"rows": len(r)}
     if name == "clustering":
-        from citegraph.clusters import find_clusters
+        from citegraph.analysis.clusters import find_clusters
 
         def clustering() -> dict[str, int]:
             found = find_clusters(inp["graph"], method=o.cluster_method, resolution=o.resolution, seed=o.seed)
             return {str(k): v for k, v in found.items()}
         return clustering, lambda r: {"nodes": len(r), "clusters": len(set(r.values()))}
     if name == "cluster_table":
-        from citegraph.clusters import cluster_table
+        from citegraph.analysis.clusters import cluster_table
 
         def table() -> list[dict[str, Any]]:  # as analyse() does it
             key_of = {str(d.get("doi", n)): str(n) for n, d in citation.nodes(data=True)}
@@ -409,11 +409,11 @@ def _prepare(name: str, spec: dict[str, Any], inp: dict[str, Any]) -> tuple[Call
             return rows
         return table, lambda r: {"clusters": len(r)}
     if name == "bursts":
-        from citegraph.timeline import citation_bursts
+        from citegraph.analysis.bursts import citation_bursts
         return (lambda: citation_bursts(citation, s=o.burst_s, gamma=o.burst_gamma,
                                         min_citations=o.burst_min_citations), lambda r: {"bursts": len(r)})
     if name == "rpys":
-        from citegraph.timeline import peak_works, reference_years_from_store, rpys, rpys_peaks
+        from citegraph.analysis.rpys import peak_works, reference_years_from_store, rpys, rpys_peaks
 
         def spectroscopy() -> tuple[Any, ...]:
             references = reference_years_from_store(store)
@@ -422,7 +422,7 @@ def _prepare(name: str, spec: dict[str, Any], inp: dict[str, Any]) -> tuple[Call
             return spectrum, peaks, {year: peak_works(references, year) for year in peaks}
         return spectroscopy, lambda r: {"years": len(r[0]), "peaks": len(r[1])}
     if name == "main_path":
-        from citegraph.timeline import main_path_analysis
+        from citegraph.analysis.mainpath import main_path_analysis
 
         def main_path() -> tuple[Any, ...]:
             paths = main_path_analysis(citation, k=o.key_routes)
@@ -430,16 +430,15 @@ def _prepare(name: str, spec: dict[str, Any], inp: dict[str, Any]) -> tuple[Call
         return main_path, lambda r: {"spc_edges": len(r[0]), "main_path": len(r[1]), "key_route_edges": len(r[2]),
                                      "max_spc_bits": max((int(v).bit_length() for v in r[0].values()), default=0)}
     if name == "indicators":
-        from citegraph.indicators import indicators
-        from citegraph.timeline import publications_per_year
+        from citegraph.analysis.indicators import indicators, publications_per_year
         works = inp["works"]
         return (lambda: (indicators(citation, works), publications_per_year(citation)),
                 lambda r: {"works": r[0]["works"], "years": len(r[1])})
     if name == "coverage":
-        from citegraph.coverage import coverage_report
+        from citegraph.analysis.coverage import coverage_report
         return lambda: coverage_report(store), lambda r: {"seeds": len(r["seeds"])}
     if name == "analyse":
-        from citegraph.analyse import AnalyseOptions, analyse
+        from citegraph.analysis.pipeline import AnalyseOptions, analyse
         options = AnalyseOptions(**{**vars(o), "graph_options": go})
         return (lambda: analyse(store, options), lambda a: {"rankings": len(a.rankings), "clusters": len(a.clusters),
                                                       "graph_edges": a.graph.number_of_edges()})
@@ -455,10 +454,10 @@ def _prepare_export(spec: dict[str, Any], inp: dict[str, Any]) -> tuple[Callable
     path = Path(spec["work"]) / "export.graphml"
     citation = inp["citation"]
     try:
-        from citegraph.export import export_graph, write_graphml
+        from citegraph.outputs.export import export_graph, write_graphml
     except ImportError as exc:  # the module is being written: fall back to networkx, and say so
         import networkx as nx
-        reason = f"networkx.write_graphml (citegraph.export not importable: {exc})"
+        reason = f"networkx.write_graphml (citegraph.outputs.export not importable: {exc})"
 
         def fallback() -> str:
             nx.write_graphml(citation, path)
@@ -467,7 +466,7 @@ def _prepare_export(spec: dict[str, Any], inp: dict[str, Any]) -> tuple[Callable
 
     def export() -> str:
         write_graphml(export_graph(citation, rankings=inp["rankings"], cluster_of=inp.get("cluster_of")), path)
-        return "citegraph.export.export_graph + write_graphml"
+        return "citegraph.outputs.export.export_graph + write_graphml"
     return export, lambda r: {"writer": r, "mb": round(path.stat().st_size / 2**20, 3),
                               "with_clusters": "cluster_of" in inp}
 
@@ -490,7 +489,7 @@ def _prepare_igraph(inp: dict[str, Any]) -> tuple[Callable[[], Any], Callable[[A
         return dict(zip(nodes, scores, strict=True))
 
     def facts(scores: dict[str, float]) -> dict[str, Any]:
-        from citegraph.rank import pagerank_scores
+        from citegraph.analysis.rank import pagerank_scores
         ours = pagerank_scores(citation)
         keys = sorted(ours)
         x = np.array([ours[k] for k in keys])

@@ -35,10 +35,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # for tests.replay
 
-from citegraph.crossref import CrossrefSource  # noqa: E402
 from citegraph.doi import normalize_doi  # noqa: E402
-from citegraph.ratelimit import POLITE, PoolLimits, RateLimiter  # noqa: E402
-from citegraph.snowball import snowball  # noqa: E402
+from citegraph.sources.crossref import CrossrefSource  # noqa: E402
+from citegraph.sources.ratelimit import POLITE, PoolLimits, RateLimiter  # noqa: E402
+from citegraph.sources.snowball import snowball  # noqa: E402
 from citegraph.store import Store  # noqa: E402
 from tests.replay import ReplayServer  # noqa: E402
 

@@ -2,7 +2,7 @@
 
 ``bench/analyse.py`` times each stage in a fresh process (the figures of
 record); this script is the profiler's view used to find hot paths: it wraps
-the functions :func:`citegraph.analyse.analyse` calls (and, inside the graph
+the functions :func:`citegraph.analysis.pipeline.analyse` calls (and, inside the graph
 build, ``cooccurrence_edges``, ``topic_graph``, ``_hybrid``, ``_edge_arrays``)
 with timers, runs ``analyse()`` once on a store, and prints the seconds spent
 in each, largest first. ``--cprofile N`` also prints cProfile's N functions of
@@ -30,9 +30,9 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "src"))
 
-import citegraph.analyse as analyse_module  # noqa: E402
-import citegraph.graphs as graphs_module  # noqa: E402
-import citegraph.topics as topics_module  # noqa: E402
+import citegraph.analysis.pipeline as analyse_module  # noqa: E402
+import citegraph.graphs.hybrid as graphs_module  # noqa: E402
+import citegraph.graphs.topics as topics_module  # noqa: E402
 from citegraph.store import Store  # noqa: E402
 
 #: What is timed: (module, function name, label).

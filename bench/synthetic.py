@@ -52,10 +52,10 @@ import numpy as np
 import scipy.sparse as sp
 
 try:
-    from citegraph.graphs import CitationMatrix
+    from citegraph.graphs.arrays import CitationMatrix
 except ImportError:  # run from a checkout without the package installed
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
-    from citegraph.graphs import CitationMatrix
+    from citegraph.graphs.arrays import CitationMatrix
 
 __all__ = ["LABEL", "node_ids", "price_graph", "to_citation_matrix"]
 

@@ -3,8 +3,8 @@
     .venv/bin/python docs/make_readme_figures.py [--shared ../shared]
 
 Builds a store of every record in ``../shared/crossref/works-*.jsonl.gz`` (6,587 works) in a temporary folder,
-runs ``citegraph.analyse.analyse`` with the default options (about a minute), and writes
-``docs/figures/network.png`` and ``docs/figures/rpys.png`` with :func:`citegraph.plots.save_figures`, plus a
+runs ``citegraph.analysis.pipeline.analyse`` with the default options (about a minute), and writes
+``docs/figures/network.png`` and ``docs/figures/rpys.png`` with :func:`citegraph.outputs.plots.save_figures`, plus a
 screenshot of the HTML report's network view (``docs/figures/report.png``) when playwright and Debian's
 chromium are installed.
 """
@@ -18,12 +18,12 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from citegraph.analyse import analyse
-from citegraph.coverage import coverage_report
-from citegraph.plots import save_figures
-from citegraph.records import parse_work
-from citegraph.report import write_report
+from citegraph.analysis.coverage import coverage_report
+from citegraph.analysis.pipeline import analyse
+from citegraph.outputs.plots import save_figures
+from citegraph.outputs.report import write_report
 from citegraph.store import Store
+from citegraph.store.records import parse_work
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -34,8 +34,8 @@ def shared_corpus(shared_dir: Path, tmp_path_factory: pytest.TempPathFactory) ->
     import gzip
     import json
 
-    from citegraph.records import parse_work
     from citegraph.store import Store
+    from citegraph.store.records import parse_work
 
     path = tmp_path_factory.mktemp("corpus") / "shared.sqlite"
     with Store(path) as store:
@@ -56,8 +56,8 @@ def commonmeta_store(shared_dir: Path, tmp_path_factory: pytest.TempPathFactory)
     import gzip
     import json
 
-    from citegraph.records import parse_work
     from citegraph.store import Store
+    from citegraph.store.records import parse_work
 
     name = shared_dir / "crossref" / "works-commonmeta-py.jsonl.gz"
     path = tmp_path_factory.mktemp("commonmeta") / "commonmeta.sqlite"
@@ -68,11 +68,11 @@ def commonmeta_store(shared_dir: Path, tmp_path_factory: pytest.TempPathFactory)
 
 @pytest.fixture(scope="session")
 def commonmeta_analysis(commonmeta_store: Path) -> Any:
-    """``citegraph.analyse.analyse`` of :func:`commonmeta_store` with default options (about 1 s), built once.
+    """``citegraph.analysis.pipeline.analyse`` of :func:`commonmeta_store` with default options (about 1 s), built once.
 
     Treat it as read-only: it is shared by every test of the session.
     """
-    from citegraph.analyse import analyse
+    from citegraph.analysis.pipeline import analyse
     from citegraph.store import Store
 
     with Store(commonmeta_store, readonly=True) as store:

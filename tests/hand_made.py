@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from citegraph.doi import normalize_doi
-from citegraph.opencitations import Citation
+from citegraph.sources.opencitations import Citation
 
 
 def citation(citing: str, cited: str) -> Citation:

@@ -11,16 +11,17 @@ import pytest
 from click.testing import CliRunner
 from sklearn.metrics import adjusted_rand_score
 
-from citegraph.analyse import ANALYSE_TOP_K, OUTPUT_FILES, AnalyseOptions, Analysis, analyse, write_outputs
+from citegraph.analysis.indicators import indicators
+from citegraph.analysis.pipeline import ANALYSE_TOP_K, AnalyseOptions, Analysis, analyse
 from citegraph.cli import cli
 from citegraph.config import load_settings
 from citegraph.doi import normalize_doi
 from citegraph.errors import UsageError
-from citegraph.fetch import FetchOptions, run_fetch
-from citegraph.filesource import FileSource
-from citegraph.graphs import GraphOptions
-from citegraph.indicators import indicators
-from citegraph.snowball import snowball
+from citegraph.graphs.build import GraphOptions
+from citegraph.outputs.tables import OUTPUT_FILES, write_outputs
+from citegraph.sources.fetch import FetchOptions, run_fetch
+from citegraph.sources.localfiles import FileSource
+from citegraph.sources.snowball import snowball
 from citegraph.store import Store
 
 CONNECTED = ["10.7717/peerj.4794", "10.1007/s12080-020-00477-4"]

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from citegraph.graphs import citation_graph
+from citegraph.graphs.citation import citation_graph
 from citegraph.store import Store
 
 REPO = Path(__file__).resolve().parents[1]

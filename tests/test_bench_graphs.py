@@ -12,7 +12,7 @@ from types import ModuleType
 import numpy as np
 import pytest
 
-from citegraph.graphs import citation_matrix
+from citegraph.graphs.arrays import citation_matrix
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -152,7 +152,7 @@ def test_console_script_runs_as_a_process() -> None:
 
 def test_closed_output_pipe_is_not_an_error(tmp_path: Path) -> None:
     from citegraph.doi import normalize_doi
-    from citegraph.seeds import Seed
+    from citegraph.sources.seeds import Seed
 
     with Store(tmp_path / "s.sqlite") as store:  # hand-made seeds: enough output to fill a pipe
         store.add_seeds(Seed(normalize_doi(f"10.5555/fixture-{i}"), "<argument>") for i in range(3000))
@@ -267,7 +267,7 @@ def test_graph_command_describes_each_kind(run, small_store: Path, kind: str) ->
     result = run("--store", str(small_store), "graph", "--kind", kind, "--json", "--top", "3")
     assert result.exit_code == 0, result.stderr
     summary = json.loads(result.stdout)
-    from citegraph.graphs import topic_documents
+    from citegraph.graphs.citation import topic_documents
 
     with Store(small_store) as store:
         distinct_edges = len(store.citation_edges())

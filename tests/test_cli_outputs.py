@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from citegraph.cli import cli
-from citegraph.export import EXPORT_FORMATS, GRAPH_FORMATS
+from citegraph.outputs.export import EXPORT_FORMATS, GRAPH_FORMATS
 
 
 @pytest.fixture
@@ -88,7 +88,7 @@ def test_export_formats_are_the_documented_ones() -> None:
 
 
 def test_plot_writes_every_figure_as_png_and_svg(run, tmp_path: Path) -> None:
-    from citegraph.plots import FIGURES
+    from citegraph.outputs.plots import FIGURES
 
     result = run("plot")
     assert result.exit_code == 0, result.stderr

@@ -10,11 +10,11 @@ from typing import Any
 import networkx as nx
 import pytest
 
-from citegraph.clusters import _igraph, cluster_table, find_clusters, leiden_available
+from citegraph.analysis.clusters import _igraph, cluster_table, find_clusters, leiden_available
 from citegraph.errors import UsageError
-from citegraph.graphs import citation_graph, topic_documents
+from citegraph.graphs.citation import citation_graph, topic_documents
+from citegraph.graphs.topics import distinctive_terms, fit_topics
 from citegraph.store import Store
-from citegraph.topics import distinctive_terms, fit_topics
 
 
 def two_cliques() -> nx.Graph:

@@ -6,11 +6,12 @@ import json
 import sqlite3
 from pathlib import Path
 
-from citegraph.coverage import coverage_report, format_coverage, write_coverage
+from citegraph.analysis.coverage import coverage_report, format_coverage
 from citegraph.doi import normalize_doi
-from citegraph.records import parse_work
-from citegraph.seeds import Seed
+from citegraph.outputs.tables import write_coverage
+from citegraph.sources.seeds import Seed
 from citegraph.store import Store
+from citegraph.store.records import parse_work
 from tests.hand_made import citation
 
 

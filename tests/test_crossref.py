@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from citegraph.crossref import SELECT_FIELDS, CrossrefSource, batches_for
 from citegraph.doi import DOI, normalize_doi
 from citegraph.errors import SourceError
-from citegraph.ratelimit import PoolLimits
+from citegraph.sources.crossref import SELECT_FIELDS, CrossrefSource, batches_for
+from citegraph.sources.ratelimit import PoolLimits
 
 MAILTO = "citegraph-tests@example.org"
 FAST = PoolLimits(200.0, 3)
@@ -202,10 +202,10 @@ def test_a_rejected_batch_is_split_until_the_culprit_goes_alone(replay_server, k
 
 
 def test_missing_mailto_warns_once(caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
-    import citegraph.crossref as crossref
+    import citegraph.sources.crossref as crossref
 
     monkeypatch.setattr(crossref, "_warned_no_mailto", False)
-    with caplog.at_level("WARNING", logger="citegraph.crossref"):
+    with caplog.at_level("WARNING", logger="citegraph.sources.crossref"):
         CrossrefSource("http://127.0.0.1:9").close()
         CrossrefSource("http://127.0.0.1:9").close()
         CrossrefSource("http://127.0.0.1:9", "me@example.org").close()

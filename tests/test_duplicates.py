@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from citegraph.duplicates import DuplicateGroup, find_duplicates, merge_duplicates, normalise_title
 from citegraph.errors import UsageError
-from citegraph.records import parse_work
 from citegraph.store import Store
+from citegraph.store.duplicates import DuplicateGroup, find_duplicates, merge_duplicates, normalise_title
+from citegraph.store.records import parse_work
 
 TITLE = "The <i>BRCA1</i> gene: a Review of its Roles."
 TITLE_NORM = "the brca1 gene a review of its roles"

@@ -1,4 +1,4 @@
-"""Tests of citegraph.export: every format written from a hand-made hostile graph and read back by an
+"""Tests of citegraph.outputs.export: every format written from a hand-made hostile graph and read back by an
 independent parser (lxml, networkx, igraph, csv, bibtexparser, rispy), plus the real commonmeta data."""
 
 from __future__ import annotations
@@ -20,10 +20,10 @@ import networkx as nx
 import pytest
 import rispy
 
-from citegraph import export as ex
 from citegraph.errors import UsageError
-from citegraph.records import parse_work
+from citegraph.outputs import export as ex
 from citegraph.store import Store
+from citegraph.store.records import parse_work
 
 GRAPHML_NS = {"g": "http://graphml.graphdrawing.org/xmlns"}
 GEXF_NS = {"x": "http://gexf.net/1.3", "viz": "http://gexf.net/1.3/viz"}

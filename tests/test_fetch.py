@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 
 from citegraph.config import load_settings
-from citegraph.crossref import CrossrefSource
 from citegraph.doi import normalize_doi
 from citegraph.errors import UsageError
-from citegraph.fetch import FetchOptions, run_fetch
-from citegraph.filesource import FileSource
-from citegraph.seeds import Seed
-from citegraph.snowball import snowball
+from citegraph.sources.crossref import CrossrefSource
+from citegraph.sources.fetch import FetchOptions, run_fetch
+from citegraph.sources.localfiles import FileSource
+from citegraph.sources.seeds import Seed
+from citegraph.sources.snowball import snowball
 from citegraph.store import Store
 
 MAILTO = "citegraph-tests@example.org"
@@ -63,7 +63,7 @@ def test_forward_level_is_the_citing_works(replay_server, shared_dir: Path, dire
 
 def test_edge_seen_by_crossref_and_opencitations_is_one_edge(tmp_path: Path, shared_dir: Path) -> None:
     """OpenCitations' v1 references of the seed overlap its Crossref reference list."""
-    from citegraph.opencitations import parse_citation_row
+    from citegraph.sources.opencitations import parse_citation_row
 
     with Store(":memory:") as store:
         snowball(store, FileSource(shared_dir / "crossref" / "works-opencitations-index.jsonl.gz"),

@@ -1,4 +1,4 @@
-"""Atomic output files (citegraph.files)."""
+"""Atomic output files (citegraph.outputs.files)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from citegraph.errors import UsageError
-from citegraph.files import write_bytes_atomic, write_text_files
+from citegraph.outputs.files import write_bytes_atomic, write_text_files
 
 
 def test_files_are_replaced_whole_and_no_temporary_file_is_left(tmp_path: Path) -> None:

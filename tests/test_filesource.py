@@ -13,7 +13,7 @@ import pytest
 
 from citegraph.doi import normalize_doi
 from citegraph.errors import InputFileError
-from citegraph.filesource import FileSource, iter_records
+from citegraph.sources.localfiles import FileSource, iter_records
 
 
 @pytest.fixture(scope="module")

@@ -12,18 +12,14 @@ import pytest
 
 from citegraph.doi import normalize_doi
 from citegraph.errors import UsageError
-from citegraph.graphs import (
-    citation_graph,
-    citation_matrix,
-    cocitation_graph,
-    coupling_graph,
-    filter_graph,
-    graph_summary,
-    hybrid_graph,
-)
-from citegraph.records import parse_work
-from citegraph.seeds import Seed
+from citegraph.graphs.arrays import citation_matrix
+from citegraph.graphs.build import filter_graph, graph_summary
+from citegraph.graphs.citation import citation_graph
+from citegraph.graphs.cooccurrence import cocitation_graph, coupling_graph
+from citegraph.graphs.hybrid import hybrid_graph
+from citegraph.sources.seeds import Seed
 from citegraph.store import Store
+from citegraph.store.records import parse_work
 from tests.hand_made import citation
 
 # Hand-made unit-test citation graph (not Crossref data):
@@ -225,7 +221,7 @@ def test_block_sizes_threads_and_long_rows_never_change_the_answer() -> None:
     import numpy as np
     import scipy.sparse as sp
 
-    from citegraph.graphs import cooccurrence_edges
+    from citegraph.graphs.cooccurrence import cooccurrence_edges
 
     rng = np.random.default_rng(4)
     dense = (rng.random((120, 300)) < 0.03).astype(np.int32)
@@ -245,7 +241,7 @@ def test_top_k_selection_matches_a_full_sort_with_ties_and_near_ties() -> None:
     weights tie exactly or differ in the last bits, at several scales."""
     import numpy as np
 
-    from citegraph.graphs import _top_k_sorted
+    from citegraph.graphs.cooccurrence import _top_k_sorted
 
     rng = np.random.default_rng(11)
     for scale in (1e-3, 1.0, 1e6):
@@ -384,8 +380,9 @@ def test_hybrid_agrees_with_the_edge_by_edge_sum_on_a_hand_made_graph() -> None:
 @pytest.mark.parametrize("top_k", [None, 5])
 def test_hybrid_build_agrees_with_the_edge_by_edge_sum_on_real_data(commonmeta_store: Path,
                                                                     top_k: int | None) -> None:
-    from citegraph.graphs import GraphOptions, build_graph, topic_documents
-    from citegraph.topics import fit_topics
+    from citegraph.graphs.build import GraphOptions, build_graph
+    from citegraph.graphs.citation import topic_documents
+    from citegraph.graphs.topics import fit_topics
 
     with Store(commonmeta_store, readonly=True) as s:
         cit = citation_graph(s)
@@ -409,7 +406,7 @@ def test_hybrid_build_agrees_with_the_edge_by_edge_sum_on_real_data(commonmeta_s
 
 
 def test_hybrid_weights_are_checked_in_build_graph(commonmeta_store: Path) -> None:
-    from citegraph.graphs import GraphOptions, build_graph
+    from citegraph.graphs.build import GraphOptions, build_graph
 
     with Store(commonmeta_store, readonly=True) as s:
         cit = citation_graph(s)
@@ -449,7 +446,7 @@ def test_edge_arrays_read_every_link_once_with_weights() -> None:
     """Hand-made graphs: reciprocal links and a self-loop, directed and undirected, against networkx's edges."""
     import numpy as np
 
-    from citegraph.graphs import edge_arrays, edge_index
+    from citegraph.graphs.arrays import edge_arrays, edge_index
 
     D = nx.DiGraph([("b", "a", {"weight": 2.0}), ("a", "b"), ("c", "c", {"weight": 0.5}), ("a", "c")])
     index = {"a": 0, "b": 1, "c": 2}

@@ -8,16 +8,9 @@ from typing import Any
 import networkx as nx
 import pytest
 
+from citegraph.analysis.indicators import bradford_zones, h_index, indicators, name_key, top_authors, top_journals
 from citegraph.errors import UsageError
-from citegraph.graphs import citation_graph
-from citegraph.indicators import (
-    bradford_zones,
-    h_index,
-    indicators,
-    name_key,
-    top_authors,
-    top_journals,
-)
+from citegraph.graphs.citation import citation_graph
 from citegraph.store import Store
 
 

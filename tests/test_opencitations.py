@@ -21,15 +21,14 @@ import pytest
 
 from citegraph.doi import DOI, normalize_doi
 from citegraph.errors import SourceError, UsageError
-from citegraph.opencitations import (
-    MAX_THROTTLES,
+from citegraph.sources.opencitations import (
     OC_LIMITS,
     Citation,
     OpenCitationsSource,
     parse_citation_row,
     parse_identifiers,
 )
-from citegraph.ratelimit import PoolLimits, RateLimiter
+from citegraph.sources.ratelimit import MAX_THROTTLES, PoolLimits, RateLimiter
 
 JD = normalize_doi("10.1108/jd-12-2013-0166")  # 20 recorded citing works
 PGEN = normalize_doi("10.1371/journal.pgen.1005937")  # 18 recorded citing works

@@ -17,14 +17,14 @@ from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch, Rectangle
 
-from citegraph import palette, plots
-from citegraph.analyse import Analysis, analyse
+from citegraph.analysis.pipeline import Analysis, analyse
 from citegraph.doi import normalize_doi
 from citegraph.errors import UsageError
-from citegraph.graphs import cocitation_graph
-from citegraph.records import parse_work
-from citegraph.seeds import Seed
+from citegraph.graphs.cooccurrence import cocitation_graph
+from citegraph.outputs import palette, plots
+from citegraph.sources.seeds import Seed
 from citegraph.store import Store
+from citegraph.store.records import parse_work
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -381,7 +381,7 @@ def test_save_figures_writes_every_figure_byte_stable(hand_made: Analysis, tmp_p
         "import sys; from pathlib import Path\n"
         f"sys.path[:0] = [{str(REPO / 'tests')!r}, {str(REPO / 'src')!r}]\n"
         "from test_plots import build_hand_made\n"
-        "from citegraph.plots import save_figures\n"
+        "from citegraph.outputs.plots import save_figures\n"
         f"a = build_hand_made(Path({str(tmp_path / 'again.sqlite')!r}))\n"
         f"save_figures(a, {str(tmp_path / 'b')!r}, source='hand-made', dpi=40)\n"
     )

@@ -10,14 +10,12 @@ from pathlib import Path
 import networkx as nx
 import pytest
 
-from citegraph.errors import UsageError
-from citegraph.graphs import citation_graph, cocitation_graph
-from citegraph.rank import (
+from citegraph.analysis.rank import (
     COLUMNS,
     COMPOSITE_COMPONENTS,
+    MIN_BETWEENNESS_SAMPLES,
     PAGERANK_NOTE,
     SCORES,
-    MIN_BETWEENNESS_SAMPLES,
     RankOptions,
     betweenness_pivots,
     betweenness_scores,
@@ -30,6 +28,9 @@ from citegraph.rank import (
     ranking_notes,
     top_n,
 )
+from citegraph.errors import UsageError
+from citegraph.graphs.citation import citation_graph
+from citegraph.graphs.cooccurrence import cocitation_graph
 from citegraph.store import Store
 
 PHI = (1 + math.sqrt(5)) / 2  # the golden ratio: HITS on the 2x2 matrix [[2, 1], [1, 1]]
@@ -376,7 +377,7 @@ def test_a_graph_past_the_budget_samples_fewer_pivots(caplog: pytest.LogCaptureF
     assert betweenness_pivots(G, RankOptions(betweenness_max_visits=10)) == MIN_BETWEENNESS_SAMPLES
     assert betweenness_pivots(G, RankOptions(betweenness_max_visits=None, betweenness_samples=700)) == 700
     assert betweenness_pivots(G, RankOptions(exact_betweenness_max_nodes=5000, betweenness_max_visits=10)) == 3000
-    caplog.set_level(logging.INFO, logger="citegraph.rank")
+    caplog.set_level(logging.INFO, logger="citegraph.analysis.rank")
     options = RankOptions(betweenness_max_visits=300 * links)
     rows = rank_works(G, options)
     assert f"betweenness estimated from 300 of {G.number_of_nodes()} nodes (seed 0)" in caplog.text
@@ -400,7 +401,7 @@ def shared_graph(shared_corpus: Path) -> nx.DiGraph:
 def test_ranking_the_shared_corpus(shared_graph: nx.DiGraph, caplog: pytest.LogCaptureFixture) -> None:
     G = shared_graph
     assert G.number_of_nodes() > 2000  # so betweenness is sampled
-    caplog.set_level(logging.INFO, logger="citegraph.rank")
+    caplog.set_level(logging.INFO, logger="citegraph.analysis.rank")
     # the default options (500 pivots): igraph counts the paths, so this takes about a second
     options = RankOptions()
     rows = rank_works(G, options)

@@ -1,4 +1,4 @@
-"""Tests for citegraph.ratelimit."""
+"""Tests for citegraph.sources.ratelimit."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from citegraph.errors import ConfigError
-from citegraph.ratelimit import (
+from citegraph.sources.ratelimit import (
     MAX_BACKOFF,
     MAX_WAIT,
     POLITE,
@@ -384,7 +384,7 @@ def test_header_limit_without_interval_means_per_second():
 )
 def test_malformed_headers_are_ignored(headers, caplog):
     limiter = RateLimiter(PoolLimits(10.0, 3))
-    with caplog.at_level(logging.DEBUG, logger="citegraph.ratelimit"):
+    with caplog.at_level(logging.DEBUG, logger="citegraph.sources.ratelimit"):
         limiter.update_from_headers(headers)
     assert limiter.effective == PoolLimits(10.0, 3)
     if any(key.startswith("x-") for key in headers):

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from citegraph.errors import RecordError
-from citegraph.records import author_name, parse_work, record_year, reference_year
+from citegraph.store.records import author_name, parse_work, record_year, reference_year
 
 WORK_FILES = (
     "works-habanero.jsonl.gz",

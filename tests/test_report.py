@@ -1,4 +1,4 @@
-"""citegraph.report: the self-contained HTML report, checked statically and in a real headless browser.
+"""citegraph.outputs.report: the self-contained HTML report, checked statically and in a real headless browser.
 
 The browser tests drive Debian's chromium (``/usr/bin/chromium``) with playwright's sync API; they are
 skipped when playwright is not importable or chromium is not installed. One browser serves the module.
@@ -18,14 +18,22 @@ from typing import Any
 
 import pytest
 
-from citegraph.analyse import Analysis, analyse
-from citegraph.coverage import coverage_report
+from citegraph.analysis.coverage import coverage_report
+from citegraph.analysis.pipeline import Analysis, analyse
 from citegraph.doi import normalize_doi
 from citegraph.errors import UsageError
-from citegraph.records import parse_work
-from citegraph.report import MAX_TEXT, clean_text, doi_url, json_for_html, network_layout, render_report, write_report
-from citegraph.seeds import Seed
+from citegraph.outputs.report import (
+    MAX_TEXT,
+    clean_text,
+    doi_url,
+    json_for_html,
+    network_layout,
+    render_report,
+    write_report,
+)
+from citegraph.sources.seeds import Seed
 from citegraph.store import Store
+from citegraph.store.records import parse_work
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run", "--disable-quic", "--disable-dev-shm-usage"]

@@ -1,4 +1,4 @@
-"""Tests for citegraph.seeds: seed files in every format, arguments, rejections."""
+"""Tests for citegraph.sources.seeds: seed files in every format, arguments, rejections."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from citegraph.doi import normalize_doi
-from citegraph.seeds import (
+from citegraph.sources.seeds import (
     ARGUMENT_SOURCE,
     MAX_LINE_LENGTH,
     Rejection,
@@ -73,7 +73,7 @@ def test_seedload_deduplicates_and_combines(caplog: pytest.LogCaptureFixture) ->
     duplicate = Seed(normalize_doi("10.1000/a"), "b.txt", 7)
     other = Seed(normalize_doi("10.1000/b"), "b.txt", 8)
     rejection = Rejection("bad", "reason", "b.txt", 9)
-    with caplog.at_level(logging.INFO, logger="citegraph.seeds"):
+    with caplog.at_level(logging.INFO, logger="citegraph.sources.seeds"):
         a = SeedLoad([first, duplicate])
         b = SeedLoad([duplicate, other], [rejection])
         combined = a + b
@@ -198,7 +198,7 @@ def test_utf16_and_utf32_with_bom(tmp_path: Path, encoding: str) -> None:
 
 def test_utf16_without_bom(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     path = write(tmp_path, "nobom.txt", "10.1000/a\n10.1000/b\n", encoding="utf-16-le")
-    with caplog.at_level(logging.WARNING, logger="citegraph.seeds"):
+    with caplog.at_level(logging.WARNING, logger="citegraph.sources.seeds"):
         load = read_seed_file(path)
     assert keys(load) == ["10.1000/a", "10.1000/b"]
     assert "looks like UTF-16-LE" in caplog.text
@@ -206,7 +206,7 @@ def test_utf16_without_bom(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> 
 
 def test_latin1_falls_back_with_warning(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     path = write(tmp_path, "latin1.txt", "10.1000/a  # caf\u00e9 \u2013 r\u00e9sum\u00e9\n", encoding="cp1252")
-    with caplog.at_level(logging.WARNING, logger="citegraph.seeds"):
+    with caplog.at_level(logging.WARNING, logger="citegraph.sources.seeds"):
         load = read_seed_file(path)
     assert [(s.doi.key, s.note) for s in load.seeds] == [("10.1000/a", "caf\u00e9 \u2013 r\u00e9sum\u00e9")]
     assert "not valid UTF-8" in caplog.text and "cp1252" in caplog.text
@@ -293,7 +293,7 @@ def test_other_oserror(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_too_large_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("citegraph.seeds.MAX_FILE_BYTES", 10)
+    monkeypatch.setattr("citegraph.sources.seeds.MAX_FILE_BYTES", 10)
     path = write(tmp_path, "big.txt", "10.1000/abcdef\n")
     load = read_seed_file(path)
     assert [r.reason for r in load.rejected] == ["too large for a seed list (15 bytes; at most 10)"]
@@ -590,7 +590,7 @@ DO  - https://doi.org/10.1000/ris6
 
 def test_ris(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     path = write(tmp_path, "refs.ris", RIS)
-    with caplog.at_level(logging.WARNING, logger="citegraph.seeds"):
+    with caplog.at_level(logging.WARNING, logger="citegraph.sources.seeds"):
         load = read_seed_file(path)
     assert [(s.doi.original, s.line, s.note) for s in load.seeds] == [
         ("10.1000/RIS1", 3, "First record"),
@@ -689,7 +689,7 @@ def test_load_seeds_empty() -> None:
 
 
 def test_load_seeds_logs_duplicates(caplog: pytest.LogCaptureFixture) -> None:
-    with caplog.at_level(logging.INFO, logger="citegraph.seeds"):
+    with caplog.at_level(logging.INFO, logger="citegraph.sources.seeds"):
         load = load_seeds(["10.1000/X", "10.1000/x"])
     assert keys(load) == ["10.1000/x"] and load.rejected == []
     assert "duplicate seed 10.1000/x ignored (first given at <argument>)" in caplog.text

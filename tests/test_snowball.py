@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from citegraph.crossref import CrossrefSource
 from citegraph.doi import DOI, normalize_doi
 from citegraph.errors import UsageError
-from citegraph.filesource import FileSource
-from citegraph.records import parse_work
-from citegraph.snowball import snowball
+from citegraph.sources.crossref import CrossrefSource
+from citegraph.sources.localfiles import FileSource
+from citegraph.sources.snowball import snowball
 from citegraph.store import Store
+from citegraph.store.records import parse_work
 
 MAILTO = "citegraph-tests@example.org"
 WORK_FILES = ("works-habanero.jsonl.gz", "works-commonmeta-py.jsonl.gz",

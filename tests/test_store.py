@@ -15,12 +15,13 @@ from pathlib import Path
 
 import pytest
 
-from citegraph import store as store_module
 from citegraph.doi import normalize_doi
 from citegraph.errors import StoreError
-from citegraph.records import parse_work
-from citegraph.seeds import Seed
-from citegraph.store import SCHEMA_VERSION, Store
+from citegraph.sources.seeds import Seed
+from citegraph.store import Store
+from citegraph.store import database as store_module
+from citegraph.store.database import SCHEMA_VERSION
+from citegraph.store.records import parse_work
 from tests.hand_made import citation
 
 
@@ -218,7 +219,7 @@ def test_writer_lock_refuses_a_second_process(tmp_path: Path) -> None:
 
 _WRITER = """
 import sys
-from citegraph.records import parse_work
+from citegraph.store.records import parse_work
 from citegraph.store import Store
 path, start = sys.argv[1], int(sys.argv[2])
 with Store(path) as s:

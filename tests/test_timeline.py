@@ -12,29 +12,23 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from citegraph import timeline
-from citegraph.errors import UsageError
-from citegraph.graphs import citation_graph
-from citegraph.records import parse_work
-from citegraph.store import Store
-from citegraph.timeline import (
-    Burst,
+from citegraph.analysis import bursts as bursts_module
+from citegraph.analysis import mainpath
+from citegraph.analysis.bursts import Burst, burst_strength, citation_bursts, kleinberg_states
+from citegraph.analysis.indicators import publications_per_year
+from citegraph.analysis.mainpath import (
     MainPaths,
-    RPYSRow,
-    burst_strength,
-    citation_bursts,
     global_main_path,
     key_route_main_path,
-    kleinberg_states,
     knowledge_flow_dag,
     main_path_analysis,
-    peak_works,
-    publications_per_year,
-    reference_years_from_store,
-    rpys,
-    rpys_peaks,
     spc_weights,
 )
+from citegraph.analysis.rpys import RPYSRow, peak_works, reference_years_from_store, rpys, rpys_peaks
+from citegraph.errors import UsageError
+from citegraph.graphs.citation import citation_graph
+from citegraph.store import Store
+from citegraph.store.records import parse_work
 
 
 def direct_cost(r: int, d: int, p: float) -> float:
@@ -220,7 +214,7 @@ def test_vectorised_bursts_equal_the_scalar_functions_on_random_series() -> None
         gamma = rng.choice([0.0, 0.0, 0.5, 1.0, 2.0])  # 0: empty years tie exactly (both states cost 0)
         expected = scalar_bursts_of_series(columns, totals, s, gamma)
         lgamma1 = np.array([math.lgamma(k + 1) for k in range(max(totals) + 1)])
-        got = timeline._block_bursts(np.array(columns, dtype=np.int64).T.copy(),
+        got = bursts_module._block_bursts(np.array(columns, dtype=np.int64).T.copy(),
                                      np.array(totals, dtype=np.int64), lgamma1, s, gamma)
         assert [(w, a, b, x.hex(), c) for w, a, b, x, c in got] == expected, (columns, totals, s, gamma)
         assert all(isinstance(x, float) and isinstance(c, int) for _, _, _, x, c in got)
@@ -243,7 +237,7 @@ def test_vectorised_bursts_keep_the_tie_rule() -> None:
         for gamma in (0.0, 0.5):
             expected = scalar_bursts_of_series(columns, totals, 2.0, gamma)
             lgamma1 = np.array([math.lgamma(k + 1) for k in range(2 * r + 1)])
-            got = timeline._block_bursts(np.array(columns, dtype=np.int64).T.copy(), np.array(totals, dtype=np.int64),
+            got = bursts_module._block_bursts(np.array(columns, dtype=np.int64).T.copy(), np.array(totals, dtype=np.int64),
                                          lgamma1, 2.0, gamma)
             assert [(w, a, b, x.hex(), c) for w, a, b, x, c in got] == expected == [], (r, gamma)
 
@@ -320,7 +314,7 @@ def test_citation_bursts_equal_a_loop_over_the_scalar_functions(seed: int, monke
         got = citation_bursts(G, **opts)  # type: ignore[arg-type]
         assert got == expected, opts
         assert [b.strength.hex() for b in got] == [b.strength.hex() for b in expected]
-        monkeypatch.setattr(timeline, "_BURST_BLOCK", 37)  # many small blocks of works: the same answer
+        monkeypatch.setattr(bursts_module, "_BURST_BLOCK", 37)  # many small blocks of works: the same answer
         assert citation_bursts(G, **opts) == got  # type: ignore[arg-type]
         monkeypatch.undo()
         found += len(got)
@@ -725,7 +719,7 @@ def test_mutual_citations_and_cycles_against_time_agree_with_the_reference() -> 
 def test_object_path_counts_agree_with_int64(monkeypatch: pytest.MonkeyPatch) -> None:
     graphs = [random_citation_graph(seed, 40, cycles=seed % 2 == 1) for seed in range(6)]
     expected = [main_path_analysis(G, k=3) for G in graphs]
-    monkeypatch.setattr(timeline, "_INT64_SAFE", 0.0)  # every count as Python ints in object arrays
+    monkeypatch.setattr(mainpath, "_INT64_SAFE", 0.0)  # every count as Python ints in object arrays
     for G, mp in zip(graphs, expected, strict=True):
         got = main_path_analysis(G, k=3)
         assert got == mp and all(type(v) is int for v in got.spc.values())
@@ -839,7 +833,7 @@ def test_the_main_paths_accept_the_dag_built_once() -> None:
     """analyse builds the knowledge-flow graph once for SPC and both main paths: same answers (hand-made graph)."""
     import random
 
-    from citegraph.timeline import global_main_path, key_route_main_path, knowledge_flow_dag, spc_weights
+    from citegraph.analysis.mainpath import global_main_path, key_route_main_path, knowledge_flow_dag, spc_weights
 
     rng = random.Random(3)
     G = nx.DiGraph()

@@ -1,4 +1,4 @@
-"""Topic similarity and keyword graphs (citegraph.topics)."""
+"""Topic similarity and keyword graphs (citegraph.graphs.topics)."""
 
 from __future__ import annotations
 
@@ -14,9 +14,7 @@ import pytest
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 
 from citegraph.errors import RecordError, UsageError
-from citegraph.records import parse_work
-from citegraph.store import Store
-from citegraph.topics import (
+from citegraph.graphs.topics import (
     DOMAIN_STOP_WORDS,
     TOKEN_PATTERN,
     TopicModel,
@@ -28,6 +26,8 @@ from citegraph.topics import (
     topic_graph,
     work_text,
 )
+from citegraph.store import Store
+from citegraph.store.records import parse_work
 
 
 def fixture_work(doi: str, title: str | None, abstract: str | None = None,

@@ -170,8 +170,8 @@ def fetch(
     sends no request for what is already stored, so an interrupted fetch
     resumes where it stopped.
     """
-    from citegraph.fetch import DEFAULT_MATCH_THRESHOLD, FetchOptions, run_fetch
-    from citegraph.seeds import load_seeds
+    from citegraph.sources.fetch import DEFAULT_MATCH_THRESHOLD, FetchOptions, run_fetch
+    from citegraph.sources.seeds import load_seeds
     from citegraph.store import Store
 
     settings = ctx.obj.settings(mailto=mailto, crossref_url=crossref_url, timeout=timeout)
@@ -225,8 +225,8 @@ def fetch(
 @click.pass_context
 def duplicates(ctx: click.Context, merge: bool, as_json: bool) -> None:
     """List likely duplicates: different DOIs, same work (e.g. preprint and article)."""
-    from citegraph.duplicates import find_duplicates, merge_duplicates, unmerged
     from citegraph.store import Store
+    from citegraph.store.duplicates import find_duplicates, merge_duplicates, unmerged
 
     settings = ctx.obj.settings()
     with Store(settings.store, readonly=not merge) as store:
@@ -257,7 +257,8 @@ def status(ctx: click.Context, as_json: bool, with_coverage: bool) -> None:
     """What the store holds: works, references, not-found DOIs, seed coverage."""
     from dataclasses import asdict
 
-    from citegraph.coverage import coverage_report, format_coverage, write_coverage
+    from citegraph.analysis.coverage import coverage_report, format_coverage
+    from citegraph.outputs.tables import write_coverage
     from citegraph.store import Store
 
     settings = ctx.obj.settings()
@@ -364,7 +365,7 @@ def graph(ctx: click.Context, kind: str, normalise: str, min_count: int, min_wei
           topic_k: int, topic_threshold: float, weights: str | None, years: str | None, types: str | None,
           min_local_citations: int, largest_component: bool, top: int, as_json: bool) -> None:
     """Build a graph from the store and describe it. Seeds are always kept."""
-    from citegraph.graphs import GraphOptions, build_graph, graph_summary
+    from citegraph.graphs.build import GraphOptions, build_graph, graph_summary
     from citegraph.store import Store
 
     options = GraphOptions(
@@ -420,8 +421,9 @@ def _run_analysis(ctx: click.Context, *, graph_kind: str, score: str, cluster_me
                   seed: int, reference_year: int | None, top: int = 20,
                   with_coverage: bool = False) -> tuple[Any, Settings, dict[str, Any] | None]:
     """Analyse the store; returns the analysis, the settings and (if asked) the coverage report."""
-    from citegraph.analyse import AnalyseOptions, analyse as run_analysis
-    from citegraph.coverage import coverage_report
+    from citegraph.analysis.coverage import coverage_report
+    from citegraph.analysis.pipeline import AnalyseOptions
+    from citegraph.analysis.pipeline import analyse as run_analysis
     from citegraph.store import Store
 
     settings = ctx.obj.settings()
@@ -443,7 +445,7 @@ def _run_analysis(ctx: click.Context, *, graph_kind: str, score: str, cluster_me
 def analyse(ctx: click.Context, out_dir: Path | None, graph_kind: str, score: str, top: int, cluster_method: str,
             resolution: float, seed: int, reference_year: int | None) -> None:
     """Rank the influential literature; find clusters, bursts, RPYS peaks and main paths."""
-    from citegraph.analyse import write_outputs
+    from citegraph.outputs.tables import write_outputs
 
     result, settings, _ = _run_analysis(ctx, graph_kind=graph_kind, score=score, top=top,
                                         cluster_method=cluster_method, resolution=resolution, seed=seed,
@@ -527,7 +529,7 @@ def plot(ctx: click.Context, names: tuple[str, ...], out_dir: Path | None, forma
          reference_year: int | None) -> None:
     """Draw the figures: NAMES among network, historiograph, cocitation, ranking, publications, rpys, bursts
     [default: all]."""
-    from citegraph.plots import FIGURES, save_figures
+    from citegraph.outputs.plots import FIGURES, save_figures
 
     unknown = [n for n in names if n not in FIGURES]
     if unknown:
@@ -560,8 +562,8 @@ def export_command(ctx: click.Context, formats: tuple[str, ...], output: Path | 
 
     Nodes carry the scores and the cluster of `citegraph analyse`.
     """
-    from citegraph.export import EXPORT_FORMATS, GRAPH_FORMATS, export, export_graph
-    from citegraph.graphs import build_graph
+    from citegraph.graphs.build import build_graph
+    from citegraph.outputs.export import EXPORT_FORMATS, GRAPH_FORMATS, export, export_graph
     from citegraph.store import Store
 
     chosen = list(EXPORT_FORMATS) if not formats or "all" in formats else list(dict.fromkeys(formats))
@@ -606,8 +608,8 @@ def export_command(ctx: click.Context, formats: tuple[str, ...], output: Path | 
 def report(ctx: click.Context, output: Path | None, max_nodes: int, figures: bool, graph_kind: str, score: str,
            cluster_method: str, resolution: float, seed: int, reference_year: int | None) -> None:
     """Write one self-contained HTML report: summary, coverage, rankings, clusters, figures, a network view."""
-    from citegraph.plots import save_figures
-    from citegraph.report import write_report
+    from citegraph.outputs.plots import save_figures
+    from citegraph.outputs.report import write_report
 
     result, settings, coverage = _run_analysis(ctx, graph_kind=graph_kind, score=score,
                                                cluster_method=cluster_method, resolution=resolution, seed=seed,

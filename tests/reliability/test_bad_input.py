@@ -14,7 +14,6 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-
 from reliability_helpers import assert_one_line_error
 
 EXIT_USAGE, EXIT_PARTIAL, EXIT_STORE = 2, 3, 4

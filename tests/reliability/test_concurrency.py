@@ -11,9 +11,9 @@ import time
 from pathlib import Path
 
 import pytest
+from reliability_helpers import assert_one_line_error, cli_command, server_env
 
 from citegraph.store import Store
-from reliability_helpers import assert_one_line_error, cli_command, server_env
 
 UNIQUE_KEYS = {  # table -> the columns that identify a row
     "works": "doi", "refs": "citing, position", "not_found": "doi, source", "seeds": "doi",

@@ -6,9 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from reliability_helpers import assert_one_line_error, server_env
 
 from citegraph.store import Store
-from reliability_helpers import assert_one_line_error, server_env
 
 DOWN = {"crossref": "^/works", "opencitations": "^/index/"}
 

@@ -12,9 +12,9 @@ import json
 from pathlib import Path
 
 import pytest
+from reliability_helpers import server_env
 
 from citegraph.store import Store
-from reliability_helpers import server_env
 from tests.replay import FAULT_KINDS
 
 FAULT_RATE = 0.20

@@ -15,8 +15,8 @@ import pytest
 from click.testing import CliRunner
 
 from citegraph.cli import cli
-from citegraph.records import parse_work
 from citegraph.store import Store
+from citegraph.store.records import parse_work
 
 TITLES = [
     "<script>alert(1)</script>",

@@ -10,9 +10,9 @@ import time
 from pathlib import Path
 
 import pytest
+from reliability_helpers import cli_command, server_env
 
 from citegraph.store import Store
-from reliability_helpers import cli_command, server_env
 
 
 def fetch_command(store: Path, seed_file: Path, direction: str) -> list[str]:

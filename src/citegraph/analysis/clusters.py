@@ -1,0 +1,248 @@
+"""Clusters of the literature: community detection, labels, and a table a person can read.
+
+:func:`find_clusters` partitions an undirected weighted graph (a directed
+citation graph is taken undirected) by **Louvain** (igraph's multilevel
+algorithm, in C) or **Leiden** (igraph's implementation), both optimising
+modularity and seeded. Cluster numbers are stable: 1 is the largest cluster,
+ties broken by the smallest DOI in it.
+
+:func:`cluster_table` describes each cluster: size, year span, its most
+distinctive TF-IDF terms (what the cluster is about), its most central works
+and the seeds in it.
+
+Examples
+--------
+>>> G = nx.Graph([("a", "b"), ("b", "c"), ("a", "c"), ("x", "y"), ("y", "z"), ("x", "z"), ("c", "x")])
+>>> find_clusters(G, seed=1)
+{'a': 1, 'b': 1, 'c': 1, 'x': 2, 'y': 2, 'z': 2}
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import statistics
+from collections import defaultdict
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+import igraph
+import networkx as nx
+import numpy as np
+import scipy.sparse as sp
+
+from citegraph.errors import UsageError
+from citegraph.graphs.arrays import edge_arrays
+from citegraph.graphs.topics import RANK_DECIMALS, TopicModel
+
+__all__ = ["CLUSTER_METHODS", "cluster_table", "find_clusters", "leiden_available"]
+
+log = logging.getLogger(__name__)
+
+CLUSTER_METHODS = ("louvain", "leiden")
+
+
+def leiden_available() -> bool:
+    """Always True: python-igraph, which runs Leiden (and Louvain), is a dependency of citegraph.
+
+    Kept so that callers written when igraph was optional keep working.
+
+    Examples
+    --------
+    >>> leiden_available()
+    True
+    """
+    return True
+
+
+@contextmanager
+def _seeded_igraph(seed: int) -> Iterator[None]:
+    """igraph draws from ``random.Random(seed)`` inside the block; the global ``random`` is left as it was."""
+    previous = random.getstate()
+    igraph.set_random_number_generator(random.Random(seed))
+    try:
+        yield
+    finally:
+        igraph.set_random_number_generator(random)
+        random.setstate(previous)
+
+
+def _igraph(G: nx.Graph) -> tuple[list[Any], igraph.Graph, list[float]]:
+    """``G`` as an undirected igraph graph: (nodes sorted by ``str``, the graph, its edge weights).
+
+    Edges are in sorted order of (smaller, larger) node index, so the same
+    graph gives the same igraph graph whatever order it was built in.
+    Weights are ``weight`` (1 when absent); in a directed graph a link both
+    ways becomes one edge with the two weights added. Self-loops are dropped.
+    The edges are read with :func:`citegraph.graphs.edge_arrays`.
+    """
+    nodes = sorted(G.nodes, key=str)
+    n = len(nodes)
+    src, dst, weight = edge_arrays(G, {node: i for i, node in enumerate(nodes)})
+    keep = src != dst  # self-loops dropped
+    src, dst, weight = src[keep], dst[keep], weight[keep]
+    lo, hi = np.minimum(src, dst), np.maximum(src, dst)
+    pairs, inverse = np.unique(lo * n + hi, return_inverse=True)  # sorted; a directed pair both ways: one edge
+    summed = np.bincount(inverse.ravel(), weights=weight, minlength=len(pairs))  # 0.0 + w is w: exact
+    g = igraph.Graph(n=n, edges=list(zip((pairs // n).tolist(), (pairs % n).tolist(), strict=True)), directed=False)
+    return nodes, g, summed.tolist()
+
+
+def find_clusters(G: nx.Graph, *, method: str = "louvain", resolution: float = 1.0, seed: int = 0) -> dict[Any, int]:
+    """Partition a graph into clusters: ``{node: cluster number}``.
+
+    Parameters
+    ----------
+    G : networkx graph
+        Edge ``weight`` is used (1 when absent); a directed graph is taken
+        undirected, with reciprocal weights added. Self-loops are ignored.
+    method : {"louvain", "leiden"}
+        Louvain (igraph's ``community_multilevel``) or Leiden (igraph's
+        ``community_leiden``, modularity, iterated until stable).
+    resolution : float
+        Above 1 gives more, smaller clusters; below 1 fewer, larger ones.
+    seed : int
+        Seed of the randomised optimisation: the same seed gives the same
+        clusters (nodes are handed to igraph in sorted order, edges sorted).
+
+    Returns
+    -------
+    dict
+        Cluster 1 is the largest; ties go to the cluster holding the
+        smallest node id (as text). Isolated nodes form clusters of their own.
+
+    Examples
+    --------
+    >>> G = nx.Graph([("a", "b"), ("b", "c"), ("a", "c"), ("d", "e")])
+    >>> G.add_node("f")
+    >>> find_clusters(G, method="leiden", seed=0)
+    {'a': 1, 'b': 1, 'c': 1, 'd': 2, 'e': 2, 'f': 3}
+    """
+    if method not in CLUSTER_METHODS:
+        raise UsageError(f"cluster method {method!r} is not one of {', '.join(CLUSTER_METHODS)}")
+    if resolution <= 0:
+        raise UsageError(f"resolution {resolution} must be greater than 0")
+    if G.number_of_nodes() == 0:
+        return {}
+    nodes, g, weights = _igraph(G)
+    with _seeded_igraph(seed):
+        if method == "leiden":
+            part = g.community_leiden(objective_function="modularity", weights=weights or None,
+                                      resolution=resolution, n_iterations=-1)
+        else:
+            part = g.community_multilevel(weights=weights or None, resolution=resolution)
+    membership = np.asarray(part.membership, dtype=np.int64)
+    # nodes are sorted, so a community's first node is its smallest: order by (-size, first node)
+    _, first, sizes = np.unique(membership, return_index=True, return_counts=True)
+    order = np.lexsort((first, -sizes))
+    number = np.empty(len(order), dtype=np.int64)
+    number[order] = np.arange(1, len(order) + 1)
+    found = number[np.unique(membership, return_inverse=True)[1].ravel()]
+    listing = np.lexsort((np.arange(len(nodes)), found))  # by cluster, then node: the dict's order
+    log.info("%s: %d clusters of %d nodes (seed %d, resolution %g)", method, len(order), len(nodes), seed,
+             resolution)
+    return {nodes[i]: int(found[i]) for i in listing.tolist()}
+
+
+def _cluster_terms(model: TopicModel, members: Mapping[int, list[Any]], n: int) -> dict[int, list[str]]:
+    """:func:`citegraph.graphs.topics.distinctive_terms` of every cluster at once (the same terms, in the same order).
+
+    ``distinctive_terms`` takes the mean over all works once per call; with
+    thousands of clusters (every isolated work is one) that is thousands of
+    passes over the whole TF-IDF matrix. Here the overall mean is taken once
+    and the clusters' means come from one sparse product (a cluster x work
+    matrix of ``1 / size`` times the TF-IDF matrix, which sums each column in
+    the same row order as ``matrix[rows].mean(axis=0)``).
+    """
+    out: dict[int, list[str]] = {number: [] for number in members}
+    if n < 1 or not model.terms:
+        return out
+    numbers, indptr, indices, data = [], [0], [], []
+    for number in sorted(members):
+        rows = sorted({model.row(str(m)) for m in members[number] if str(m) in model})
+        if rows:
+            numbers.append(number)
+            indices.extend(rows)
+            data.extend([1.0 / len(rows)] * len(rows))
+            indptr.append(len(indices))
+    if not numbers:
+        return out
+    C = sp.csr_matrix((np.asarray(data), np.asarray(indices, dtype=np.int64), np.asarray(indptr, dtype=np.int64)),
+                      shape=(len(numbers), model.matrix.shape[0]))
+    means = (C @ model.matrix).tocsr()
+    means.sort_indices()
+    overall = np.asarray(model.matrix.mean(axis=0)).ravel()
+    for k, number in enumerate(numbers):
+        cols = means.indices[means.indptr[k]:means.indptr[k + 1]]
+        # a term absent from the cluster has excess -overall <= 0: only the cluster's own terms can qualify
+        excess = np.round(means.data[means.indptr[k]:means.indptr[k + 1]] - overall[cols], RANK_DECIMALS)
+        good = excess > 0
+        cols, excess = cols[good], excess[good]
+        order = np.lexsort((cols, -excess))[:n]
+        out[number] = [model.terms[i] for i in cols[order].tolist()]
+    return out
+
+
+def cluster_table(
+    G: nx.Graph,
+    clusters: Mapping[Any, int],
+    *,
+    model: TopicModel | None = None,
+    centrality: Mapping[Any, float] | None = None,
+    terms: int = 5,
+    top_works: int = 3,
+) -> list[dict[str, Any]]:
+    """One row per cluster: what it is about, when, and its central works.
+
+    Parameters
+    ----------
+    G : networkx graph
+        Supplies node attributes (``year``, ``label``, ``doi``, ``is_seed``).
+    clusters : mapping
+        From :func:`find_clusters`.
+    model : TopicModel, optional
+        For the label: the cluster's most distinctive TF-IDF terms.
+    centrality : mapping, optional
+        Ranks the works inside a cluster (default: degree in ``G``).
+    terms, top_works : int
+        How many label terms and central works to list.
+
+    Returns
+    -------
+    list of dict
+        ``cluster``, ``size``, ``label`` (terms joined by ``"; "``),
+        ``year_min``, ``year_max``, ``year_median``, ``seeds``, ``top_works``
+        (DOIs joined by ``"; "``) and ``top_labels``; sorted by cluster.
+
+    Examples
+    --------
+    >>> G = nx.Graph([("a", "b"), ("b", "c")])
+    >>> for n, y in zip("abc", (2001, 2003, 2010)): G.nodes[n]["year"] = y
+    >>> row = cluster_table(G, {"a": 1, "b": 1, "c": 1})[0]
+    >>> row["size"], row["year_min"], row["year_max"], row["year_median"], row["top_works"]
+    (3, 2001, 2010, 2003, 'b; a; c')
+    """
+    members: dict[int, list[Any]] = defaultdict(list)
+    for node, number in clusters.items():
+        members[number].append(node)
+    score = centrality if centrality is not None else dict(G.degree())
+    labels = _cluster_terms(model, members, terms) if model is not None else {}
+    rows = []
+    for number in sorted(members):
+        nodes = sorted(members[number], key=str)
+        years = sorted(int(G.nodes[n]["year"]) for n in nodes if n in G and G.nodes[n].get("year") is not None)
+        central = sorted(nodes, key=lambda n: (-float(score.get(n, 0.0)), str(n)))[:top_works]
+        label_terms = labels.get(number, [])
+        rows.append({
+            "cluster": number,
+            "size": len(nodes),
+            "label": "; ".join(label_terms),
+            "year_min": years[0] if years else None,
+            "year_max": years[-1] if years else None,
+            "year_median": int(statistics.median_low(years)) if years else None,
+            "seeds": sum(1 for n in nodes if n in G and G.nodes[n].get("is_seed")),
+            "top_works": "; ".join(str(G.nodes[n].get("doi", n)) if n in G else str(n) for n in central),
+            "top_labels": "; ".join(str(G.nodes[n].get("label", n)) if n in G else str(n) for n in central),
+        })
+    return rows

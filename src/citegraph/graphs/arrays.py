@@ -1,0 +1,128 @@
+"""Graphs as index arrays, the form the analyses compute on.
+
+networkx graphs are the public face of citegraph (users and exports get
+them); the analyses work on arrays. This module turns a graph into arrays
+once, without a Python tuple per edge:
+
+- :func:`edge_index` / :func:`edge_arrays`: a graph's edges as index arrays
+  (and weights) over a given node numbering;
+- :class:`CitationMatrix` / :func:`citation_matrix`: a citation graph as a
+  sparse 0/1 matrix over its sorted node keys.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import networkx as nx
+import numpy as np
+import scipy.sparse as sp
+
+__all__ = ["CitationMatrix", "citation_matrix", "edge_arrays", "edge_index"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class CitationMatrix:
+    """A citation graph as a sparse 0/1 matrix: ``matrix[i, j] = 1`` when node i cites node j.
+
+    ``nodes`` gives the DOI key of each row/column, sorted.
+    """
+
+    matrix: sp.csr_matrix
+    nodes: list[str]
+
+    @property
+    def index(self) -> dict[str, int]:
+        """DOI key -> row/column number."""
+        return {n: i for i, n in enumerate(self.nodes)}
+
+
+def citation_matrix(graph: nx.DiGraph | Iterable[tuple[str, str]]) -> CitationMatrix:
+    """The sparse citation matrix of a DiGraph or of (citing, cited) pairs.
+
+    Examples
+    --------
+    >>> cm = citation_matrix([("a", "b"), ("a", "c"), ("b", "c"), ("a", "b")])
+    >>> cm.nodes, cm.matrix.toarray().tolist()
+    (['a', 'b', 'c'], [[0, 1, 1], [0, 0, 1], [0, 0, 0]])
+    """
+    if isinstance(graph, nx.DiGraph):
+        nodes = sorted(graph.nodes)
+        pairs: Iterable[tuple[str, str]] = graph.edges()
+    else:
+        pairs = list(graph)
+        nodes = sorted({n for pair in pairs for n in pair})
+    index = {n: i for i, n in enumerate(nodes)}
+    rows: list[int] = []
+    cols: list[int] = []
+    for a, b in pairs:
+        if a != b:
+            rows.append(index[a])
+            cols.append(index[b])
+    n = len(nodes)
+    m = sp.csr_matrix((np.ones(len(rows), dtype=np.int32), (rows, cols)), shape=(n, n))
+    m.sum_duplicates()
+    m.data[:] = 1
+    return CitationMatrix(m, nodes)
+
+
+def edge_index(G: nx.Graph, index: Mapping[Any, int]) -> tuple[np.ndarray, np.ndarray]:
+    """A graph's edges as two index arrays ``(u, v)`` over ``index`` (node -> int).
+
+    A directed graph gives every link, in ``G.edges()`` order; an undirected
+    one each edge once, from its end of smaller index (a self-loop once).
+    Read off networkx's adjacency dicts themselves (its views cost a Python
+    call per item) in C-level passes (``np.fromiter`` over ``map``), with no
+    Python tuple per edge: a million links take well under a second.
+
+    Examples
+    --------
+    >>> D = nx.DiGraph([("b", "a"), ("a", "c"), ("b", "c")])
+    >>> [x.tolist() for x in edge_index(D, {"a": 0, "b": 1, "c": 2})]
+    [[1, 1, 0], [0, 2, 2]]
+    >>> [x.tolist() for x in edge_index(nx.Graph(D), {"a": 0, "b": 1, "c": 2})]
+    [[1, 0, 0], [2, 1, 2]]
+    """
+    u, v, _ = _walk(G, index, None)
+    return u, v
+
+
+def edge_arrays(G: nx.Graph, index: Mapping[Any, int], weight: str = "weight",
+                default: float = 1.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`edge_index` and each edge's ``weight`` attribute (``default`` when unset), as float64.
+
+    Examples
+    --------
+    >>> G = nx.Graph([("a", "b", {"weight": 0.5}), ("b", "c")])
+    >>> [x.tolist() for x in edge_arrays(G, {"a": 0, "b": 1, "c": 2})]
+    [[0, 1], [1, 2], [0.5, 1.0]]
+    """
+    u, v, w = _walk(G, index, (weight, default))
+    assert w is not None
+    return u, v, w
+
+
+def _walk(G: nx.Graph, index: Mapping[Any, int], weight: tuple[str, float] | None
+          ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    adj = G._succ if G.is_directed() else G._adj
+    sizes = np.fromiter(map(len, adj.values()), dtype=np.int64, count=len(adj))
+    u = np.repeat(np.fromiter(map(index.__getitem__, adj), dtype=np.int64, count=len(adj)), sizes)
+    v = np.fromiter(map(index.__getitem__, itertools.chain.from_iterable(adj.values())), dtype=np.int64,
+                    count=int(sizes.sum()))
+    attrs: Iterable[dict[str, Any]] = itertools.chain.from_iterable(map(dict.values, adj.values()))
+    if not G.is_directed():
+        once = u <= v  # both half-edges are stored; a self-loop once
+        attrs = itertools.compress(attrs, once.tolist())
+        u, v = u[once], v[once]
+    if weight is None:
+        return u, v, None
+    name, default = weight
+    w = np.fromiter(map(dict.get, attrs, itertools.repeat(name), itertools.repeat(default)), dtype=np.float64,
+                    count=len(u))
+    return u, v, w

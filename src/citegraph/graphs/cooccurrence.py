@@ -1,0 +1,321 @@
+"""Co-citation and bibliographic coupling: who is cited together, who cites alike.
+
+:func:`cocitation_graph` and :func:`coupling_graph` are undirected and
+weighted, computed with scipy sparse matrix products in row blocks (never
+pairwise Python loops, never a dense n x n matrix), with a raw ``count`` and a
+``weight`` normalised by the caller's choice (:data:`NORMALISATIONS`), and
+``min_count``/``min_weight``/``top_k`` to keep large graphs usable.
+:func:`cooccurrence_edges` gives the same edges as arrays.
+
+Normalisations of a co-occurrence count ``c_ij`` of items ``i`` and ``j``
+with occurrence totals ``s_i``, ``s_j`` among ``m`` documents:
+
+``count``
+    ``c_ij``.
+``cosine`` (Salton)
+    ``c_ij / sqrt(s_i * s_j)``.
+``association`` (association strength, van Eck & Waltman 2009)
+    ``m * c_ij / (s_i * s_j)``: observed over expected co-occurrences (1 =
+    as often as chance predicts); van Eck & Waltman's measure without the
+    constant ``m``.
+``jaccard``
+    ``c_ij / (s_i + s_j - c_ij)``.
+
+For co-citation the items are cited works, ``s_i`` their citations within
+the graph and ``m`` the number of citing works; for bibliographic coupling
+the items are citing works, ``s_i`` their references within the graph and
+``m`` the number of cited works.
+
+Examples
+--------
+>>> G = nx.DiGraph([("a", "x"), ("a", "y"), ("b", "x"), ("b", "y"), ("c", "x")])
+>>> co = cocitation_graph(G, normalise="cosine")
+>>> co["x"]["y"]["count"], round(co["x"]["y"]["weight"], 4)
+(2, 0.8165)
+>>> cp = coupling_graph(G, normalise="jaccard")
+>>> sorted((u, v, d["count"], d["weight"]) for u, v, d in cp.edges(data=True))
+[('a', 'b', 2, 1.0), ('a', 'c', 1, 0.5), ('b', 'c', 1, 0.5)]
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from concurrent.futures import ThreadPoolExecutor
+
+import networkx as nx
+import numpy as np
+import scipy.sparse as sp
+
+from citegraph.errors import UsageError
+from citegraph.graphs.arrays import CitationMatrix, citation_matrix
+from citegraph.graphs.citation import citation_graph
+from citegraph.store import Store
+
+__all__ = ["NORMALISATIONS", "cooccurrence_edges", "cocitation_graph", "coupling_graph"]
+
+log = logging.getLogger(__name__)
+
+NORMALISATIONS = ("count", "cosine", "association", "jaccard")
+
+
+def _normalised(counts: np.ndarray, si: np.ndarray, sj: np.ndarray, m: int, method: str) -> np.ndarray:
+    c = counts.astype(np.float64)
+    if method == "count":
+        return c
+    if method == "cosine":
+        return np.asarray(c / np.sqrt(si * sj), dtype=np.float64)
+    if method == "association":
+        return np.asarray(m * c / (si * sj), dtype=np.float64)
+    if method == "jaccard":
+        return np.asarray(c / (si + sj - c), dtype=np.float64)
+    raise UsageError(f"normalisation {method!r} is not one of {', '.join(NORMALISATIONS)}")
+
+
+def _blocks(work: np.ndarray, block: int, max_entries: int) -> list[tuple[int, int]]:
+    """Row ranges of at most ``block`` rows whose product sizes (bounded by ``work``) sum to at most
+    ``max_entries`` (a single row may exceed it)."""
+    n = len(work)
+    cum = np.cumsum(work)
+    out: list[tuple[int, int]] = []
+    start = 0
+    while start < n:
+        base = int(cum[start - 1]) if start else 0
+        stop = int(np.searchsorted(cum, base + max_entries, side="right"))
+        stop = min(max(stop, start + 1), start + block, n)
+        out.append((start, stop))
+        start = stop
+    return out
+
+
+def _top_k_sorted(rows: np.ndarray, cols: np.ndarray, counts: np.ndarray, weights: np.ndarray,
+                  top_k: int) -> tuple[np.ndarray, ...]:
+    """Each row's ``top_k`` by (weight desc, count desc, neighbour asc); ``rows`` ascending, weights positive.
+
+    Rows with at most ``top_k`` entries keep them all. For longer rows, one
+    float sort by (row, weight desc) finds each row's ``top_k``-th weight to
+    within about 1e-12 of the largest weight; only the entries at or above
+    it (less a margin of 1e-9 of the largest weight) are then sorted by the
+    full order. The result is in no particular order.
+    """
+    first = np.r_[0, np.flatnonzero(np.diff(rows)) + 1]
+    lens = np.diff(np.r_[first, len(rows)])
+    long = np.repeat(lens > top_k, lens)
+    if not long.any():
+        return rows, cols, counts, weights
+    at = np.flatnonzero(long)
+    r, w = rows[at], weights[at]
+    scale = float(w.max())
+    # rows differ by at least 1 and 0 < w / scale <= 1, so the key orders by row, then weight descending
+    by_weight = np.argsort((r - r[0]) - 0.5 * (w / scale))
+    group = np.r_[0, np.flatnonzero(np.diff(r)) + 1]  # long rows' starts (the sort keeps rows in place)
+    kth = w[by_weight[group + top_k - 1]]
+    near = at[w >= np.repeat(kth, np.diff(np.r_[group, len(r)])) - 1e-9 * scale]
+    order = near[np.lexsort((cols[near], -counts[near], -weights[near], rows[near]))]
+    o = rows[order]
+    starts = np.r_[0, np.flatnonzero(np.diff(o)) + 1]
+    rank = np.arange(len(o)) - np.repeat(starts, np.diff(np.r_[starts, len(o)]))
+    keep = np.concatenate([np.flatnonzero(~long), order[rank < top_k]])
+    return rows[keep], cols[keep], counts[keep], weights[keep]
+
+
+def _block_edges(left: sp.csr_matrix, right: sp.csr_matrix, start: int, stop: int, totals: np.ndarray, m: int,
+                 normalise: str, min_count: int, min_weight: float, top_k: int | None,
+                 long_row: int) -> tuple[np.ndarray, ...] | None:
+    """The filtered edges of rows ``start:stop``: short rows vectorised, long rows one by one."""
+    prod = left[start:stop] @ right  # CSR, int32; row r is item start + r
+    indptr, indices, data = prod.indptr, prod.indices, prod.data
+    lens = np.diff(indptr)
+    parts: list[tuple[np.ndarray, ...]] = []
+    short = lens <= long_row if top_k is not None else np.ones(len(lens), dtype=bool)
+    if short.any():
+        sel = np.repeat(short, lens)
+        rows = np.repeat(np.arange(start, stop, dtype=np.int64), lens)[sel]
+        cols = indices[sel].astype(np.int64)
+        counts = data[sel].astype(np.int64)
+        keep = rows != cols
+        if min_count > 1:
+            keep &= counts >= min_count
+        rows, cols, counts = rows[keep], cols[keep], counts[keep]
+        weights = _normalised(counts, totals[rows], totals[cols], m, normalise)
+        if min_weight > 0:
+            keep = weights >= min_weight
+            rows, cols, counts, weights = rows[keep], cols[keep], counts[keep], weights[keep]
+        if top_k is not None and len(rows):
+            rows, cols, counts, weights = _top_k_sorted(rows, cols, counts, weights, top_k)
+        parts.append((rows, cols, counts, weights))
+    for r in np.flatnonzero(~short):  # long rows: threshold by partition (linear), sort the few left
+        assert top_k is not None  # rows are only long with top_k
+        i = start + int(r)
+        cols = indices[indptr[r] : indptr[r + 1]]
+        counts = data[indptr[r] : indptr[r + 1]]
+        keep = cols != i
+        if min_count > 1:
+            keep &= counts >= min_count
+        if not keep.all():
+            cols, counts = cols[keep], counts[keep]
+        weights = _normalised(counts, totals[i], totals[cols], m, normalise)
+        if min_weight > 0:
+            keep = weights >= min_weight
+            cols, counts, weights = cols[keep], counts[keep], weights[keep]
+        if len(cols) > top_k:
+            kth = np.partition(weights, len(weights) - top_k)[len(weights) - top_k]
+            cand = np.flatnonzero(weights >= kth)  # the top_k are among these (ties at kth included)
+            if len(cand) > top_k:
+                cand = cand[np.lexsort((cols[cand], -counts[cand].astype(np.int64), -weights[cand]))[:top_k]]
+            cols, counts, weights = cols[cand], counts[cand], weights[cand]
+        parts.append((np.full(len(cols), i, dtype=np.int64), cols.astype(np.int64), counts.astype(np.int64),
+                      weights))
+    if not parts:
+        return None
+    return tuple(np.concatenate([p[k] for p in parts]) for k in range(4))
+
+
+def _usable_cores() -> int:
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return max(1, os.cpu_count() or 1)
+
+
+def _check_pair_options(normalise: str, min_count: int, top_k: int | None) -> None:
+    if normalise not in NORMALISATIONS:
+        raise UsageError(f"normalisation {normalise!r} is not one of {', '.join(NORMALISATIONS)}")
+    if top_k is not None and top_k < 1:
+        raise UsageError(f"top_k {top_k} must be at least 1 (or unset)")
+    if min_count < 1:
+        raise UsageError(f"min_count {min_count} must be at least 1")
+
+
+def cooccurrence_edges(
+    left: sp.csr_matrix,
+    *,
+    normalise: str = "count",
+    min_count: int = 1,
+    min_weight: float = 0.0,
+    top_k: int | None = None,
+    block: int = 4096,
+    max_block_entries: int = 1 << 20,
+    workers: int | None = None,
+    long_row: int | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Co-occurrence edges of the rows of a 0/1 incidence matrix.
+
+    Rows are items, columns the documents they occur in; the count of a pair
+    is the number of columns where both occur (``left @ left.T``). The
+    product is computed in row blocks sized by the size of their product (at
+    most ``block`` rows and about ``max_block_entries`` entries, so a few
+    heavily cited works cannot blow up memory), each block filtered before
+    the next, on ``workers`` threads (default: the usable cores; scipy's
+    sparse product releases the GIL) when the product is large (above about
+    four blocks' worth of entries). Rows longer than ``long_row`` (default
+    ``max(256, 16 * top_k)``) pick their top ``top_k`` by partition (linear)
+    instead of sorting. Blocks, threads and thresholds change the cost, never
+    the answer.
+
+    Returns
+    -------
+    (i, j, count, weight)
+        Arrays with ``i < j``, sorted by (i, j). ``top_k`` keeps, for every
+        item, its ``top_k`` heaviest edges (by weight, then count, then
+        neighbour); an edge survives when either end keeps it.
+
+    Examples
+    --------
+    >>> inc = sp.csr_matrix(np.array([[1, 1, 0], [1, 1, 1], [0, 0, 1]]))
+    >>> i, j, c, w = cooccurrence_edges(inc, normalise="cosine")
+    >>> i.tolist(), j.tolist(), c.tolist(), np.round(w, 4).tolist()
+    ([0, 1], [1, 2], [2, 1], [0.8165, 0.5774])
+    """
+    _check_pair_options(normalise, min_count, top_k)
+    left = sp.csr_matrix(left, dtype=np.int32)
+    right = left.T.tocsr()
+    totals = np.asarray(left.sum(axis=1, dtype=np.int64)).ravel().astype(np.float64)
+    m = int(np.count_nonzero(np.asarray(left.sum(axis=0)).ravel()))
+    n = left.shape[0]
+    work = np.minimum(left @ np.diff(right.indptr).astype(np.int64), n)  # >= each row's product size
+    bounds = _blocks(np.asarray(work), block, max_block_entries)
+    long_row = max(256, 16 * (top_k or 0)) if long_row is None else long_row
+    workers = workers or _usable_cores()
+
+    def one(b: tuple[int, int]) -> tuple[np.ndarray, ...] | None:
+        return _block_edges(left, right, b[0], b[1], totals, m, normalise, min_count, min_weight, top_k, long_row)
+
+    if workers > 1 and len(bounds) > 1 and int(work.sum()) > 4 * max_block_entries:  # small: threads cost more
+        with ThreadPoolExecutor(workers) as pool:
+            results = [r for r in pool.map(one, bounds) if r is not None]
+    else:
+        results = [r for r in map(one, bounds) if r is not None]
+    if not results:
+        empty = np.array([], dtype=np.int64)
+        return empty, empty, empty, np.array([], dtype=np.float64)
+    i, j, c, w = (np.concatenate([r[k] for r in results]) for k in range(4))
+    key = np.minimum(i, j) * n + np.maximum(i, j)  # n^2 < 2^63 for any graph that fits in memory
+    key, first = np.unique(key, return_index=True)  # sorted by (lo, hi); a pair kept by both ends: once
+    return key // n, key % n, c[first], w[first]
+
+
+def _as_matrix(source: Store | nx.DiGraph | CitationMatrix) -> tuple[CitationMatrix, nx.DiGraph | None]:
+    if isinstance(source, CitationMatrix):
+        return source, None
+    if isinstance(source, Store):
+        source = citation_graph(source)
+    return citation_matrix(source), source
+
+
+def _pair_graph(cm: CitationMatrix, graph: nx.DiGraph | None, edges: tuple[np.ndarray, ...], kind: str,
+                normalise: str, items: np.ndarray) -> nx.Graph:
+    i, j, c, w = edges
+    G = nx.Graph(kind=kind, normalise=normalise)
+    nodes = cm.nodes
+    G.add_nodes_from((nodes[k], dict(graph.nodes[nodes[k]]) if graph is not None else {})
+                     for k in np.flatnonzero(items).tolist())
+    G.add_edges_from((nodes[a], nodes[b], {"count": count, "weight": weight, "kind": kind})
+                     for a, b, count, weight in zip(i.tolist(), j.tolist(), c.tolist(), np.round(w, 6).tolist(),
+                                                    strict=True))
+    return G
+
+
+def cocitation_graph(
+    source: Store | nx.DiGraph | CitationMatrix,
+    *,
+    normalise: str = "count",
+    min_count: int = 1,
+    min_weight: float = 0.0,
+    top_k: int | None = None,
+    block: int = 4096,
+) -> nx.Graph:
+    """Co-citation: two works are linked by the number of works citing both.
+
+    Nodes are the works cited at least once (with the citation graph's
+    attributes); edges carry ``count``, ``weight`` (see
+    :data:`NORMALISATIONS`) and ``kind="cocitation"``. ``min_count`` and
+    ``min_weight`` drop weak pairs, ``top_k`` keeps each work's strongest
+    links (see :func:`cooccurrence_edges`).
+    """
+    cm, graph = _as_matrix(source)
+    incidence = cm.matrix.T.tocsr()  # rows: cited works, columns: citing works
+    edges = cooccurrence_edges(incidence, normalise=normalise, min_count=min_count, min_weight=min_weight,
+                               top_k=top_k, block=block)
+    cited = np.asarray(cm.matrix.sum(axis=0)).ravel() > 0
+    return _pair_graph(cm, graph, edges, "cocitation", normalise, cited)
+
+
+def coupling_graph(
+    source: Store | nx.DiGraph | CitationMatrix,
+    *,
+    normalise: str = "count",
+    min_count: int = 1,
+    min_weight: float = 0.0,
+    top_k: int | None = None,
+    block: int = 4096,
+) -> nx.Graph:
+    """Bibliographic coupling: two works are linked by the number of references they share.
+
+    Nodes are the works citing at least one other; edges as in
+    :func:`cocitation_graph`, with ``kind="coupling"``.
+    """
+    cm, graph = _as_matrix(source)
+    edges = cooccurrence_edges(cm.matrix.tocsr(), normalise=normalise, min_count=min_count,
+                               min_weight=min_weight, top_k=top_k, block=block)
+    citing = np.asarray(cm.matrix.sum(axis=1)).ravel() > 0
+    return _pair_graph(cm, graph, edges, "coupling", normalise, citing)

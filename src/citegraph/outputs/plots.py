@@ -1,0 +1,1239 @@
+"""The figures of an analysis, drawn with matplotlib for papers and reports.
+
+Every figure function takes an :class:`~citegraph.analysis.pipeline.Analysis` and
+returns a :class:`matplotlib.figure.Figure`; given ``ax=``, it draws into
+that Axes and returns ``ax.figure``. ``matplotlib.pyplot`` is never
+imported (it keeps global state and leaks figures in long sessions):
+figures are made with :class:`~matplotlib.figure.Figure` and saved with
+:func:`save_figure`, which writes byte-identical files for the same analysis.
+
+:data:`FIGURES` maps the file stem of each figure to its function:
+
+``network``
+    :func:`network_map`: the citation network of the best-scored works.
+``historiograph``
+    :func:`historiograph`: the most locally cited works by publication year,
+    with the citation links between them (Garfield's historiograph).
+``cocitation``
+    :func:`cocitation_map`: the most cited works, linked by co-citation.
+``ranking``
+    :func:`ranking_bar`: the top works by a score.
+``publications``
+    :func:`publications_chart`: stored works per publication year.
+``rpys``
+    :func:`rpys_chart`: reference publication year spectroscopy, peaks named.
+``bursts``
+    :func:`bursts_chart`: citation bursts on a timeline.
+
+Clusters have the same colour in every figure, the report and the GEXF export
+(:func:`citegraph.outputs.palette.cluster_colour`:
+cluster 1 is the largest; the nine largest get a colour of Paul Tol's
+colour-blind safe "muted" palette, the rest grey). Every figure carries a
+caption line at the bottom (:func:`caption`) naming the data and parameters
+that made it. Layouts are seeded; ties are broken by DOI key.
+
+Examples
+--------
+>>> from citegraph.analysis.pipeline import analyse
+>>> from citegraph.store.records import parse_work
+>>> from citegraph.store import Store
+>>> records = [{"DOI": f"10.5555/w{i}", "issued": {"date-parts": [[2000 + i]]}, "title": ["Graph study"],
+...             "author": [{"family": "Doe"}], "reference": [{"key": "r", "DOI": "10.5555/old", "year": "1990"}]}
+...            for i in range(3)]   # hand-made example records, not Crossref data
+>>> with Store(":memory:") as store:
+...     _ = store.add_works([parse_work(r, source="example") for r in records])
+...     analysis = analyse(store)
+>>> fig = network_map(analysis, labels=2)
+>>> fig.axes[0].get_title(loc="left")
+'Citation network: top 4 works by composite'
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+import textwrap
+import warnings
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import matplotlib as mpl
+import networkx as nx
+import numpy as np
+from matplotlib import patheffects
+from matplotlib.axes import Axes
+from matplotlib.cm import ScalarMappable
+from matplotlib.collections import LineCollection
+from matplotlib.colors import Normalize, to_rgba
+from matplotlib.figure import Figure
+from matplotlib.legend import Legend
+from matplotlib.lines import Line2D
+from matplotlib.patches import FancyArrowPatch, Patch
+from matplotlib.text import Annotation
+from matplotlib.ticker import MaxNLocator
+from matplotlib.transforms import Bbox
+
+from citegraph._version import __version__
+from citegraph.analysis.rank import SCORES
+from citegraph.errors import UsageError
+from citegraph.graphs.cooccurrence import cocitation_graph
+from citegraph.outputs.palette import CLUSTER_COLOURS, OTHER_COLOUR, cluster_colour
+
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
+
+    from citegraph.analysis.pipeline import Analysis
+
+__all__ = [
+    "FIGURES",
+    "FORMATS",
+    "bursts_chart",
+    "caption",
+    "cocitation_map",
+    "historiograph",
+    "network_map",
+    "publications_chart",
+    "ranking_bar",
+    "rpys_chart",
+    "save_figure",
+    "save_figures",
+    "shorten",
+]
+
+log = logging.getLogger(__name__)
+
+
+#: The file formats :func:`save_figure` writes.
+FORMATS = ("pdf", "png", "svg")
+
+#: Metadata that would make files differ between runs or versions is left out.
+_METADATA: dict[str, dict[str, Any]] = {
+    "png": {"Software": None},
+    "svg": {"Date": None, "Creator": None},
+    "pdf": {"CreationDate": None, "ModDate": None, "Creator": None, "Producer": None},
+}
+
+_STYLE: dict[RcKeyType, Any] = {
+    "font.family": "DejaVu Sans",  # shipped with matplotlib: the same glyphs everywhere
+    "font.size": 9.0,
+    "axes.titlesize": 11.0,
+    "axes.titlelocation": "left",
+    "axes.labelsize": 9.0,
+    "axes.edgecolor": "#444444",
+    "axes.linewidth": 0.8,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "xtick.labelsize": 8.0,
+    "ytick.labelsize": 8.0,
+    "xtick.color": "#333333",
+    "ytick.color": "#333333",
+    "legend.fontsize": 8.0,
+    "legend.title_fontsize": 8.0,
+    "legend.frameon": False,
+    "figure.facecolor": "white",
+    "savefig.facecolor": "white",
+    "svg.hashsalt": "citegraph",  # fixed ids in SVG files
+    "svg.fonttype": "path",
+}
+
+_CAPTION_SIZE = 7.0
+_LABEL_SIZE = 7.0
+_TEXT_COLOUR = "#222222"
+_EDGE_COLOUR = "#555555"
+_HALO = [patheffects.withStroke(linewidth=2.5, foreground="white")]
+_SCORE_NAMES = {
+    "composite": "composite score (mean percentile rank)",
+    "local": "local citations",
+    "global": "global citations (Crossref)",
+    "per_year": "global citations per year",
+    "pagerank": "PageRank",
+    "authority": "HITS authority",
+    "hub": "HITS hub",
+    "betweenness": "betweenness centrality",
+    "cocitation_seeds": "co-citations with the seeds",
+}
+
+
+# -- helpers: text, colours, captions -------------------------------------------------------
+
+
+def shorten(text: str, width: int) -> str:
+    """``text`` on one line, cut to at most ``width`` characters with an ellipsis.
+
+    Examples
+    --------
+    >>> shorten("From noise to knowledge:  how randomness generates novel phenomena", 24)
+    'From noise to knowledge…'
+    >>> shorten("Short", 24)
+    'Short'
+    """
+    one_line = " ".join(str(text).split())
+    if len(one_line) <= width:
+        return one_line
+    return one_line[: max(width - 1, 0)].rstrip(" ,;:.-") + "…"
+
+
+_INVISIBLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufffe\uffff]")
+
+
+def _plain(text: str) -> str:
+    r"""Data text shown as is: ``$`` would start matplotlib's mathtext; control and bidi-override characters
+    (no font has glyphs for them) are dropped.
+
+    >>> _plain("Cost $5\x00 \u202eok")
+    'Cost \\$5 ok'
+    """
+    return _INVISIBLE.sub("", text).replace("$", r"\$")
+
+
+
+def _example_analysis() -> Analysis:
+    """The analysis of the doctests: 3 HAND-MADE records (not Crossref data), each citing one older work.
+
+    It is built as in the module's example: records parsed with
+    :func:`citegraph.store.records.parse_work` into an in-memory store, then
+    :func:`citegraph.analysis.pipeline.analyse`.
+    """
+    from citegraph.analysis.pipeline import analyse
+    from citegraph.store import Store
+    from citegraph.store.records import parse_work
+
+    records = [{"DOI": f"10.5555/w{i}", "issued": {"date-parts": [[2000 + i]]}, "title": ["Graph study"],
+                "author": [{"family": "Doe"}], "reference": [{"key": "r", "DOI": "10.5555/old", "year": "1990"}]}
+               for i in range(3)]
+    with Store(":memory:") as store:
+        store.add_works([parse_work(r, source="example") for r in records])
+        return analyse(store)
+
+def caption(analysis: Analysis, what: str, *, source: str | None = None) -> str:
+    """The caption line of a figure: the citegraph version that made the analysis, the data, what was drawn.
+
+    ``source`` names the data (e.g. the store's file name); ``what`` says
+    what the figure shows and with which parameters.
+
+    Examples
+    --------
+    >>> from citegraph.analysis.pipeline import analyse
+    >>> from citegraph.store.records import parse_work
+    >>> from citegraph.store import Store
+    >>> with Store(":memory:") as store:   # a hand-made example record, not Crossref data
+    ...     _ = store.add_works([parse_work({"DOI": "10.5555/a", "title": ["Graph study"]}, source="example")])
+    ...     analysis = analyse(store)
+    >>> caption(analysis, "top 20 by composite", source="example.sqlite")
+    'citegraph 0.1.0 · example.sqlite · top 20 by composite'
+    """
+    version = analysis.summary.get("versions", {}).get("citegraph", __version__)
+    parts = [f"citegraph {version}"]
+    if source:
+        parts.append(source)
+    if what:
+        parts.append(what)
+    return " · ".join(parts)
+
+
+def _cluster_note(analysis: Analysis) -> str:
+    o = analysis.options
+    return f"clusters: {o.cluster_method} on {o.graph}, resolution {o.resolution:g}, seed {o.seed}"
+
+
+def _graph_note(analysis: Analysis) -> str:
+    G = analysis.citation
+    return f"citation graph of {G.number_of_nodes():,} works, {G.number_of_edges():,} links"
+
+
+def _wrap_caption(text: str, width_inches: float) -> str:
+    """Wrap at the `` · `` separators so that each line fits the figure."""
+    limit = max(int(width_inches * 72 / (0.56 * _CAPTION_SIZE)), 40)
+    lines: list[str] = []
+    current = ""
+    for part in text.split(" · "):
+        candidate = f"{current} · {part}" if current else part
+        if len(candidate) <= limit:
+            current = candidate
+            continue
+        if current:
+            lines.append(current)
+        wrapped = textwrap.wrap(part, limit) or [""]
+        lines.extend(wrapped[:-1])
+        current = wrapped[-1]
+    if current:
+        lines.append(current)
+    return "\n".join(lines)
+
+
+def _add_caption(fig: Figure, text: str) -> None:
+    """The caption is the figure's ``supxlabel`` (so constrained layout leaves room for it).
+
+    Several citegraph panels drawn into one figure get one caption line each.
+    """
+    line = _plain(_wrap_caption(text, fig.get_figwidth()))
+    existing = fig.get_supxlabel()
+    if existing and line not in existing.split("\n"):
+        line = f"{existing}\n{line}"
+    elif existing:
+        line = existing
+    fig.supxlabel(line, x=0.01, ha="left", fontsize=_CAPTION_SIZE, color="#555555", linespacing=1.3)
+
+
+@contextmanager
+def _style() -> Iterator[None]:
+    with mpl.rc_context(_STYLE):
+        yield
+
+
+def _root(ax: Axes) -> Figure:
+    """The top-level Figure of an Axes, also inside a SubFigure (on every matplotlib from 3.8 on)."""
+    fig: Any = ax.figure
+    if not isinstance(fig, Figure):
+        fig = getattr(fig, "figure", None)  # a SubFigure's root figure
+    if not isinstance(fig, Figure):
+        raise UsageError("the Axes given as ax= is not in a figure")
+    return fig
+
+
+def _figure_and_axes(ax: Axes | None, size: tuple[float, float]) -> tuple[Figure, Axes]:
+    if ax is not None:
+        return _root(ax), ax
+    fig = Figure(figsize=size, layout="constrained")
+    return fig, fig.add_subplot()
+
+
+def _note(ax: Axes, text: str) -> None:
+    """A centred note in an empty plot (instead of failing)."""
+    ax.text(0.5, 0.5, _plain(text), transform=ax.transAxes, ha="center", va="center", fontsize=10,
+            color="#555555", gid="note")
+    ax.set_xticks([])
+    ax.set_yticks([])
+
+
+def _check_int(name: str, value: int, minimum: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise UsageError(f"{name} {value!r} must be a whole number, at least {minimum}")
+
+
+def _check_score(score: str) -> None:
+    if score not in SCORES:
+        raise UsageError(f"score {score!r} is not one of {', '.join(SCORES)}")
+
+
+# -- helpers: data --------------------------------------------------------------------------
+
+
+def _node_keys(analysis: Analysis) -> dict[str, str]:
+    """DOI as deposited (as the rankings show it) -> node key of the citation graph."""
+    return {str(d.get("doi", n)): str(n) for n, d in analysis.citation.nodes(data=True)}
+
+
+def _ranked(analysis: Analysis, score: str) -> list[tuple[str, dict[str, Any]]]:
+    """(node key, ranking row) of every ranked work with a value of ``score``, sorted by (-score, key)."""
+    keys = _node_keys(analysis)
+    rows = []
+    for row in analysis.rankings:
+        value = row.get(score)
+        if value is None:
+            continue
+        rows.append((keys.get(str(row["doi"]), str(row["doi"]).lower()), row))
+    rows.sort(key=lambda kr: (-float(kr[1][score]), kr[0]))
+    return rows
+
+
+def _year(d: Mapping[str, Any]) -> int | None:
+    year = d.get("year")
+    return year if isinstance(year, int) and not isinstance(year, bool) else None
+
+
+def _local(G: nx.DiGraph, key: str) -> int:
+    return int(G.nodes[key].get("citations_local", G.in_degree(key)))
+
+
+def _most_cited(G: nx.DiGraph, top: int, *, need_year: bool = False) -> list[str]:
+    """The ``top`` works with the most local citations (at least one), by (-local citations, key)."""
+    found = [(_local(G, str(n)), str(n)) for n, d in G.nodes(data=True)
+             if (not need_year or _year(d) is not None)]
+    found = [(c, n) for c, n in found if c > 0]
+    found.sort(key=lambda cn: (-cn[0], cn[1]))
+    return [n for _, n in found[:top]]
+
+
+def _node_label(G: nx.DiGraph, key: str, width: int = 30) -> str:
+    d = G.nodes[key] if key in G else {}
+    return shorten(str(d.get("label") or d.get("doi") or key), width)
+
+
+def _scaled(values: Sequence[float], low: float, high: float) -> list[float]:
+    """Map values linearly onto ``[low, high]`` (a quarter of the way up when they are all equal)."""
+    if not values:
+        return []
+    lo, hi = min(values), max(values)
+    if hi <= lo:
+        return [low + 0.25 * (high - low) for _ in values]
+    return [low + (high - low) * (v - lo) / (hi - lo) for v in values]
+
+
+def _cluster_legend(ax: Axes, analysis: Analysis, clusters: Sequence[int | None], *, marker: str = "o",
+                    seeds: bool = False, title: str | None = None) -> Legend:
+    """A legend of the coloured clusters drawn (number and first label terms), grey for the rest, and seeds."""
+    info = {int(c["cluster"]): c for c in analysis.clusters}
+    coloured = sorted({c for c in clusters if c is not None and cluster_colour(c) != OTHER_COLOUR})
+    handles: list[Any] = []
+    for c in coloured:
+        terms = [t.strip() for t in str(info.get(c, {}).get("label") or "").split(";") if t.strip()]
+        name = ", ".join(terms[:3]) if terms else "(no label terms)"
+        size = info.get(c, {}).get("size")
+        text = f"{c}: {shorten(name, 38)}" + (f" ({int(size):,})" if size is not None else "")
+        handles.append(_handle(marker, cluster_colour(c), _plain(text)))
+    if any(c is None or cluster_colour(c) == OTHER_COLOUR for c in clusters):
+        handles.append(_handle(marker, OTHER_COLOUR, "other clusters"))
+    if seeds:
+        handles.append(_handle(marker, "white", "seed work", edge="black"))
+    return ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0,
+                     title=title, alignment="left", handletextpad=0.4)
+
+
+def _handle(marker: str, colour: str, label: str, edge: str | None = None) -> Any:
+    if marker == "s":
+        return Patch(facecolor=colour, edgecolor=edge or colour, linewidth=1.4 if edge else 0.0, label=label)
+    return Line2D([], [], marker="o", linestyle="none", markersize=7, markerfacecolor=colour,
+                  markeredgecolor=edge or "white", markeredgewidth=1.4 if edge else 0.5, label=label)
+
+
+# -- helpers: layout and labels ------------------------------------------------------------
+
+
+def _packed_layout(H: nx.Graph, order: Mapping[str, int], group: Mapping[str, int], *, seed: int,
+                   aspect: float = 1.0, weight: str | None = None,
+                   iterations: int = 50) -> tuple[dict[str, tuple[float, float]], tuple[float, float] | None]:
+    """Seeded spring layouts of the components of ``H`` with 3+ nodes, packed in rows, biggest first.
+
+    Each component is scaled between "the median distance to the nearest
+    neighbour is one unit" (no crowded cores, but long arms) and "the
+    component's side is the square root of its size" (even density):
+    by the geometric mean of both factors. Pairs and single works follow in a grid below
+    (one unit apart), grouped by ``group`` (cluster), then by ``order`` (rank).
+    The packing aims at a width/height ratio of ``aspect``. Returns the
+    positions and the top-left corner of the grid (None without one).
+    """
+    comps = [sorted(c, key=lambda n: (order[n], n)) for c in nx.connected_components(H)]
+    comps.sort(key=lambda c: (-len(c), order[c[0]], c[0]))
+    blocks: list[tuple[float, float, dict[str, tuple[float, float]]]] = []
+    for comp in (c for c in comps if len(c) >= 3):
+        nodes = sorted(comp)
+        sub = nx.Graph()
+        sub.add_nodes_from(nodes)
+        sub.add_edges_from(sorted((min(u, v), max(u, v), d) for u, v, d in H.subgraph(comp).edges(data=True)))
+        raw = nx.spring_layout(sub, seed=seed, iterations=iterations, weight=weight)
+        xy = np.array([raw[n] for n in nodes], dtype=float)
+        gaps = np.sqrt(((xy[:, None, :] - xy[None, :, :]) ** 2).sum(axis=2))
+        np.fill_diagonal(gaps, np.inf)
+        nearest = float(np.median(gaps.min(axis=1)))  # scale 1 / nearest: no crowding, but long arms
+        span = float((xy.max(axis=0) - xy.min(axis=0)).max())  # scale sqrt(n) / span: even density overall
+        scale = math.sqrt(1.0 / max(nearest, 1e-9) * math.sqrt(len(nodes)) / max(span, 1e-9))
+        xy = (xy - xy.min(axis=0)) * scale
+        local = {n: (float(x), float(y)) for n, (x, y) in zip(nodes, xy, strict=True)}
+        blocks.append((float(xy[:, 0].max()), float(xy[:, 1].max()), local))
+    small = [c for c in comps if len(c) < 3]
+    small.sort(key=lambda c: (min(group.get(n, 10**9) for n in c), order[c[0]], c[0]))
+    cells = sum(len(c) for c in small)
+    gap = 1.5
+    area = sum((w + gap) * (h + gap) for w, h, _ in blocks) + cells
+    width = max([w for w, _, _ in blocks] + [math.sqrt(area * max(aspect, 0.2)), 2.0])
+    pos: dict[str, tuple[float, float]] = {}
+    x = y = row_height = 0.0
+    for w, h, local in blocks:
+        if x > 0 and x + w > width:
+            x, y, row_height = 0.0, y - row_height - gap, 0.0
+        for n, (lx, ly) in local.items():
+            pos[n] = (x + lx, y - h + ly)
+        x += w + gap
+        row_height = max(row_height, h)
+    if not small:
+        return pos, None
+    columns = max(int(width) + 1, 2)
+    top = y - row_height - 2 * gap if blocks else 0.0
+    col = row = 0
+    for comp in small:
+        if col + len(comp) > columns:
+            col, row = 0, row + 1
+        for n in comp:
+            pos[n] = (float(col), top - row)
+            col += 1
+    return pos, (0.0, top)
+
+
+def _aspect(ax: Axes) -> float:
+    """Width / height of the Axes once laid out (legend and caption included)."""
+    _root(ax).draw_without_rendering()
+    box = ax.get_window_extent()
+    return float(box.width / box.height) if box.height > 0 else 1.0
+
+
+def _outside(box: np.ndarray, frame: Bbox) -> float:
+    """The area of ``box`` (x0, y0, x1, y1) outside ``frame``."""
+    inside = _overlaps(box, np.array([[frame.x0, frame.y0, frame.x1, frame.y1]]))
+    return float((box[2] - box[0]) * (box[3] - box[1])) - inside
+
+
+_DIRECTIONS = ((1, 0.35), (1, -0.35), (-1, 0.35), (-1, -0.35), (0, 1), (0, -1), (1, 1), (-1, 1), (1, -1),
+               (-1, -1))
+#: Candidate label offsets: (direction right, direction up, extra distance in points, leader line).
+_AROUND = tuple((dx, dy, extra, extra > 0) for extra in (0.0, 12.0, 26.0, 42.0, 60.0, 80.0)
+                for dx, dy in _DIRECTIONS)
+
+
+def _place_labels(ax: Axes, items: Sequence[tuple[float, float, str, float]], *, gid: str,
+                  obstacles: Sequence[tuple[float, float, float]] = (),
+                  candidates: Sequence[tuple[float, float, float, bool]] = _AROUND, distance: float = 3.0,
+                  fontsize: float = _LABEL_SIZE) -> list[Annotation]:
+    """Label points ``(x, y, text, marker radius in points)`` without overlaps where possible.
+
+    Each label tries the ``candidates`` offsets (a direction, scaled by the
+    marker radius plus ``distance`` plus the extra distance, in points; far
+    ones get a leader line) and keeps the first that overlaps no earlier
+    label, no ``obstacles`` (markers: data x, data y, radius in points) and
+    stays inside the Axes; otherwise the one with the least overlap. Earlier
+    items win. The layout is settled first, so the figure should be complete
+    apart from these labels.
+    """
+    if not items:
+        return []
+    fig = _root(ax)
+    fig.draw_without_rendering()
+    frame = ax.get_window_extent()
+    pixels = fig.dpi / 72.0
+    if obstacles:
+        centres = ax.transData.transform([(x, y) for x, y, _ in obstacles])
+        radii = np.array([r for _, _, r in obstacles]) * pixels
+        blocked = np.column_stack([centres[:, 0] - radii, centres[:, 1] - radii, centres[:, 0] + radii,
+                                   centres[:, 1] + radii])
+    else:
+        blocked = np.zeros((0, 4))
+    existing = [t.get_window_extent() for t in ax.texts if t.get_visible()]  # e.g. notes drawn before
+    placed = np.array([[b.x0, b.y0, b.x1, b.y1] for b in existing]).reshape(-1, 4)
+    out: list[Annotation] = []
+    for x, y, text, radius in items:
+        probe = ax.annotate(_plain(text), (x, y), xytext=(0, 0), textcoords="offset points", ha="left",
+                            va="bottom", fontsize=fontsize)
+        size = probe.get_window_extent()
+        probe.remove()
+        width, height = float(size.width), float(size.height)
+        px, py = (float(v) for v in ax.transData.transform((x, y)))
+        best: tuple[float, tuple[float, float], str, str, bool, np.ndarray] | None = None
+        for dx, dy, extra, leader in candidates:
+            step = radius + distance + extra
+            norm = math.hypot(dx, dy) if extra > 0 else 1.0
+            offset = (dx * step / norm, dy * step / norm)
+            ha = "left" if dx > 0 else "right" if dx < 0 else "center"
+            va = "bottom" if dy > 0.5 else "top" if dy < -0.5 else "center"
+            x0 = px + offset[0] * pixels - {"left": 0.0, "right": width, "center": width / 2}[ha]
+            y0 = py + offset[1] * pixels - {"bottom": 0.0, "top": height, "center": height / 2}[va]
+            box = np.array([x0, y0, x0 + width, y0 + height])
+            cost = (6.0 * _overlaps(box, placed) + 0.3 * _overlaps(box, blocked) + 10.0 * _outside(box, frame)
+                    + 8.0 * extra)
+            if best is None or cost < best[0]:
+                best = (cost, offset, ha, va, leader, box)
+            if cost <= 8.0 * extra:  # overlaps nothing
+                break
+        assert best is not None
+        _, offset, ha, va, leader, box = best
+        arrow = {"arrowstyle": "-", "color": "#888888", "lw": 0.6, "shrinkA": 1, "shrinkB": radius + 1}
+        ann = ax.annotate(_plain(text), (x, y), xytext=offset, textcoords="offset points", ha=ha, va=va,
+                          fontsize=fontsize, color=_TEXT_COLOUR, gid=gid, annotation_clip=False, path_effects=_HALO,
+                          zorder=5, arrowprops=arrow if leader else None)
+        ann.set_in_layout(False)
+        placed = np.vstack([placed, box])
+        out.append(ann)
+    return out
+
+
+def _overlaps(box: np.ndarray, others: np.ndarray) -> float:
+    """Total overlap area of ``box`` (x0, y0, x1, y1) with the rows of ``others`` (the same)."""
+    if not len(others):
+        return 0.0
+    w = np.minimum(box[2], others[:, 2]) - np.maximum(box[0], others[:, 0])
+    h = np.minimum(box[3], others[:, 3]) - np.maximum(box[1], others[:, 1])
+    return float((np.clip(w, 0, None) * np.clip(h, 0, None)).sum())
+
+
+# -- figures -------------------------------------------------------------------------------
+
+
+def network_map(analysis: Analysis, *, score: str = "composite", max_nodes: int = 300, labels: int = 15,
+                seed: int = 0, ax: Axes | None = None, source: str | None = None) -> Figure:
+    """The citation network of the ``max_nodes`` best-scored works.
+
+    Nodes are the works with the best ``score`` (a column of
+    ``analysis.rankings``; ties by DOI key); seeds in the citation graph are
+    always kept (they replace the lowest-scored works). Node area grows with
+    the score, colour is the cluster (:func:`cluster_colour`), seeds have a
+    black outline. Edges are the citation links among them, drawn undirected,
+    thin and faded (the fainter the weaker-scored end). Connected components
+    of three or more works get a seeded spring layout (fixed iterations) and
+    are packed biggest first; pairs and unconnected works follow in a grid,
+    grouped by cluster. The ``labels`` best-scored works are labelled.
+
+    Parameters
+    ----------
+    analysis : Analysis
+    score : str
+        One of :data:`citegraph.analysis.rank.SCORES`.
+    max_nodes : int
+        How many works to draw (at least 1).
+    labels : int
+        How many of the best-scored works to label (0 for none).
+    seed : int
+        Seed of the layout.
+    ax : matplotlib.axes.Axes, optional
+        Draw into this Axes instead of a new figure.
+    source : str, optional
+        The data's name, shown in the caption.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Raises
+    ------
+    UsageError
+        An unknown score, or a count below its minimum.
+
+    Examples
+    --------
+    >>> analysis = _example_analysis()   # 3 hand-made records citing one older work
+    >>> fig = network_map(analysis, max_nodes=3, labels=1, score="local")
+    >>> len(fig.axes[0].collections[-1].get_offsets()), [t.get_text() for t in fig.axes[0].texts]
+    (3, ['10.5555/old'])
+    """
+    _check_score(score)
+    _check_int("max_nodes", max_nodes, 1)
+    _check_int("labels", labels, 0)
+    G = analysis.citation
+    ranked = [(k, r) for k, r in _ranked(analysis, score) if k in G]
+    seeds = [k for k, r in ranked if r.get("is_seed")]
+    if len(seeds) >= max_nodes:
+        chosen = seeds[:max_nodes]
+    else:
+        others = [k for k, r in ranked if not r.get("is_seed")][: max_nodes - len(seeds)]
+        keep = set(seeds) | set(others)
+        chosen = [k for k, _ in ranked if k in keep]
+    order = {k: i for i, k in enumerate(chosen)}
+    value = {k: float(r[score]) for k, r in ranked if k in order}
+    H = nx.Graph()
+    H.add_nodes_from(sorted(chosen))
+    H.add_edges_from(sorted({(min(u, v), max(u, v)) for u, v in G.subgraph(chosen).edges() if u != v}))
+    strength = dict(zip(chosen, _scaled([value[k] for k in chosen], 0.0, 1.0), strict=True))
+    styles = {(u, v): (0.6, 0.12 + 0.45 * min(strength[u], strength[v])) for u, v in H.edges()}
+    n_seeds = sum(1 for k in chosen if G.nodes[k].get("is_seed"))
+    seeds_note = f", {n_seeds} seed{'s' if n_seeds > 1 else ''}" if n_seeds else ""
+    what = (f"{_graph_note(analysis)} · top {len(chosen):,} by {score} ({H.number_of_edges():,} links among them"
+            f"{seeds_note}) · spring layout, seed {seed} · " + _cluster_note(analysis))
+    with _style():
+        fig, ax = _figure_and_axes(ax, (10.0, 8.0))
+        ax.set_title(f"Citation network: top {len(chosen):,} works by {score}")
+        _draw_map(ax, analysis, H, chosen, _scaled([value[k] for k in chosen], 14.0, 260.0), styles,
+                  labels=labels, seed=seed, weight=None, legend=f"Cluster (works); area: {score}",
+                  grid_note="Works linked to at most one other drawn work, by cluster", empty="No ranked works to draw",
+                  caption_text=caption(analysis, what, source=source))
+    return fig
+
+
+def _draw_map(ax: Axes, analysis: Analysis, H: nx.Graph, chosen: Sequence[str], areas: Sequence[float],
+              styles: Mapping[tuple[str, str], tuple[float, float]], *, labels: int, seed: int, weight: str | None,
+              legend: str, grid_note: str, empty: str, caption_text: str) -> None:
+    """Draw a node-link map: ``chosen`` in priority order (the first ``labels`` labelled, drawn on top).
+
+    ``areas`` are the marker areas (points squared) of ``chosen``; ``styles``
+    maps each edge of ``H`` (sorted node pair) to its (line width, alpha).
+    """
+    fig = _root(ax)
+    G = analysis.citation
+    ax.set_axis_off()
+    if not chosen:
+        _note(ax, empty)
+        _add_caption(fig, caption_text)
+        return
+    order = {k: i for i, k in enumerate(chosen)}
+    cluster = {k: analysis.cluster_of.get(k) for k in chosen}
+    group = {k: c if c is not None and cluster_colour(c) != OTHER_COLOUR else 10**9 for k, c in cluster.items()}
+    sizes = dict(zip(chosen, areas, strict=True))
+    is_seed = {k: bool(G.nodes[k].get("is_seed")) if k in G else False for k in chosen}
+    _cluster_legend(ax, analysis, [cluster[k] for k in chosen], seeds=any(is_seed.values()), title=legend)
+    _add_caption(fig, caption_text)
+    pos, grid = _packed_layout(H, order, group, seed=seed, aspect=_aspect(ax), weight=weight)
+    log.debug("map layout: %d nodes, %d edges", len(pos), H.number_of_edges())
+    ax.set_aspect("equal", adjustable="datalim")
+    ax.update_datalim([(x - 1.0, y - 1.0) for x, y in pos.values()] + [(x + 1.0, y + 1.0) for x, y in pos.values()])
+    ax.autoscale_view()
+    # markers no wider than the layout's unit (the distance to the nearest neighbour), keeping their ratios
+    fig.draw_without_rendering()
+    unit = float(abs(ax.transData.transform((1.0, 0.0))[0] - ax.transData.transform((0.0, 0.0))[0]))
+    unit *= 72.0 / fig.dpi  # points
+    shrink = min(1.0, (0.9 * unit) ** 2 / max(sizes.values()))
+    sizes = {k: max(v * shrink, 4.0) for k, v in sizes.items()}
+    thin = min(1.0, unit / 24.0)  # lines thin down with the markers in crowded maps
+    edges = sorted(H.edges(), key=lambda e: (styles[e][1], e))  # the strongest on top
+    if edges:
+        ax.add_collection(LineCollection([[pos[u], pos[v]] for u, v in edges],
+                                         colors=[to_rgba(_EDGE_COLOUR, styles[e][1]) for e in edges],
+                                         linewidths=[max(styles[e][0] * thin, 0.2) for e in edges], zorder=1,
+                                         gid="edges"),
+                          autolim=False)
+    drawn = sorted(chosen, key=lambda k: (-order[k], k))  # the first of chosen on top
+    ax.scatter([pos[k][0] for k in drawn], [pos[k][1] for k in drawn], s=[sizes[k] for k in drawn],
+               c=[cluster_colour(cluster[k]) for k in drawn],
+               edgecolors=["black" if is_seed[k] else "white" for k in drawn],
+               linewidths=[1.5 if is_seed[k] else 0.4 for k in drawn], zorder=2, gid="nodes")
+    if grid is not None and len(grid_note) and H.number_of_edges():
+        ax.annotate(grid_note, grid, xytext=(0, 9), textcoords="offset points", fontsize=_LABEL_SIZE,
+                    color="#666666", style="italic", va="bottom", gid="grid-note")
+    _place_labels(ax, [(pos[k][0], pos[k][1], _node_label(G, k, 24), math.sqrt(sizes[k]) / 2)
+                       for k in chosen[:labels]], gid="node-label",
+                  obstacles=[(pos[k][0], pos[k][1], math.sqrt(sizes[k]) / 2) for k in chosen])
+
+
+def historiograph(analysis: Analysis, *, top: int = 30, ax: Axes | None = None, source: str | None = None) -> Figure:
+    """Garfield's historiograph: the most locally cited works by publication year, with their citation links.
+
+    The ``top`` works with the most local citations (citations within the
+    citation graph; stored or cited-only works alike; ties by DOI key) among
+    those with a known publication year are placed at their year on the x
+    axis, each on the lowest row where its "Author Year" label does not run
+    into the previous work's (so rows are deterministic). Arrows run from
+    the cited to the citing work (knowledge flows forward in time), as the
+    caption says. Marker area grows with local citations, colour is the
+    cluster.
+
+    Examples
+    --------
+    >>> analysis = _example_analysis()   # 3 hand-made records citing one older work
+    >>> fig = historiograph(analysis)
+    >>> fig.axes[0].collections[0].get_offsets()[:, 0].tolist()
+    [1990.0]
+    """
+    _check_int("top", top, 1)
+    G = analysis.citation
+    chosen = _most_cited(G, top, need_year=True)
+    years = {k: int(G.nodes[k]["year"]) for k in chosen}
+    local = {k: _local(G, k) for k in chosen}
+    labels = {k: _node_label(G, k, 24) for k in chosen}
+    links = sorted((u, v) for u, v in G.subgraph(chosen).edges() if u != v)  # citing u -> cited v
+    what = (f"{_graph_note(analysis)} · the {len(chosen)} most locally cited works with a known year "
+            f"({len(links)} links among them) · arrows: cited → citing · " + _cluster_note(analysis))
+    with _style():
+        fig, ax = _figure_and_axes(ax, (11.0, 6.0))
+        ax.set_title(f"Historiograph: the {len(chosen)} most locally cited works")
+        ax.set_xlabel("Publication year")
+        ax.spines["left"].set_visible(False)
+        ax.set_yticks([])
+        if not chosen:
+            _note(ax, "No cited works with a publication year")
+            _add_caption(fig, caption(analysis, what, source=source))
+        else:
+            sizes = dict(zip(chosen, _scaled([float(local[k]) for k in chosen], 20.0, 220.0), strict=True))
+            cluster = {k: analysis.cluster_of.get(k) for k in chosen}
+            _cluster_legend(ax, analysis, [cluster[k] for k in chosen], title="Cluster (works); area: local citations")
+            _add_caption(fig, caption(analysis, what, source=source))
+            row, (low, high) = _rows(ax, chosen, years, labels, sizes)
+            ordered = sorted(chosen, key=lambda k: (years[k], row[k], k))
+            for citing, cited in links:
+                ax.add_patch(FancyArrowPatch(
+                    (years[cited], row[cited]), (years[citing], row[citing]), arrowstyle="-|>", mutation_scale=8,
+                    connectionstyle="arc3,rad=-0.15", color="#666666", alpha=0.7, linewidth=0.7,
+                    shrinkA=math.sqrt(sizes[cited]) / 2 + 1, shrinkB=math.sqrt(sizes[citing]) / 2 + 1, zorder=1))
+            ax.scatter([years[k] for k in ordered], [row[k] for k in ordered], s=[sizes[k] for k in ordered],
+                       c=[cluster_colour(cluster[k]) for k in ordered], edgecolors="white", linewidths=0.5,
+                       zorder=2, gid="nodes")
+            for k in ordered:
+                ax.annotate(_plain(labels[k]), (years[k], row[k]), xytext=(math.sqrt(sizes[k]) / 2 + 2, 0),
+                            textcoords="offset points", ha="left", va="center", fontsize=_LABEL_SIZE,
+                            color=_TEXT_COLOUR, path_effects=_HALO, gid="node-label", zorder=3)
+            ax.set_ylim(-0.8, max(row.values()) + 0.8)
+            ax.set_xlim(low, high)
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    return fig
+
+
+def _rows(ax: Axes, chosen: Sequence[str], years: Mapping[str, int], labels: Mapping[str, str],
+          sizes: Mapping[str, float]) -> tuple[dict[str, int], tuple[float, float]]:
+    """Rows and x limits for the historiograph: each work on the lowest row free at its year.
+
+    Labels sit right of the markers; the x limits leave room for them. The
+    layout (legend, caption) is settled first so the Axes' width is known.
+    """
+    fig = _root(ax)
+    fig.draw_without_rendering()
+    pixels = fig.dpi / 72.0
+    room = float(ax.get_window_extent().width) / pixels  # points
+    widths = {}
+    for k in chosen:
+        probe = ax.text(0, 0, _plain(labels[k]), fontsize=_LABEL_SIZE)
+        widths[k] = math.sqrt(sizes[k]) / 2 + 4 + float(probe.get_window_extent().width) / pixels
+        probe.remove()
+    first, last = min(years.values()), max(years.values())
+    pad = max(1.0, 0.02 * (last - first))
+    low = first - pad
+    # the right limit: every label (w points wide) must end before it: y + w * (high - low) / room <= high
+    high = max([last + pad] + [(years[k] * room - low * w) / (room - w) for k, w in widths.items() if w < room])
+    years_per_pt = (high - low) / room
+    ends: list[float] = []
+    row: dict[str, int] = {}
+    for k in sorted(chosen, key=lambda k: (years[k], -sizes[k], k)):
+        start = years[k] - (math.sqrt(sizes[k]) / 2 + 3) * years_per_pt
+        end = years[k] + widths[k] * years_per_pt
+        for i, last_end in enumerate(ends):
+            if last_end <= start:
+                ends[i] = end
+                row[k] = i
+                break
+        else:
+            row[k] = len(ends)
+            ends.append(end)
+    return row, (low, high + 0.5 * pad)
+
+
+def cocitation_map(analysis: Analysis, *, top: int = 100, seed: int = 0, labels: int = 15, ax: Axes | None = None,
+                   source: str | None = None) -> Figure:
+    """The ``top`` most cited works, linked by co-citation (how often works cite both).
+
+    Works are chosen by local citations (at least one; ties by DOI key).
+    Links come from :func:`citegraph.graphs.cocitation_graph` over the
+    citations these works receive, with Salton's cosine as weight (line width
+    and opacity grow with it); only pairs cited together at least once are
+    linked. Layout: seeded spring layout weighted by co-citation, components
+    packed as in :func:`network_map`. Colour: cluster; area: local citations.
+    The ``labels`` most cited works are labelled.
+
+    Examples
+    --------
+    >>> from citegraph.analysis.pipeline import analyse
+    >>> from citegraph.store.records import parse_work
+    >>> from citegraph.store import Store
+    >>> records = [{"DOI": f"10.5555/w{i}", "issued": {"date-parts": [[2000 + i]]}, "title": ["Graph study"],
+    ...             "author": [{"family": "Doe"}], "reference": [{"key": "a", "DOI": "10.5555/old", "year": "1990"},
+    ...                                                          {"key": "b", "DOI": "10.5555/new", "year": "1999"}]}
+    ...            for i in range(3)]   # hand-made example records, not Crossref data
+    >>> with Store(":memory:") as store:
+    ...     _ = store.add_works([parse_work(r, source="example") for r in records])
+    ...     analysis = analyse(store)
+    >>> ax = cocitation_map(analysis).axes[0]
+    >>> len(ax.collections[-1].get_offsets()), ax.collections[0].get_linewidths().round(2).tolist()
+    (2, [3.3])
+    """
+    _check_int("top", top, 1)
+    _check_int("labels", labels, 0)
+    G = analysis.citation
+    chosen = _most_cited(G, top)
+    D = nx.DiGraph()
+    D.add_edges_from(sorted((str(u), str(v)) for u, v in G.in_edges(chosen) if u != v))
+    co = cocitation_graph(D, normalise="cosine") if D.number_of_edges() else nx.Graph()
+    H = nx.Graph()
+    H.add_nodes_from(sorted(chosen))
+    H.add_edges_from(sorted((min(u, v), max(u, v), {"weight": float(d["weight"]), "count": int(d["count"])})
+                            for u, v, d in co.edges(data=True) if u in H and v in H))
+    edges = sorted(H.edges(data="weight"))
+    top_weight = max([w for _, _, w in edges] + [1e-9])
+    styles = {(u, v): (0.3 + 3.0 * w / top_weight, 0.15 + 0.5 * w / top_weight) for u, v, w in edges}
+    what = (f"co-citation (Salton's cosine) among the {len(chosen)} most locally cited works of the "
+            f"{_graph_note(analysis)} · {H.number_of_edges():,} co-citation links · spring layout, seed {seed} · "
+            + _cluster_note(analysis))
+    with _style():
+        fig, ax = _figure_and_axes(ax, (10.0, 8.0))
+        ax.set_title(f"Co-citation map: the {len(chosen)} most cited works")
+        _draw_map(ax, analysis, H, chosen, _scaled([float(_local(G, k)) for k in chosen], 18.0, 260.0), styles,
+                  labels=labels, seed=seed, weight="weight", legend="Cluster (works); area: local citations",
+                  grid_note="Works co-cited with at most one other drawn work, by cluster",
+                  empty="No cited works to draw", caption_text=caption(analysis, what, source=source))
+    return fig
+
+
+def ranking_bar(analysis: Analysis, *, score: str = "composite", top: int = 20, ax: Axes | None = None,
+                source: str | None = None) -> Figure:
+    """Horizontal bars of the ``top`` works by ``score``, best at the top.
+
+    Rows are labelled "Author Year: short title" (the DOI when there is no
+    author), bars coloured by cluster, seeds outlined in black and marked
+    "(seed)". Works without a value of the score (e.g. no global count) are
+    left out; ties by DOI key.
+
+    Examples
+    --------
+    >>> analysis = _example_analysis()   # 3 hand-made records citing one older work
+    >>> ax = ranking_bar(analysis, score="local", top=2).axes[0]
+    >>> [t.get_text() for t in ax.get_yticklabels()], [float(p.get_width()) for p in ax.patches]
+    (['10.5555/old', 'Doe 2000: Graph study'], [3.0, 0.0])
+    """
+    _check_score(score)
+    _check_int("top", top, 1)
+    rows = _ranked(analysis, score)[:top]
+    with _style():
+        fig, ax = _figure_and_axes(ax, (11.0, max(2.6, 1.3 + 0.3 * len(rows))))
+        ax.set_title(f"Top {len(rows)} works by {score}")
+        ax.set_xlabel(_SCORE_NAMES.get(score, score))
+        if not rows:
+            _note(ax, f"No works with a {score} score")
+        else:
+            values = [float(r[score]) for _, r in rows]
+            clusters = [analysis.cluster_of.get(k) for k, _ in rows]
+            seeds = [bool(r.get("is_seed")) for _, r in rows]
+            ys = list(range(len(rows)))
+            ax.barh(ys, values, height=0.7, color=[cluster_colour(c) for c in clusters],
+                    edgecolor=["black" if s else "none" for s in seeds], linewidth=[1.4 if s else 0.0 for s in seeds],
+                    gid="bars")
+            ax.set_yticks(ys, [_plain(_bar_label(r)) for _, r in rows])
+            ax.tick_params(axis="y", length=0)
+            ax.set_ylim(len(rows) - 0.5, -0.5)  # rank 1 at the top
+            top_value = max(max(values), 0.0)
+            for y, v in zip(ys, values, strict=True):
+                ax.annotate(f"{v:.3g}", (max(v, 0.0), y), xytext=(3, 0), textcoords="offset points", ha="left",
+                            va="center", fontsize=_LABEL_SIZE, color="#444444", gid="value")
+            ax.set_xlim(min(0.0, min(values)), top_value * 1.15 if top_value > 0 else 1.0)  # room for the values
+            _cluster_legend(ax, analysis, clusters, marker="s", seeds=any(seeds), title="Cluster (works)")
+        what = (f"{len(analysis.rankings):,} ranked works of the {_graph_note(analysis)} · top {len(rows)} by "
+                f"{score} · " + _cluster_note(analysis))
+        _add_caption(fig, caption(analysis, what, source=source))
+    return fig
+
+
+def _bar_label(row: Mapping[str, Any]) -> str:
+    label = str(row.get("label") or row.get("doi"))
+    title = row.get("title")
+    text = f"{shorten(label, 30)}: {title}" if title else shorten(label, 30)
+    text = shorten(text, 62)
+    return f"{text} (seed)" if row.get("is_seed") else text
+
+
+def publications_chart(analysis: Analysis, *, ax: Axes | None = None, source: str | None = None) -> Figure:
+    """Stored works per publication year (``analysis.publications``), one bar per year.
+
+    Examples
+    --------
+    >>> from citegraph.analysis.pipeline import analyse
+    >>> from citegraph.store.records import parse_work
+    >>> from citegraph.store import Store
+    >>> records = [{"DOI": f"10.5555/w{i}", "issued": {"date-parts": [[2000 + i // 2]]}, "title": ["Graph study"]}
+    ...            for i in range(3)]   # hand-made example records, not Crossref data
+    >>> with Store(":memory:") as store:
+    ...     _ = store.add_works([parse_work(r, source="example") for r in records])
+    ...     analysis = analyse(store)
+    >>> bars = publications_chart(analysis).axes[0].patches
+    >>> [(float(p.get_x() + p.get_width() / 2), int(p.get_height())) for p in bars]
+    [(2000.0, 2), (2001.0, 1)]
+    """
+    data = list(analysis.publications)
+    with _style():
+        fig, ax = _figure_and_axes(ax, (8.0, 4.0))
+        ax.set_title("Publications per year")
+        ax.set_xlabel("Publication year")
+        ax.set_ylabel("Stored works")
+        total = sum(n for _, n in data)
+        if not data:
+            _note(ax, "No stored works with a publication year")
+            what = "no stored works with a publication year"
+        else:
+            ax.bar([y for y, _ in data], [n for _, n in data], width=0.8, color=CLUSTER_COLOURS[1], gid="bars")
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+            ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+            what = (f"{total:,} stored works with a publication year, {data[0][0]}–{data[-1][0]} "
+                    f"(cited-only works not counted)")
+        _add_caption(fig, caption(analysis, what, source=source))
+    return fig
+
+
+def rpys_chart(analysis: Analysis, *, years: tuple[int, int] | None = None, ax: Axes | None = None,
+               source: str | None = None) -> Figure:
+    """Reference publication year spectroscopy: cited references per year, deviation from the median, peaks.
+
+    Bars: cited references published each year (every reference instance
+    counts). Line: the deviation from the median of the surrounding window
+    (``analysis.options.rpys_window`` years). Each peak year
+    (``analysis.peaks``) is annotated with the work cited most often among
+    that year's references (``analysis.peak_works[year][0]``). ``years``
+    (first, last) limits the plot to those reference years (inclusive; the
+    caption says how many references fall outside); by default every year
+    is shown, since the historical roots are often the point.
+
+    Examples
+    --------
+    >>> from citegraph.analysis.pipeline import analyse
+    >>> from citegraph.store.records import parse_work
+    >>> from citegraph.store import Store
+    >>> refs = [{"key": str(i), "DOI": f"10.5555/r{i}", "year": str(y)} for i, y in enumerate([1990, 1991, 1991])]
+    >>> with Store(":memory:") as store:   # a hand-made example record, not Crossref data
+    ...     _ = store.add_works([parse_work({"DOI": "10.5555/a", "title": ["Graph study"], "reference": refs},
+    ...                                     source="example")])
+    ...     analysis = analyse(store)
+    >>> ax = rpys_chart(analysis).axes[0]
+    >>> [int(p.get_height()) for p in ax.patches], [t.get_text() for t in ax.texts]
+    ([1, 2], ['1991: 10.5555/r1'])
+    """
+    if years is not None and years[0] > years[1]:
+        raise UsageError(f"year range {years[0]}-{years[1]} is reversed: give (first, last)")
+    window = analysis.options.rpys_window
+    rows = [r for r in analysis.rpys if years is None or years[0] <= r.year <= years[1]]
+    total = sum(r.references for r in rows)
+    outside = sum(r.references for r in analysis.rpys) - total
+    peaks = [p for p in analysis.peaks if any(r.year == p for r in rows)]
+    what = f"{total:,} cited references with a publication year"
+    if years is not None:
+        what += f" in {years[0]}–{years[1]} ({outside:,} outside not shown)"
+    what += f" · {window}-year median · peaks: {', '.join(str(p) for p in sorted(peaks)) or 'none'}"
+    with _style():
+        fig, ax = _figure_and_axes(ax, (10.0, 4.8))
+        ax.set_title("Reference publication year spectroscopy (RPYS)")
+        ax.set_xlabel("Reference publication year")
+        ax.set_ylabel("Cited references")
+        _add_caption(fig, caption(analysis, what, source=source))
+        if not rows:
+            _note(ax, "No cited references with a publication year" + (" in that range" if years else ""))
+            return fig
+        xs = [r.year for r in rows]
+        ax.bar(xs, [r.references for r in rows], width=1.0, color="#88CCEE", edgecolor="none",
+               label="cited references", gid="bars")
+        ax.plot(xs, [r.deviation for r in rows], color="#CC3311", linewidth=1.0,
+                label=f"deviation from the {window}-year median", gid="deviation")
+        ax.axhline(0, color="#444444", linewidth=0.6)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.legend(loc="upper left")
+        heights = {r.year: r.references for r in rows}
+        top = max(heights.values())
+        ax.set_ylim(top=top * 1.35 if top > 0 else 1.0)  # room for the peak labels
+        up = [(dx, 1.0, extra, True) for extra in (12.0, 28.0, 44.0, 60.0, 76.0) for dx in (0.0, -0.8, 0.8)]
+        _place_labels(ax, [(float(p), float(heights[p]), _peak_text(analysis, p), 0.0)
+                           for p in sorted(peaks, key=lambda p: (-heights[p], p))],
+                      gid="peak-label", candidates=up, distance=0.0)
+    return fig
+
+
+def _peak_text(analysis: Analysis, year: int) -> str:
+    behind = analysis.peak_works.get(year) or []
+    if not behind:
+        return str(year)
+    work = str(behind[0][0])
+    if work in analysis.citation:
+        d = analysis.citation.nodes[work]
+        label = str(d.get("label") or work)
+        title = d.get("title")
+        work = f"{label}: {title}" if title and label != d.get("doi", work) else label
+    return f"{year}: {shorten(work, 42)}"
+
+
+def bursts_chart(analysis: Analysis, *, top: int = 20, ax: Axes | None = None, source: str | None = None) -> Figure:
+    """Citation bursts on a timeline: one row per work, one bar per burst from its first to its last year.
+
+    The ``top`` strongest bursts (``analysis.bursts`` order: strength, DOI
+    key, start) are drawn; rows are ordered by the first burst year, then
+    label. A bar covers the burst years ``start .. end`` (``left = start``,
+    ``width = end - start + 1``), coloured by strength. A grey line behind
+    spans the years from the work's first to its last citation. Without bursts, the plot carries a note naming
+    the burst parameters.
+
+    Examples
+    --------
+    >>> from citegraph.analysis.pipeline import analyse
+    >>> from citegraph.store.records import parse_work
+    >>> from citegraph.store import Store
+    >>> with Store(":memory:") as store:   # a hand-made example record, not Crossref data
+    ...     _ = store.add_works([parse_work({"DOI": "10.5555/a", "title": ["Graph study"]}, source="example")])
+    ...     analysis = analyse(store)
+    >>> [t.get_text() for t in bursts_chart(analysis).axes[0].texts]
+    ['No citation bursts with s=2, gamma=1\\n(works with at least 3 citations examined)']
+    """
+    _check_int("top", top, 1)
+    o = analysis.options
+    bursts = list(analysis.bursts)[:top]
+    with _style():
+        fig, ax = _figure_and_axes(ax, (9.0, max(2.6, 1.5 + 0.3 * len({b.doi for b in bursts}))))
+        ax.set_title(f"Citation bursts: the {len(bursts)} strongest" if bursts else "Citation bursts")
+        ax.set_xlabel("Year")
+        params = f"s={o.burst_s:g}, gamma={o.burst_gamma:g}"
+        if not bursts:
+            _note(ax, f"No citation bursts with {params}\n(works with at least {o.burst_min_citations} citations "
+                      "examined)")
+        else:
+            works = sorted({b.doi for b in bursts}, key=lambda d: (min(b.start for b in bursts if b.doi == d),
+                                                                   _burst_label(analysis, d, bursts), d))
+            row = {d: i for i, d in enumerate(works)}
+            strengths = [b.strength for b in bursts]
+            norm = Normalize(vmin=0.0, vmax=max(max(strengths), 1e-9))
+            cmap = mpl.colormaps["YlOrRd"]
+            cited = {d: _cited_years(analysis, d) for d in works}
+            spans = [(row[d], ys[0], ys[-1] + 1) for d, ys in cited.items() if ys]
+            if spans:
+                ax.hlines([r for r, _, _ in spans], [a for _, a, _ in spans], [b for _, _, b in spans],
+                          colors="#CCCCCC", linewidth=1.2, zorder=0, gid="span")
+            lows = [b.start for b in bursts] + [a for _, a, _ in spans]
+            highs = [b.end + 1 for b in bursts] + [b for _, _, b in spans]
+            ax.set_xlim(min(lows) - 1, max(highs) + 1)
+            ax.barh([row[b.doi] for b in bursts], [b.end - b.start + 1 for b in bursts],
+                    left=[b.start for b in bursts], height=0.6,
+                    color=[cmap(0.25 + 0.75 * norm(b.strength)) for b in bursts], edgecolor="#444444",
+                    linewidth=0.4, zorder=2, gid="bars")
+            ax.set_yticks(list(range(len(works))), [_plain(_burst_label(analysis, d, bursts)) for d in works])
+            ax.tick_params(axis="y", length=0)
+            ax.set_ylim(len(works) - 0.5, -0.5)
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+            mappable = ScalarMappable(norm=norm, cmap=_truncated(cmap))
+            bar = fig.colorbar(mappable, ax=ax, fraction=0.04, pad=0.02)
+            bar.set_label("burst strength")
+        found = (f"{len(analysis.bursts):,} bursts, the {len(bursts)} strongest shown, bars from the first to the "
+                 "last burst year" if bursts else "no bursts")
+        what = (f"Kleinberg citation bursts, {params}, works with at least {o.burst_min_citations} citations · "
+                f"{found} · {_graph_note(analysis)}")
+        _add_caption(fig, caption(analysis, what, source=source))
+    return fig
+
+
+def _truncated(cmap: Any) -> Any:
+    """The part of ``cmap`` the bars use (0.25 .. 1), so the colour bar matches them."""
+    from matplotlib.colors import ListedColormap
+
+    return ListedColormap(cmap(np.linspace(0.25, 1.0, 256)), name="bursts")
+
+
+def _cited_years(analysis: Analysis, doi: str) -> list[int]:
+    """The years, sorted, in which ``doi`` was cited (self-citations and citing works without a year left out)."""
+    G = analysis.citation
+    if doi not in G:
+        return []
+    return sorted({y for n in G.predecessors(doi) if n != doi and (y := _year(G.nodes[n])) is not None})
+
+
+def _burst_label(analysis: Analysis, doi: str, bursts: Sequence[Any]) -> str:
+    if doi in analysis.citation:
+        return _node_label(analysis.citation, doi, 34)
+    label = next((b.label for b in bursts if b.doi == doi), doi)
+    return shorten(str(label), 34)
+
+
+#: File stem -> figure function.
+FIGURES: dict[str, Callable[..., Figure]] = {
+    "network": network_map,
+    "historiograph": historiograph,
+    "cocitation": cocitation_map,
+    "ranking": ranking_bar,
+    "publications": publications_chart,
+    "rpys": rpys_chart,
+    "bursts": bursts_chart,
+}
+
+_SEEDED = frozenset({"network", "cocitation"})
+
+
+# -- saving ---------------------------------------------------------------------------------
+
+
+def _formats(formats: Sequence[str] | str) -> list[str]:
+    chosen = [formats] if isinstance(formats, str) else list(formats)
+    if not chosen:
+        raise UsageError(f"no figure format given: choose from {', '.join(FORMATS)}")
+    for fmt in chosen:
+        if fmt not in FORMATS:
+            raise UsageError(f"figure format {fmt!r} is not one of {', '.join(FORMATS)}")
+    return list(dict.fromkeys(chosen))
+
+
+def save_figure(fig: Figure, path_without_suffix: str | Path, formats: Sequence[str] = ("png", "svg"), *,
+                dpi: int = 150) -> list[Path]:
+    """Write ``fig`` as ``<path>.<format>`` for each format; byte-identical files for the same figure.
+
+    PNG files carry no "Software" entry, SVG files no date or creator and
+    fixed ids (``svg.hashsalt``), PDF files no dates, creator or producer,
+    so the bytes depend on the figure only. The folder is created.
+
+    Returns
+    -------
+    list of Path
+        The files written, in ``formats`` order.
+
+    Raises
+    ------
+    UsageError
+        An unknown format (the valid ones are named), or a folder or file
+        that cannot be written.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> fig = Figure(figsize=(2, 1))
+    >>> _ = fig.add_subplot().plot([1, 2])
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     [p.name for p in save_figure(fig, Path(tmp) / "out" / "line", ("png", "svg"))]
+    ['line.png', 'line.svg']
+    >>> save_figure(fig, "line", ("gif",))
+    Traceback (most recent call last):
+    ...
+    citegraph.errors.UsageError: figure format 'gif' is not one of pdf, png, svg
+    """
+    chosen = _formats(formats)
+    _check_int("dpi", dpi, 1)
+    base = Path(path_without_suffix)
+    try:
+        base.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"cannot create the output folder {str(base.parent)!r}: {exc.strerror or exc}") from exc
+    written = []
+    for fmt in chosen:
+        path = base.parent / f"{base.name}.{fmt}"
+        try:
+            with _style(), warnings.catch_warnings():
+                # titles in scripts the default font lacks (emoji, CJK) draw as boxes; say so once, quietly
+                warnings.filterwarnings("ignore", message=r"Glyph \d+ .* missing from font", category=UserWarning)
+                fig.savefig(path, format=fmt, dpi=dpi, metadata=_METADATA[fmt])
+        except OSError as exc:
+            raise UsageError(f"cannot write {str(path)!r}: {exc.strerror or exc}") from exc
+        log.info("wrote %s", path)
+        written.append(path)
+    return written
+
+
+def save_figures(analysis: Analysis, out_dir: str | Path, *, formats: Sequence[str] = ("png", "svg"),
+                 names: Sequence[str] | None = None, source: str | None = None, seed: int = 0,
+                 dpi: int = 150) -> list[Path]:
+    """Draw and save every figure of :data:`FIGURES` (or those in ``names``) as ``<out_dir>/<name>.<format>``.
+
+    ``seed`` seeds the layouts of the network and co-citation maps;
+    ``source`` names the data in every caption; ``dpi`` is the resolution
+    of PNG files (see :func:`save_figure`).
+
+    Returns
+    -------
+    list of Path
+        The files written, figure by figure (in ``names`` or
+        :data:`FIGURES` order), format by format.
+
+    Raises
+    ------
+    UsageError
+        An unknown figure name or format (the valid ones are named), or an
+        unwritable folder.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from citegraph.analysis.pipeline import analyse
+    >>> from citegraph.store.records import parse_work
+    >>> from citegraph.store import Store
+    >>> with Store(":memory:") as store:   # a hand-made example record, not Crossref data
+    ...     _ = store.add_works([parse_work({"DOI": "10.5555/a", "title": ["Graph study"]}, source="example")])
+    ...     analysis = analyse(store)
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     [p.name for p in save_figures(analysis, tmp, formats=["svg"], names=["ranking", "bursts"])]
+    ['ranking.svg', 'bursts.svg']
+    """
+    chosen = list(FIGURES) if names is None else list(dict.fromkeys([names] if isinstance(names, str) else names))
+    unknown = [n for n in chosen if n not in FIGURES]
+    if unknown:
+        raise UsageError(f"unknown figure {unknown[0]!r}: choose from {', '.join(FIGURES)}")
+    fmts = _formats(formats)
+    _check_int("dpi", dpi, 1)
+    out = Path(out_dir)
+    written: list[Path] = []
+    for name in chosen:
+        kwargs: dict[str, Any] = {"source": source}
+        if name in _SEEDED:
+            kwargs["seed"] = seed
+        fig = FIGURES[name](analysis, **kwargs)
+        written.extend(save_figure(fig, out / name, fmts, dpi=dpi))
+    return written

@@ -1,0 +1,118 @@
+"""The tables of an analysis, and the coverage report, as files.
+
+:func:`write_outputs` saves what :func:`citegraph.analysis.pipeline.analyse` computed:
+
+- ``rankings.csv``: one row per work, sorted by the chosen score then DOI;
+- ``clusters.csv``: one row per cluster (label terms, size, years, central works);
+- ``bursts.csv``: citation bursts (work, first and last year, strength);
+- ``rpys.csv``: cited references per publication year, 5-year median,
+  deviation, peaks and the works behind each peak;
+- ``main_path.csv``: the global and key-route main paths, edge by edge, in
+  the direction knowledge flows (cited -> citing), with SPC weights;
+- ``summary.json``: parameters, versions, counts, coverage, publications per
+  year, indicators.
+
+:func:`write_coverage` saves :func:`citegraph.analysis.coverage.coverage_report`
+as ``coverage.json``.
+
+Files are sorted and carry no timestamps, so the same store and options give
+byte-identical files; each is written atomically (:mod:`citegraph.outputs.files`).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import logging
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+
+from citegraph.analysis.pipeline import Analysis
+from citegraph.outputs.files import write_text_files
+
+__all__ = ["OUTPUT_FILES", "write_coverage", "write_outputs"]
+
+log = logging.getLogger(__name__)
+
+OUTPUT_FILES = ("rankings.csv", "clusters.csv", "bursts.csv", "rpys.csv", "main_path.csv", "summary.json")
+
+
+def _csv(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> str:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow(["" if row.get(c) is None else _cell(row.get(c)) for c in columns])
+    return buf.getvalue()
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return repr(round(value, 8))
+    return str(value)
+
+
+def _node(G: nx.DiGraph, key: str) -> dict[str, Any]:
+    d = G.nodes[key] if key in G else {}
+    return {"doi": d.get("doi", key), "label": d.get("label", key), "year": d.get("year")}
+
+
+def write_outputs(analysis: Analysis, out_dir: str | Path) -> list[Path]:
+    """Write the tables and ``summary.json`` into ``out_dir``; returns the paths in :data:`OUTPUT_FILES` order.
+
+    Each file is written atomically (:mod:`citegraph.outputs.files`): a crash leaves the old file or the new one.
+    """
+    out = Path(out_dir)
+    a = analysis
+    ranking_columns = list(a.rankings[0].keys()) if a.rankings else ["rank", "doi"]
+    cluster_columns = ["cluster", "size", "label", "year_min", "year_max", "year_median", "seeds", "top_works",
+                       "top_labels"]
+    burst_rows = [{"doi": a.citation.nodes[b.doi].get("doi", b.doi) if b.doi in a.citation else b.doi,
+                   "label": b.label, "start": b.start, "end": b.end, "strength": b.strength,
+                   "citations": b.citations} for b in a.bursts]
+    rpys_rows = [{"year": r.year, "references": r.references, "median": r.median, "deviation": r.deviation,
+                  "peak": r.year in a.peaks,
+                  "peak_works": "; ".join(f"{w} ({n})" for w, n in a.peak_works.get(r.year, []))}
+                 for r in a.rpys]
+    path_rows: list[dict[str, Any]] = []
+    for step, (u, v) in enumerate(zip(a.main_path, a.main_path[1:], strict=False), start=1):
+        path_rows.append(_path_row(a, "global", step, u, v))
+    for step, (u, v) in enumerate(a.key_routes, start=1):
+        path_rows.append(_path_row(a, "key-route", step, u, v))
+    files = {
+        "rankings.csv": _csv(a.rankings, ranking_columns),
+        "clusters.csv": _csv(a.clusters, cluster_columns),
+        "bursts.csv": _csv(burst_rows, ["doi", "label", "start", "end", "strength", "citations"]),
+        "rpys.csv": _csv(rpys_rows, ["year", "references", "median", "deviation", "peak", "peak_works"]),
+        "main_path.csv": _csv(path_rows, ["path", "step", "from_doi", "from_label", "from_year", "to_doi",
+                                          "to_label", "to_year", "spc"]),
+        "summary.json": json.dumps(a.summary, indent=2, sort_keys=True, ensure_ascii=False) + "\n",
+    }
+    return write_text_files([(out / name, files[name]) for name in OUTPUT_FILES])
+
+
+def _path_row(a: Analysis, kind: str, step: int, u: str, v: str) -> dict[str, Any]:
+    """One main-path edge, knowledge flowing from ``u`` (cited) to ``v`` (citing)."""
+    src, dst = _node(a.citation, u), _node(a.citation, v)
+    return {"path": kind, "step": step, "from_doi": src["doi"], "from_label": src["label"], "from_year": src["year"],
+            "to_doi": dst["doi"], "to_label": dst["label"], "to_year": dst["year"],
+            "spc": a.spc.get((u, v), a.spc.get((v, u)))}
+
+
+def write_coverage(report: dict[str, Any], path: str | os.PathLike[str]) -> Path:
+    """Write a coverage report as sorted, indented JSON (byte-stable), atomically; returns the path.
+
+    Raises
+    ------
+    UsageError
+        The file cannot be written (the message names it); an older file is left as it was.
+    """
+    text = json.dumps(report, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return write_text_files([(Path(path), text)])[0]

@@ -1,0 +1,19 @@
+"""Stage 1, sources: where works and citations come from, and the fetch that brings them into the store.
+
+- :mod:`~citegraph.sources.crossref`: the Crossref REST API (batched DOI
+  lookups, bibliographic search, reference matching; through habanero);
+- :mod:`~citegraph.sources.opencitations`: citing works from the
+  OpenCitations Index API;
+- :mod:`~citegraph.sources.localfiles`: Crossref records from local files
+  (JSON Lines, the public data file), served like the API;
+- :mod:`~citegraph.sources.ratelimit`: the rate limiter and retries every
+  API source shares;
+- :mod:`~citegraph.sources.seeds`: seed DOIs from arguments and files;
+- :mod:`~citegraph.sources.snowball`: one level after another, written to
+  the store as it arrives;
+- :mod:`~citegraph.sources.fetch`: a whole ``citegraph fetch``.
+
+May import: the shared modules (:mod:`citegraph.errors`, :mod:`citegraph.doi`,
+:mod:`citegraph.config`) and :mod:`citegraph.store`, which the fetch fills.
+Nothing but :mod:`citegraph.cli` imports a source.
+"""
