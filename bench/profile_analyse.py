@@ -33,6 +33,7 @@ sys.path.insert(0, str(HERE.parent / "src"))
 import citegraph.analysis.pipeline as analyse_module  # noqa: E402
 import citegraph.graphs.hybrid as graphs_module  # noqa: E402
 import citegraph.graphs.topics as topics_module  # noqa: E402
+from citegraph.graphs.arrays import GraphArrays  # noqa: E402
 from citegraph.store import Store  # noqa: E402
 
 #: What is timed: (module, function name, label).
@@ -41,7 +42,8 @@ TIMED = [(analyse_module, name, name) for name in (
     "find_clusters", "cluster_table", "citation_bursts", "reference_years_from_store", "rpys", "rpys_peaks",
     "peak_works", "main_path_analysis", "indicators", "publications_per_year", "coverage_report")] + [
     (graphs_module, name, f"  {name} (in build_graph)") for name in ("cooccurrence_edges", "_hybrid", "edge_arrays")
-] + [(topics_module, "topic_graph", "  topic_graph (in build_graph)")]
+] + [(topics_module, "topic_graph", "  topic_graph (in build_graph)"),
+      (GraphArrays, "from_graph", "GraphArrays.from_graph")]
 
 
 def _timer(fn: Callable[..., Any], label: str, spent: dict[str, float]) -> Callable[..., Any]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,7 +21,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from citegraph.errors import UsageError
-from citegraph.graphs.arrays import edge_index
+from citegraph.graphs.arrays import GraphArrays
 
 __all__ = ["Burst", "burst_strength", "citation_bursts", "kleinberg_states"]
 
@@ -193,11 +193,6 @@ def burst_strength(
     return sum(_cost(counts[t], totals[t], p0) - _cost(counts[t], totals[t], p1) for t in range(start, end + 1))
 
 
-def _year(d: Mapping[str, Any]) -> int | None:
-    year = d.get("year")
-    return year if isinstance(year, int) and not isinstance(year, bool) else None
-
-
 # The vectorised bursts: ``citation_bursts`` runs :func:`kleinberg_states` and :func:`burst_strength` on
 # every examined work at once, on (year, work) arrays, with the very float64 operations of the scalar code in
 # the same order (numpy's elementwise + - * and comparisons are the IEEE ones of Python floats), so that the
@@ -208,22 +203,17 @@ _BURST_BLOCK = 1 << 20  # (year, work) cells per block of works: bounds the memo
 
 
 def _counted_citations(
-    G: nx.DiGraph, years: tuple[int, int] | None
+    arrays: GraphArrays, years: tuple[int, int] | None
 ) -> tuple[list[Any], NDArray[np.int64], NDArray[np.int64]]:
     """Node keys, and the cited node index and citing year of every counted citation (in ``G.edges()`` order).
 
     Counted: not a self-citation, citing work of known year (within ``years`` when given).
     """
-    keys = list(G)
-    index = dict(zip(keys, range(len(keys))))
-    node_years = [y if isinstance(y, int) and not isinstance(y, bool) else None for _, y in G.nodes(data="year")]
-    known = np.fromiter((y is not None for y in node_years), dtype=bool, count=len(keys))
-    year = np.fromiter((0 if y is None else y for y in node_years), dtype=np.int64, count=len(keys))
-    citing, cited = edge_index(G, index)
-    keep = (citing != cited) & known[citing]
+    citing, cited, year = arrays.src, arrays.dst, arrays.year
+    keep = (citing != cited) & arrays.has_year[citing]
     if years is not None:
         keep &= (year[citing] >= years[0]) & (year[citing] <= years[1])
-    return keys, cited[keep], year[citing[keep]]
+    return arrays.nodes, cited[keep], year[citing[keep]]
 
 
 def _burst_costs(
@@ -316,6 +306,7 @@ def citation_bursts(
     gamma: float = 1.0,
     min_citations: int = 3,
     years: tuple[int, int] | None = None,
+    arrays: GraphArrays | None = None,
 ) -> list[Burst]:
     """Citation bursts: the years in which a work drew an unusual share of the citations made.
 
@@ -340,6 +331,9 @@ def citation_bursts(
         Works cited less often are not examined.
     years : (first, last), optional
         The years examined, inclusive.
+    arrays : GraphArrays, optional
+        ``G``'s arrays (:class:`~citegraph.graphs.arrays.GraphArrays`), when
+        the caller has them already (an analysis builds them once).
 
     Returns
     -------
@@ -349,7 +343,8 @@ def citation_bursts(
     Raises
     ------
     UsageError
-        ``min_citations < 1``, ``years`` reversed, or bad ``s``/``gamma``.
+        ``min_citations < 1``, ``years`` reversed, bad ``s``/``gamma``, or
+        ``arrays`` of another graph.
 
     Examples
     --------
@@ -369,7 +364,7 @@ def citation_bursts(
     _check_series([], [], s, gamma)
     if years is not None and years[0] > years[1]:
         raise UsageError(f"year range {years[0]}-{years[1]} is reversed")
-    keys, cited, year = _counted_citations(G, years)
+    keys, cited, year = _counted_citations(GraphArrays.of(G, arrays, weight=None), years)
     if not len(year):
         return []
     first, last = years if years is not None else (int(year.min()), int(year.max()))

@@ -33,7 +33,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from citegraph.errors import UsageError
-from citegraph.graphs.arrays import edge_arrays
+from citegraph.graphs.arrays import GraphArrays
 from citegraph.graphs.topics import RANK_DECIMALS, TopicModel
 
 __all__ = ["CLUSTER_METHODS", "cluster_table", "find_clusters", "leiden_available"]
@@ -68,18 +68,19 @@ def _seeded_igraph(seed: int) -> Iterator[None]:
         random.setstate(previous)
 
 
-def _igraph(G: nx.Graph) -> tuple[list[Any], igraph.Graph, list[float]]:
+def _igraph(G: nx.Graph, arrays: GraphArrays | None = None) -> tuple[list[Any], igraph.Graph, list[float]]:
     """``G`` as an undirected igraph graph: (nodes sorted by ``str``, the graph, its edge weights).
 
     Edges are in sorted order of (smaller, larger) node index, so the same
     graph gives the same igraph graph whatever order it was built in.
     Weights are ``weight`` (1 when absent); in a directed graph a link both
     ways becomes one edge with the two weights added. Self-loops are dropped.
-    The edges are read with :func:`citegraph.graphs.edge_arrays`.
+    The edges come from ``G``'s :class:`~citegraph.graphs.arrays.GraphArrays`
+    (``arrays`` when given).
     """
-    nodes = sorted(G.nodes, key=str)
-    n = len(nodes)
-    src, dst, weight = edge_arrays(G, {node: i for i, node in enumerate(nodes)})
+    a = GraphArrays.of(G, arrays)
+    nodes, n = a.nodes, a.n
+    src, dst, weight = a.src, a.dst, a.weight
     keep = src != dst  # self-loops dropped
     src, dst, weight = src[keep], dst[keep], weight[keep]
     lo, hi = np.minimum(src, dst), np.maximum(src, dst)
@@ -89,7 +90,8 @@ def _igraph(G: nx.Graph) -> tuple[list[Any], igraph.Graph, list[float]]:
     return nodes, g, summed.tolist()
 
 
-def find_clusters(G: nx.Graph, *, method: str = "louvain", resolution: float = 1.0, seed: int = 0) -> dict[Any, int]:
+def find_clusters(G: nx.Graph, *, method: str = "louvain", resolution: float = 1.0, seed: int = 0,
+                  arrays: GraphArrays | None = None) -> dict[Any, int]:
     """Partition a graph into clusters: ``{node: cluster number}``.
 
     Parameters
@@ -105,12 +107,20 @@ def find_clusters(G: nx.Graph, *, method: str = "louvain", resolution: float = 1
     seed : int
         Seed of the randomised optimisation: the same seed gives the same
         clusters (nodes are handed to igraph in sorted order, edges sorted).
+    arrays : GraphArrays, optional
+        ``G``'s arrays (:class:`~citegraph.graphs.arrays.GraphArrays`), when
+        the caller has them already.
 
     Returns
     -------
     dict
         Cluster 1 is the largest; ties go to the cluster holding the
         smallest node id (as text). Isolated nodes form clusters of their own.
+
+    Raises
+    ------
+    UsageError
+        An unknown method, a resolution not above 0, or ``arrays`` of another graph.
 
     Examples
     --------
@@ -125,7 +135,7 @@ def find_clusters(G: nx.Graph, *, method: str = "louvain", resolution: float = 1
         raise UsageError(f"resolution {resolution} must be greater than 0")
     if G.number_of_nodes() == 0:
         return {}
-    nodes, g, weights = _igraph(G)
+    nodes, g, weights = _igraph(G, arrays)
     with _seeded_igraph(seed):
         if method == "leiden":
             part = g.community_leiden(objective_function="modularity", weights=weights or None,

@@ -59,9 +59,8 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 from scipy.sparse import csgraph
 
-from citegraph.analysis.bursts import _year
 from citegraph.errors import UsageError
-from citegraph.graphs.arrays import edge_index
+from citegraph.graphs.arrays import GraphArrays, edge_index
 
 __all__ = ["MainPaths", "global_main_path", "key_route_main_path", "knowledge_flow_dag", "main_path_analysis", "spc_weights"]
 
@@ -146,15 +145,15 @@ def _back_edges(tail: _Ints, head: _Ints) -> list[tuple[int, int]]:
     return sorted(back)
 
 
-def _break_cycles(G: nx.DiGraph) -> tuple[_Flow, list[tuple[Any, Any]], _Ints, _Ints]:
-    """Knowledge flow of ``G`` made acyclic (module documentation).
+def _break_cycles(arrays: GraphArrays) -> tuple[_Flow, list[tuple[Any, Any]], _Ints, _Ints]:
+    """Knowledge flow of a citation graph (given as its arrays) made acyclic (module documentation).
 
     Returns the flow, the dropped edges, and the tails and heads of the kept edges in ``G.edges()`` order
     (for :func:`knowledge_flow_dag`, whose graph keeps that order).
     """
-    keys, index = _index(G)
+    keys = arrays.nodes
     n = len(keys)
-    citing, cited = edge_index(G, index)
+    citing, cited = arrays.src, arrays.dst
     loop = citing == cited
     loops = sorted(citing[loop].tolist())
     tail, head = cited[~loop], citing[~loop]
@@ -164,9 +163,7 @@ def _break_cycles(G: nx.DiGraph) -> tuple[_Flow, list[tuple[Any, Any]], _Ints, _
     labels = _strong_labels(n, tail, head)
     cyclic = labels[tail] == labels[head]  # loops are gone, so these edges lie in components of 2+ nodes
     if cyclic.any():
-        years = [_year(G.nodes[k]) for k in keys]
-        known = np.array([y is not None for y in years])
-        year = np.array([0 if y is None else y for y in years], dtype=np.int64)
+        known, year = arrays.has_year, arrays.year
         drop = cyclic & known[tail] & known[head] & (year[tail] > year[head])
         against = sorted(zip(tail[drop].tolist(), head[drop].tolist()))
         keep &= ~drop
@@ -193,7 +190,7 @@ def _break_cycles(G: nx.DiGraph) -> tuple[_Flow, list[tuple[Any, Any]], _Ints, _
 
 def _flow_of(G: nx.DiGraph, dag: nx.DiGraph | None) -> _Flow:
     if dag is None:
-        return _break_cycles(G)[0]
+        return _break_cycles(GraphArrays.from_graph(G, weight=None))[0]
     keys, index = _index(dag)
     tail, head = edge_index(dag, index)
     order = _sorted_edges(len(keys), tail, head)
@@ -228,7 +225,7 @@ def knowledge_flow_dag(G: nx.DiGraph) -> tuple[nx.DiGraph, list[tuple[Any, Any]]
     >>> sorted(dag.edges), dropped
     ([('b', 'a')], [('a', 'b')])
     """
-    flow, dropped, tail, head = _break_cycles(G)
+    flow, dropped, tail, head = _break_cycles(GraphArrays.from_graph(G, weight=None))
     key = flow.keys.__getitem__
     D = nx.DiGraph()
     D.add_nodes_from(G.nodes)
@@ -569,7 +566,7 @@ class MainPaths:
     dropped: list[tuple[Any, Any]]
 
 
-def main_path_analysis(G: nx.DiGraph, *, k: int = 1) -> MainPaths:
+def main_path_analysis(G: nx.DiGraph, *, k: int = 1, arrays: GraphArrays | None = None) -> MainPaths:
     """SPC weights, global and key-route main paths of a citation graph in one pass.
 
     The same results as :func:`knowledge_flow_dag` (its dropped edges),
@@ -584,6 +581,9 @@ def main_path_analysis(G: nx.DiGraph, *, k: int = 1) -> MainPaths:
         A citation graph, citing -> cited.
     k : int
         The number of key routes, at least 1.
+    arrays : GraphArrays, optional
+        ``G``'s arrays (:class:`~citegraph.graphs.arrays.GraphArrays`), when
+        the caller has them already (an analysis builds them once).
 
     Returns
     -------
@@ -592,7 +592,7 @@ def main_path_analysis(G: nx.DiGraph, *, k: int = 1) -> MainPaths:
     Raises
     ------
     UsageError
-        If ``k`` is below 1.
+        If ``k`` is below 1, or ``arrays`` are those of another graph.
 
     Examples
     --------
@@ -606,7 +606,7 @@ def main_path_analysis(G: nx.DiGraph, *, k: int = 1) -> MainPaths:
     """
     if k < 1:
         raise UsageError(f"key routes k={k} must be at least 1")
-    flow, dropped = _break_cycles(G)[:2]
+    flow, dropped = _break_cycles(GraphArrays.of(G, arrays, weight=None))[:2]
     sweeps = _Sweeps.of(flow)
     exact, as_float = _edge_weights(flow, sweeps, None)
     return MainPaths(_spc_dict(flow, exact), _main_path(flow, sweeps, as_float),

@@ -33,6 +33,7 @@ from citegraph.analysis.mainpath import main_path_analysis
 from citegraph.analysis.rank import PAGERANK_NOTE, SCORES, RankOptions, rank_works
 from citegraph.analysis.rpys import RPYSRow, peak_works, reference_years_from_store, rpys, rpys_peaks
 from citegraph.errors import UsageError
+from citegraph.graphs.arrays import GraphArrays
 from citegraph.graphs.build import GRAPH_KINDS, GraphOptions, build_graph
 from citegraph.graphs.citation import citation_graph, topic_documents
 from citegraph.graphs.topics import fit_topics
@@ -164,12 +165,16 @@ def analyse(store: Store, options: AnalyseOptions | None = None) -> Analysis:
     if not works:
         raise UsageError(f"the store {store.display_path} holds no works yet: run `citegraph fetch` first")
     citation = citation_graph(store)
+    arrays = GraphArrays.from_graph(citation)  # the citation graph as arrays, once, for every measure below
     model = fit_topics(topic_documents(store, citation))
-    graph = build_graph(store, o.graph, o.graph_options, citation=citation, model=model)
+    graph = build_graph(store, o.graph, o.graph_options, citation=citation, model=model, arrays=arrays)
 
-    rankings = rank_works(citation, RankOptions(score=o.score, seed=o.seed, reference_year=o.reference_year))
+    rankings = rank_works(citation, RankOptions(score=o.score, seed=o.seed, reference_year=o.reference_year),
+                          arrays=arrays)
+    # the clusters' graph shares the arrays when it is the citation graph itself (unfiltered)
+    same = o.graph == "citation" and arrays.matches(graph)
     cluster_of = {str(k): v for k, v in find_clusters(graph, method=o.cluster_method, resolution=o.resolution,
-                                                      seed=o.seed).items()}
+                                                      seed=o.seed, arrays=arrays if same else None).items()}
     key_of = {str(d.get("doi", n)): str(n) for n, d in citation.nodes(data=True)}  # DOI as shown -> node key
     by_key = {key_of.get(row["doi"], row["doi"]): row for row in rankings}
     centrality = {k: float(by_key[k]["composite"]) if k in by_key else 0.0 for k in cluster_of}
@@ -177,12 +182,13 @@ def analyse(store: Store, options: AnalyseOptions | None = None) -> Analysis:
     for row in rankings:
         row["cluster"] = cluster_of.get(key_of.get(row["doi"], row["doi"]))
 
-    bursts = citation_bursts(citation, s=o.burst_s, gamma=o.burst_gamma, min_citations=o.burst_min_citations)
+    bursts = citation_bursts(citation, s=o.burst_s, gamma=o.burst_gamma, min_citations=o.burst_min_citations,
+                             arrays=arrays)
     references = reference_years_from_store(store)
     spectrum = rpys([year for year, _, _ in references], window=o.rpys_window)
     peaks = rpys_peaks(spectrum)
     behind = {year: peak_works(references, year) for year in peaks}
-    paths = main_path_analysis(citation, k=o.key_routes)  # SPC, the global and the key-route main paths at once
+    paths = main_path_analysis(citation, k=o.key_routes, arrays=arrays)  # SPC, global and key-route paths at once
     spc, main, routes = paths.spc, paths.main_path, paths.key_routes
     stats = indicators(citation, works)
 

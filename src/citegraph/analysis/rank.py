@@ -80,7 +80,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from citegraph.errors import UsageError
-from citegraph.graphs.arrays import edge_index
+from citegraph.graphs.arrays import GraphArrays
 
 __all__ = [
     "COLUMNS",
@@ -227,8 +227,9 @@ def betweenness_pivots(G: nx.DiGraph, options: RankOptions | None = None) -> int
 class _Edges:
     """The citation links as index arrays: ``nodes`` sorted, link ``i`` is ``nodes[src[i]] -> nodes[dst[i]]``.
 
-    Self-citations are dropped. Read with :func:`citegraph.graphs.edge_index` (no Python tuple per
-    link), so it costs little even at 10^6 links.
+    Self-citations are dropped. Taken from the graph's
+    :class:`~citegraph.graphs.arrays.GraphArrays` (nodes sorted by ``str``),
+    which an analysis builds once for every measure.
     """
 
     nodes: list[Any]
@@ -244,12 +245,12 @@ class _Edges:
         return sp.csr_matrix((np.ones(len(self.src), dtype=dtype), (self.src, self.dst)), shape=(self.n, self.n))
 
 
-def _edges(G: nx.DiGraph) -> _Edges:
-    """The links of ``G`` as :class:`_Edges` (nodes in sorted order, self-loops dropped)."""
-    nodes = sorted(G.nodes)
-    src, dst = edge_index(G, {node: i for i, node in enumerate(nodes)})
-    keep = src != dst
-    return _Edges(nodes, src[keep], dst[keep])
+def _edges(G: nx.DiGraph, arrays: GraphArrays | None = None) -> _Edges:
+    """The links of ``G`` as :class:`_Edges` (nodes in sorted order, self-loops dropped), from ``arrays``
+    (``G``'s :class:`~citegraph.graphs.arrays.GraphArrays`) when given."""
+    a = GraphArrays.of(G, arrays, weight=None)  # every measure here ignores edge weights
+    keep = a.src != a.dst
+    return _Edges(a.nodes, a.src[keep], a.dst[keep])
 
 
 def _require_directed(G: nx.Graph) -> None:
@@ -540,7 +541,8 @@ def _sort_key(row: Mapping[str, Any], score: str) -> tuple[bool, float, str]:
     return (value is None, 0.0 if value is None else -float(value), str(row["_key"]))
 
 
-def rank_works(G: nx.DiGraph, options: RankOptions | None = None) -> list[dict[str, Any]]:
+def rank_works(G: nx.DiGraph, options: RankOptions | None = None, *,
+               arrays: GraphArrays | None = None) -> list[dict[str, Any]]:
     """One row per work with every measure, the composite and its components, best first.
 
     Parameters
@@ -549,6 +551,10 @@ def rank_works(G: nx.DiGraph, options: RankOptions | None = None) -> list[dict[s
         A citation graph (citing -> cited) as :func:`citegraph.graphs.citation_graph`
         builds it; missing node attributes are left empty.
     options : RankOptions, optional
+    arrays : GraphArrays, optional
+        ``G``'s arrays (:meth:`GraphArrays.from_graph
+        <citegraph.graphs.arrays.GraphArrays.from_graph>`), when the caller
+        has them already (an analysis builds them once for every measure).
 
     Returns
     -------
@@ -566,7 +572,7 @@ def rank_works(G: nx.DiGraph, options: RankOptions | None = None) -> list[dict[s
     Raises
     ------
     UsageError
-        ``G`` is undirected.
+        ``G`` is undirected, or ``arrays`` are those of another graph.
 
     Examples
     --------
@@ -579,7 +585,7 @@ def rank_works(G: nx.DiGraph, options: RankOptions | None = None) -> list[dict[s
     _require_directed(G)
     if G.number_of_nodes() == 0:
         return []
-    e = _edges(G)  # one pass over the links for every measure
+    e = _edges(G, arrays)  # the links as arrays, shared by every measure
     pagerank = _pagerank(e, o.damping).tolist()
     hubs, authorities = (x.tolist() for x in _hits(e))
     betweenness_array, exact = _betweenness(e, exact_max_nodes=o.exact_betweenness_max_nodes,

@@ -27,7 +27,7 @@ Examples
 2
 """
 
-from citegraph.graphs.arrays import CitationMatrix, citation_matrix, edge_arrays, edge_index
+from citegraph.graphs.arrays import CitationMatrix, GraphArrays, citation_matrix, edge_arrays, edge_index
 from citegraph.graphs.build import GRAPH_KINDS, GraphOptions, build_graph, filter_graph, graph_summary
 from citegraph.graphs.citation import citation_graph, node_label, topic_documents
 from citegraph.graphs.cooccurrence import NORMALISATIONS, cocitation_graph, cooccurrence_edges, coupling_graph
@@ -38,6 +38,7 @@ __all__ = [
     "GRAPH_KINDS",
     "NORMALISATIONS",
     "CitationMatrix",
+    "GraphArrays",
     "GraphOptions",
     "build_graph",
     "citation_graph",

@@ -4,6 +4,11 @@ networkx graphs are the public face of citegraph (users and exports get
 them); the analyses work on arrays. This module turns a graph into arrays
 once, without a Python tuple per edge:
 
+- :class:`GraphArrays`: a graph's nodes (sorted), edges, weights and node
+  years as arrays, built once per analysis with
+  :meth:`GraphArrays.from_graph` and handed to every measure that reads the
+  graph (rankings, bursts, main paths, clusters, the hybrid graph), which
+  would otherwise each read the graph again;
 - :func:`edge_index` / :func:`edge_arrays`: a graph's edges as index arrays
   (and weights) over a given node numbering;
 - :class:`CitationMatrix` / :func:`citation_matrix`: a citation graph as a
@@ -21,8 +26,11 @@ from typing import Any
 import networkx as nx
 import numpy as np
 import scipy.sparse as sp
+from numpy.typing import NDArray
 
-__all__ = ["CitationMatrix", "citation_matrix", "edge_arrays", "edge_index"]
+from citegraph.errors import UsageError
+
+__all__ = ["CitationMatrix", "GraphArrays", "citation_matrix", "edge_arrays", "edge_index"]
 
 log = logging.getLogger(__name__)
 
@@ -126,3 +134,106 @@ def _walk(G: nx.Graph, index: Mapping[Any, int], weight: tuple[str, float] | Non
     w = np.fromiter(map(dict.get, attrs, itertools.repeat(name), itertools.repeat(default)), dtype=np.float64,
                     count=len(u))
     return u, v, w
+
+
+@dataclass(frozen=True, eq=False)
+class GraphArrays:
+    """A graph as index arrays: built once per analysis and handed to every measure that reads the graph.
+
+    Rankings (:mod:`citegraph.analysis.rank`), bursts
+    (:mod:`citegraph.analysis.bursts`), main paths
+    (:mod:`citegraph.analysis.mainpath`), clusters
+    (:mod:`citegraph.analysis.clusters`) and the hybrid graph
+    (:mod:`citegraph.graphs.hybrid`) all compute on these arrays; each takes
+    ``arrays=`` and builds them itself when not given, so one
+    :meth:`from_graph` serves a whole analysis.
+
+    Attributes
+    ----------
+    nodes : list
+        The node keys sorted by ``str`` (DOI keys in a citation graph):
+        node ``i`` is ``nodes[i]``.
+    index : dict
+        Node key -> its index in ``nodes``.
+    src, dst : numpy.ndarray of int64
+        Edge ``e`` joins ``nodes[src[e]]`` and ``nodes[dst[e]]`` (citing ->
+        cited in a citation graph), in the graph's own edge order; an
+        undirected graph gives each edge once, from its end of smaller index
+        (as :func:`edge_index`). Self-loops are kept.
+    weight : numpy.ndarray of float64
+        Each edge's ``weight`` attribute (1.0 when unset).
+    year : numpy.ndarray of int64
+        Each node's ``year`` attribute, 0 where it has none.
+    has_year : numpy.ndarray of bool
+        Whether a node has a year (a Python ``int``, not a ``bool``).
+    directed : bool
+
+    Examples
+    --------
+    >>> G = nx.DiGraph([("b", "a"), ("c", "a")]); G.nodes["b"]["year"] = 2020
+    >>> arrays = GraphArrays.from_graph(G)
+    >>> arrays.nodes, arrays.src.tolist(), arrays.dst.tolist(), arrays.weight.tolist()
+    (['a', 'b', 'c'], [1, 2], [0, 0], [1.0, 1.0])
+    >>> arrays.year.tolist(), arrays.has_year.tolist(), arrays.matches(G)
+    ([0, 2020, 0], [False, True, False], True)
+    """
+
+    nodes: list[Any]
+    index: dict[Any, int]
+    src: NDArray[np.int64]
+    dst: NDArray[np.int64]
+    weight: NDArray[np.float64]
+    year: NDArray[np.int64]
+    has_year: NDArray[np.bool_]
+    directed: bool
+
+    @classmethod
+    def from_graph(cls, G: nx.Graph, weight: str | None = "weight", default: float = 1.0) -> GraphArrays:
+        """The arrays of ``G``: edge weights from its ``weight`` attribute (``default`` when unset).
+
+        ``weight=None`` gives every edge ``default`` without reading the edge
+        attributes (a third cheaper), for measures that ignore weights.
+        """
+        nodes = sorted(G.nodes, key=str)
+        index = dict(zip(nodes, range(len(nodes)), strict=True))
+        if weight is None:
+            src, dst = edge_index(G, index)
+            w = np.full(len(src), default, dtype=np.float64)
+        else:
+            src, dst, w = edge_arrays(G, index, weight, default)
+        node_data = G.nodes
+        years = [node_data[n].get("year") for n in nodes]
+        has_year = np.fromiter((isinstance(y, int) and not isinstance(y, bool) for y in years), dtype=bool,
+                               count=len(nodes))
+        year = np.fromiter((y if known else 0 for y, known in zip(years, has_year.tolist(), strict=True)),
+                           dtype=np.int64, count=len(nodes))
+        return cls(nodes, index, src, dst, w, year, has_year, G.is_directed())
+
+    @property
+    def n(self) -> int:
+        """The number of nodes."""
+        return len(self.nodes)
+
+    def matches(self, G: nx.Graph) -> bool:
+        """Whether these could be ``G``'s arrays: the same direction and numbers of nodes and edges."""
+        return bool(G.is_directed() == self.directed and G.number_of_nodes() == len(self.nodes)
+                    and G.number_of_edges() == len(self.src))
+
+    def require(self, G: nx.Graph) -> GraphArrays:
+        """``self``, after checking that it :meth:`matches` ``G``.
+
+        Raises
+        ------
+        UsageError
+            The arrays are those of another graph.
+        """
+        if not self.matches(G):
+            raise UsageError(f"the graph arrays ({len(self.nodes)} nodes, {len(self.src)} edges) are not those "
+                             f"of this graph ({G.number_of_nodes()} nodes, {G.number_of_edges()} edges): "
+                             "build them with GraphArrays.from_graph(G)")
+        return self
+
+    @classmethod
+    def of(cls, G: nx.Graph, arrays: GraphArrays | None, weight: str | None = "weight") -> GraphArrays:
+        """``arrays`` checked against ``G``, or ``G``'s arrays built now (with ``weight``) when ``arrays`` is None."""
+        return cls.from_graph(G, weight) if arrays is None else arrays.require(G)

@@ -18,6 +18,7 @@ from typing import Any
 import networkx as nx
 
 from citegraph.errors import UsageError
+from citegraph.graphs.arrays import GraphArrays
 from citegraph.graphs.citation import citation_graph, topic_documents
 from citegraph.graphs.cooccurrence import _check_pair_options, cocitation_graph, coupling_graph
 from citegraph.graphs.hybrid import DEFAULT_HYBRID_WEIGHTS, _hybrid_of_citations
@@ -147,7 +148,8 @@ class GraphOptions:
 
 
 def build_graph(store: Store, kind: str, options: GraphOptions | None = None, *,
-                citation: nx.DiGraph | None = None, model: Any = None) -> nx.Graph:
+                citation: nx.DiGraph | None = None, model: Any = None,
+                arrays: GraphArrays | None = None) -> nx.Graph:
     """Build one kind of graph from a store and apply the filters.
 
     Parameters
@@ -163,6 +165,9 @@ def build_graph(store: Store, kind: str, options: GraphOptions | None = None, *,
     model : TopicModel, optional
         A topic model fitted on the store's works (see
         :func:`citegraph.graphs.topics.fit_topics`), when the caller has it already.
+    arrays : GraphArrays, optional
+        The citation graph's :class:`~citegraph.graphs.arrays.GraphArrays`,
+        when the caller has them already (the hybrid graph reads them).
 
     Raises
     ------
@@ -194,7 +199,7 @@ def build_graph(store: Store, kind: str, options: GraphOptions | None = None, *,
             G = topic
         else:
             weights = dict(DEFAULT_HYBRID_WEIGHTS if o.hybrid_weights is None else o.hybrid_weights)
-            G = _hybrid_of_citations(citation, topic, weights, o)
+            G = _hybrid_of_citations(citation, topic, weights, o, arrays)
     filtered = (o.years is not None or o.types is not None or o.min_local_citations or o.largest_component)
     if not filtered:  # nothing to filter: no copy, except of the caller's citation graph
         return citation.copy() if G is citation else G

@@ -17,7 +17,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from citegraph.errors import UsageError
-from citegraph.graphs.arrays import edge_arrays
+from citegraph.graphs.arrays import GraphArrays, edge_arrays
 from citegraph.graphs.citation import _add_new_edges
 from citegraph.graphs.cooccurrence import cooccurrence_edges
 
@@ -177,36 +177,35 @@ DEFAULT_HYBRID_WEIGHTS: dict[str, float] = {"citation": 1.0, "cocitation": 1.0, 
 
 
 def _hybrid_of_citations(citation: nx.DiGraph, topic: nx.Graph, weights: Mapping[str, float],
-                         o: GraphOptions) -> nx.Graph:
+                         o: GraphOptions, arrays: GraphArrays | None = None) -> nx.Graph:
     """:func:`hybrid_graph` of the citation, co-citation, coupling and topic graphs, without building the
     co-citation and coupling graphs: their edges go from :func:`cooccurrence_edges` straight into the sum.
 
     Same nodes, edges and weights as ``hybrid_graph({"citation": citation, "cocitation":
     cocitation_graph(citation, ...), "coupling": coupling_graph(citation, ...), "topic": topic}, weights)``.
+    The citation links are read from ``arrays`` (the citation graph's
+    :class:`~citegraph.graphs.arrays.GraphArrays`), built here when not given.
     """
     kinds = ("citation", "cocitation", "coupling", "topic")
     unknown = set(weights) - set(kinds)
     if unknown:
         raise UsageError(f"weights for {', '.join(sorted(unknown))} but no such graph; graphs: {', '.join(kinds)}")
     factor = {k: float(weights.get(k, 0.0)) for k in kinds}
+    a = GraphArrays.of(citation, arrays)
     attrs: dict[Any, Mapping[str, Any]] = dict(citation.nodes(data=True))
     for node, d in topic.nodes(data=True):
         attrs.setdefault(node, d)
     index = {node: k for k, node in enumerate(attrs)}
+    # the arrays number the nodes in sorted order (as citation_matrix does: top_k breaks ties by that order);
+    # ``order`` takes that numbering to ``index``'s
+    order = np.fromiter(map(index.__getitem__, a.nodes), dtype=np.int64, count=a.n)
     parts: list[tuple[str, float, np.ndarray, np.ndarray, np.ndarray]] = []
-    ci, cj, cw = edge_arrays(citation, index)
     if factor["citation"]:
-        parts.append(("citation", factor["citation"], ci, cj, cw))
+        parts.append(("citation", factor["citation"], order[a.src], order[a.dst], a.weight))
     if factor["cocitation"] or factor["coupling"]:
-        # the citation matrix over the sorted node keys, as citation_matrix(citation) makes it (top_k breaks ties
-        # by that order), and the way back from its rows to ``index``
-        nodes = list(citation.nodes)
-        order = np.array(sorted(range(len(nodes)), key=nodes.__getitem__), dtype=np.int64)
-        rank = np.empty(len(nodes), dtype=np.int64)
-        rank[order] = np.arange(len(nodes))
-        keep = ci != cj
-        matrix = sp.csr_matrix((np.ones(int(keep.sum()), dtype=np.int32), (rank[ci[keep]], rank[cj[keep]])),
-                               shape=(len(nodes), len(nodes)))
+        keep = a.src != a.dst
+        matrix = sp.csr_matrix((np.ones(int(keep.sum()), dtype=np.int32), (a.src[keep], a.dst[keep])),
+                               shape=(a.n, a.n))
         matrix.sum_duplicates()
         matrix.data[:] = 1
         pair = {"normalise": o.normalise, "min_count": o.min_count, "min_weight": o.min_weight, "top_k": o.top_k}
