@@ -6,18 +6,23 @@ skipped when playwright is not importable or chromium is not installed. One brow
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import re
 import shutil
+import string
 import struct
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from importlib.resources import as_file, files
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+import citegraph.outputs.report as report_module
 from citegraph.analysis.coverage import coverage_report
 from citegraph.analysis.pipeline import Analysis, analyse
 from citegraph.doi import normalize_doi
@@ -122,7 +127,7 @@ def hostile_report(hostile_analysis: Analysis, tmp_path_factory: pytest.TempPath
 
 def page_data(text: str) -> dict[str, Any]:
     """The JSON data block of a rendered page."""
-    match = re.search(r'<script type="application/json" id="citegraph-data">(.*?)</script>', text, re.S)
+    match = re.search(r'<script type="application/json" id="citegraph-data">(.*?)</script>', text, re.DOTALL)
     assert match, "no data block"
     data: dict[str, Any] = json.loads(match.group(1))
     return data
@@ -182,7 +187,7 @@ def test_network_layout_is_deterministic_packed_and_seeded() -> None:
     assert network_layout(G, seed=4)[0] != pos
     assert set(pos) == set(G) and all(abs(x) <= 1 and abs(y) <= 1 for x, y in pos.values())
     assert 0 < unit < 1
-    centre = lambda n: (pos[n][0] ** 2 + pos[n][1] ** 2) ** 0.5  # noqa: E731
+    centre = lambda n: (pos[n][0] ** 2 + pos[n][1] ** 2) ** 0.5
     assert max(centre(n) for n in "abc") < min(centre(n) for n in "fg")  # isolates around the components
 
 
@@ -289,6 +294,92 @@ def test_unwritable_paths_are_usage_errors_and_leave_nothing_behind(commonmeta_a
         write_report(commonmeta_analysis, folder, max_nodes=20)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file", "is-a-folder.html"]
     assert list(folder.iterdir()) == []
+
+
+
+# ------------------------------------------------------------------------------------------------ page files
+
+#: Every placeholder of report.html, i.e. every keyword render_report passes to the template.
+TEMPLATE_NAMES = {"csp", "version", "title", "css", "header", "summary", "coverage", "network_shown", "score",
+                  "network_eligible", "ranking_shown", "ranked", "figures", "data", "js"}
+
+
+def package_text(name: str) -> str:
+    """A page file as installed with the package (report.html, report.css, report.js)."""
+    return files("citegraph.outputs.report").joinpath(name).read_text(encoding="utf-8")
+
+
+def test_page_inlines_report_css_and_report_js_verbatim(real_report: Path) -> None:
+    text = real_report.read_text(encoding="utf-8")
+    css, js = package_text("report.css"), package_text("report.js")
+    assert ":root{--ink:" in css and 'content:"\\2195"' in css and "#net-canvas{" in css
+    assert "window.citegraph = hook;" in js and "JSON.parse(" in js
+    assert text.count(f"<style>{css}</style>") == 1
+    assert text.count(f"<script>{js}</script>") == 1
+    assert text.index("</style>") < text.index("<body>") < text.index("id=\"citegraph-data\"") < text.index(js)
+    assert not hasattr(report_module, "_CSS") and not hasattr(report_module, "_JS")
+
+
+def test_report_js_passes_node_check(tmp_path: Path) -> None:
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not on PATH (apt-get install nodejs); the syntax check of report.js needs it")
+    with as_file(files("citegraph.outputs.report").joinpath("report.js")) as script:
+        checked = subprocess.run([node, "--check", str(script)], capture_output=True, text=True, timeout=60,
+                                 check=False)
+    assert checked.returncode == 0, checked.stderr
+    broken = tmp_path / "broken.js"  # the check is real: a stray brace fails it
+    broken.write_text(package_text("report.js") + "\n}\n", encoding="utf-8")
+    failed = subprocess.run([node, "--check", str(broken)], capture_output=True, text=True, timeout=60,
+                            check=False)
+    assert failed.returncode != 0 and "SyntaxError" in failed.stderr
+
+
+def test_report_module_holds_no_long_strings_but_docstrings() -> None:
+    source = Path(report_module.__file__ or "").read_text(encoding="utf-8")
+    tree = ast.parse(source)
+    docstrings = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and node.body:
+            first = node.body[0]
+            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str):
+                docstrings.add(id(first.value))
+    strings = [n for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)]
+    long_ones = [(n.lineno, n.value[:60]) for n in strings if id(n) not in docstrings and len(n.value.splitlines()) > 5]
+    assert long_ones == []
+    assert len([n for n in strings if id(n) in docstrings and len(n.value.splitlines()) > 5]) >= 3  # docstrings seen
+
+
+def test_template_has_exactly_the_placeholders_the_renderer_fills(monkeypatch: pytest.MonkeyPatch) -> None:
+    text = package_text("report.html")
+    template = string.Template(text)
+    assert template.is_valid() and set(template.get_identifiers()) == TEMPLATE_NAMES
+    placeholders = list(template.pattern.finditer(text))
+    assert all(m.group("named") or m.group("braced") for m in placeholders)  # no $$ and no stray $
+    assert text.count("$") == len(placeholders) >= len(TEMPLATE_NAMES)
+    page = template.substitute({name: f"[{name}]" for name in TEMPLATE_NAMES})
+    assert "$" not in page and all(f"[{name}]" in page for name in TEMPLATE_NAMES)
+    assert page.startswith("<!DOCTYPE html>") and page.endswith("</html>\n")
+    with pytest.raises(KeyError):
+        template.substitute({name: "" for name in TEMPLATE_NAMES - {"js"}})
+
+    filled: list[set[str]] = []
+
+    class Recording(string.Template):
+        def substitute(self, mapping: Any = None, /, **kws: Any) -> str:
+            filled.append(set(kws) | set(mapping or {}))
+            return super().substitute(mapping or {}, **kws)
+
+    monkeypatch.setattr(report_module, "_template", lambda: Recording(text))
+    import networkx as nx
+
+    from citegraph.analysis.pipeline import AnalyseOptions
+
+    G = nx.DiGraph([("10.1/a", "10.1/b")])  # the hand-made two-work analysis of render_report's docstring
+    a = Analysis(AnalyseOptions(), G, G.to_undirected(), [], [], {}, [], [], [], {}, [], [], {}, {}, [], {})
+    rendered = render_report(a, title="A $title <test>")
+    assert filled == [TEMPLATE_NAMES]
+    assert "<title>A $title &lt;test&gt;</title>" in rendered  # values are not substituted again
 
 
 # ------------------------------------------------------------------------------------------------ browser

@@ -19,6 +19,20 @@ inlined) and :func:`write_report` saves it atomically. The page has
   path, citation bursts and the figures (PNG or SVG files embedded as
   ``data:`` URIs in ``<img>``, where an SVG cannot run script).
 
+Page, script and styles
+-----------------------
+The page lives beside this module as package data, in three plain web files:
+``report.html``, the skeleton of the page (head, the static markup of the
+network view and of the tables, footer, script tags) as a
+:class:`string.Template` with ``$name`` placeholders; ``report.css``, the
+styles; and ``report.js``, the script that draws the network and fills the
+tables from the data block. They are read once with :mod:`importlib.resources`
+(so they load from a wheel as from a checkout). :func:`render_report` fills
+the template: the parts that depend on the analysis (header, summary,
+coverage, figures) are built here as escaped HTML, the few numbers and words
+of the static markup are escaped here too, and the CSS and the script are
+inlined whole into ``<style>`` and ``<script>``, so the page stays one file.
+
 Escaping
 --------
 Every value that comes from the records (titles, labels, journals, authors,
@@ -62,13 +76,16 @@ Examples
 from __future__ import annotations
 
 import base64
+import functools
 import html
 import json
 import logging
 import math
 import os
 import re
+import string
 from collections.abc import Mapping, Sequence
+from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -107,6 +124,13 @@ _MAX_NAMES = 10
 
 _DOI_SAFE = "/:;()"
 _FIGURE_TYPES = {".png": "image/png", ".svg": "image/svg+xml"}
+
+#: The page's Content-Security-Policy: nothing from the network, images only from data: URIs.
+_CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; script-src 'unsafe-inline'"
+#: The package data files of the page (see the module notes), beside this module.
+_TEMPLATE = "report.html"
+_STYLES = "report.css"
+_SCRIPT = "report.js"
 
 #: Inline formatting tags found in deposited titles (HTML, JATS, MathML), removed by clean_text.
 _FORMAT_TAG = re.compile(
@@ -426,6 +450,18 @@ def _report_data(analysis: Analysis, max_nodes: int, seed: int) -> dict[str, Any
 # --------------------------------------------------------------------------------------------------- static HTML
 
 
+@functools.cache  # functools.lru_cache without a size limit
+def _asset(name: str) -> str:
+    """The text of a package data file of the page (report.html, report.css or report.js), read once."""
+    return files(__package__ or __name__).joinpath(name).read_text(encoding="utf-8")
+
+
+@functools.cache  # functools.lru_cache without a size limit
+def _template() -> string.Template:
+    """The page (report.html) as a :class:`string.Template`, parsed once."""
+    return string.Template(_asset(_TEMPLATE))
+
+
 def _e(value: Any) -> str:
     """Escaped text of a static value (None shows as a dash)."""
     if value is None:
@@ -569,61 +605,6 @@ def _coverage_html(coverage: Mapping[str, Any] | None, a: Analysis) -> str:
             f"{body}</section>")
 
 
-def _network_html(data: Mapping[str, Any]) -> str:
-    net = data["network"]
-    score = html.escape(str(data["score"]))
-    return (
-        '<section id="network"><h2>Citation network</h2>'
-        f'<p class="muted">The {len(net["nodes"]):,} best works by {score} (of {net["eligible"]:,}), seeds '
-        'included; a link points from the citing to the cited work. Colour: cluster; size: score. '
-        'Drag to pan, scroll to zoom, click a work for its details.</p>'
-        '<div class="net"><div class="net-canvas"><canvas id="net-canvas" role="img" '
-        'aria-label="Citation network"></canvas>'
-        '<div class="net-tools"><button type="button" id="zoom-in" title="Zoom in">+</button>'
-        '<button type="button" id="zoom-out" title="Zoom out">−</button>'
-        '<button type="button" id="zoom-reset" title="Show everything">Fit</button></div>'
-        '<div id="net-tip" class="tip" hidden></div></div>'
-        '<aside class="net-side">'
-        '<label class="field">Search <input id="net-search" type="search" '
-        'placeholder="title, author and year, or DOI" autocomplete="off"></label>'
-        '<div id="net-search-status" class="muted small" aria-live="polite"></div>'
-        '<fieldset class="years"><legend>Publication years</legend>'
-        '<input id="year-from" type="number" aria-label="from year"> – '
-        '<input id="year-to" type="number" aria-label="to year">'
-        '<label class="small"><input id="year-none" type="checkbox" checked> works without a year</label>'
-        '</fieldset>'
-        '<p id="net-count" class="count" aria-live="polite"></p>'
-        '<div id="net-details" class="details"></div>'
-        '<div id="net-legend" class="legend"></div>'
-        '</aside></div></section>'
-    )
-
-
-def _tables_html(data: Mapping[str, Any]) -> str:
-    shown = data["table"]
-    return (
-        '<section id="rankings"><h2>Rankings</h2>'
-        f'<p class="muted">The {shown:,} best ranked of {data["ranked"]:,} works, by {html.escape(data["score"])}. '
-        'Click a column heading to sort, again to reverse; the label of a work in the network shows it there. '
-        'Local: citations in this network; global: Crossref citations; per year: global citations per year '
-        'since publication; composite: mean percentile of the components.</p>'
-        '<label class="field inline">Filter <input id="rank-filter" type="search" '
-        'placeholder="title, label, journal or DOI" autocomplete="off"></label> '
-        '<span id="rank-count" class="muted small"></span>'
-        '<div class="table-wrap" id="ranking-table"></div></section>'
-        '<section id="clusters"><h2>Clusters</h2>'
-        '<p class="muted">Cluster 1 is the largest. Label: the most distinctive terms of its works; '
-        'top works: the most central by composite score.</p>'
-        '<div class="table-wrap" id="cluster-table"></div></section>'
-        '<section id="timeline"><h2>Timeline</h2><div class="cols">'
-        '<div><h3>Reference publication year spectroscopy: peaks</h3><div id="rpys-peaks"></div></div>'
-        '<div><h3>Main path</h3><p class="muted small">The global main path of the citation network, '
-        'knowledge flowing from the older to the newer work.</p><div id="main-path"></div>'
-        '<h3>Key routes</h3><div id="key-routes"></div></div></div>'
-        '<h3>Citation bursts</h3><div class="table-wrap" id="burst-table"></div></section>'
-    )
-
-
 def _caption(stem: str) -> str:
     return clean_text(stem.replace("_", " ").replace("-", " "), 200) or stem
 
@@ -717,30 +698,25 @@ def render_report(
     paths = _check_figures(figures)
     page_title = (clean_text(title, 300) if title is not None else None) or "citegraph report"
     data = _report_data(analysis, max_nodes, seed)
-    parts = [
-        "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
-        f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f'<meta name="generator" content="citegraph {html.escape(__version__)}">',
-        f"<title>{_e(page_title)}</title>",
-        f"<style>{_CSS}</style></head><body>",
-        _header_html(analysis, page_title, source),
-        '<main class="wrap"><noscript><p class="warn">The tables and the network need JavaScript; '
-        "the summary, coverage and figures do not.</p></noscript>",
-        _summary_html(analysis),
-        _coverage_html(coverage, analysis),
-        _network_html(data),
-        _tables_html(data),
-        _figures_html(paths),
-        "</main>",
-        f'<footer class="wrap muted small">Made by citegraph {html.escape(__version__)}. This page is '
-        "self-contained: it works offline and loads nothing from the network.</footer>",
-        f'<script type="application/json" id="citegraph-data">{json_for_html(data)}</script>',
-        f"<script>{_JS}</script>",
-        "</body></html>",
-    ]
-    return "\n".join(parts) + "\n"
+    net = data["network"]
+    version = html.escape(__version__)
+    return _template().substitute(
+        csp=_CSP,
+        version=version,
+        title=_e(page_title),
+        css=_asset(_STYLES),
+        header=_header_html(analysis, page_title, source),
+        summary=_summary_html(analysis),
+        coverage=_coverage_html(coverage, analysis),
+        network_shown=f"{len(net['nodes']):,}",
+        network_eligible=f"{net['eligible']:,}",
+        score=html.escape(str(data["score"])),
+        ranking_shown=f"{data['table']:,}",
+        ranked=f"{data['ranked']:,}",
+        figures=_figures_html(paths),
+        data=json_for_html(data),
+        js=_asset(_SCRIPT),
+    )
 
 
 def write_report(
@@ -782,795 +758,3 @@ def write_report(
     write_text_files([(out, text)])
     log.info("wrote the report %s (%d bytes)", out, len(text.encode("utf-8")))
     return out
-
-
-# --------------------------------------------------------------------------------------------------- CSS and JS
-
-_CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; script-src 'unsafe-inline'"
-
-_CSS = """
-:root{--ink:#1d2430;--muted:#5d6775;--line:#e1e5ea;--bg:#f5f6f8;--card:#fff;--accent:#0b5cad;--hi:#d9480f}
-*{box-sizing:border-box}
-html{-webkit-text-size-adjust:100%}
-body{margin:0;background:var(--bg);color:var(--ink);font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,
-"Helvetica Neue",Arial,sans-serif}
-.wrap{max-width:1320px;margin:0 auto;padding:0 24px}
-header.top{background:#16324f;color:#fff;padding:22px 0 0;margin-bottom:24px}
-header.top h1{margin:0 0 4px;font-size:26px;font-weight:650;letter-spacing:-.01em}
-header.top .meta{margin:0 0 14px;color:#c9d6e3;font-size:14px}
-header.top nav{display:flex;flex-wrap:wrap;gap:2px}
-header.top nav a{color:#dce7f2;text-decoration:none;padding:8px 12px;border-radius:6px 6px 0 0;font-size:14px}
-header.top nav a:hover{background:rgba(255,255,255,.12);color:#fff}
-section{background:var(--card);border:1px solid var(--line);border-radius:10px;padding:20px 24px;
-margin:0 0 24px}
-h2{margin:0 0 8px;font-size:20px;font-weight:650}
-h3{margin:18px 0 8px;font-size:15px;font-weight:650}
-a{color:var(--accent)}
-.muted{color:var(--muted)}
-.small{font-size:13px}
-.warn{background:#fff4e5;border:1px solid #f0c36d;padding:8px 12px;border-radius:6px}
-.bidi,td,li,.details p,.details h3{unicode-bidi:isolate}
-.cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(150px,1fr));gap:10px;margin:12px 0}
-.card{border:1px solid var(--line);border-radius:8px;padding:10px 12px;background:#fafbfc}
-.card .value{font-size:22px;font-weight:650;font-variant-numeric:tabular-nums}
-.card .label{color:var(--muted);font-size:13px}
-.cols{display:grid;grid-template-columns:repeat(auto-fit,minmax(320px,1fr));gap:8px 32px}
-.cols>div{min-width:0}
-main li,main p,.card .value{overflow-wrap:anywhere}
-.notes{color:var(--muted);font-size:13px;padding-left:18px}
-details{margin-top:12px}
-summary{cursor:pointer;color:var(--accent)}
-table{border-collapse:collapse;width:100%;font-size:13.5px}
-th,td{padding:5px 7px;border-bottom:1px solid var(--line);text-align:left;vertical-align:top}
-thead th{background:#eef1f5;font-weight:600;white-space:nowrap;position:sticky;top:0;z-index:1}
-tbody tr:nth-child(even){background:#fafbfc}
-tbody tr:hover{background:#eef5fd}
-td.num,th.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
-td.title{min-width:220px;max-width:520px;overflow-wrap:anywhere}
-td.work{min-width:190px;max-width:240px;overflow-wrap:anywhere}
-table.kv{width:auto;min-width:50%}
-table.kv th{font-weight:500;color:var(--ink);background:none;position:static}
-th.sortable{cursor:pointer;user-select:none}
-th.sortable:hover{background:#e1e8f0}
-th.sortable{padding-right:15px}
-th.sortable::after{content:"\\2195";color:#9aa5b1;font-size:11px;visibility:hidden;position:absolute;right:3px;
-top:6px}
-th.sortable:hover::after,th.sortable:focus::after{visibility:visible}
-th[aria-sort=ascending]::after{content:"\\25B2";color:var(--ink);visibility:visible}
-th[aria-sort=descending]::after{content:"\\25BC";color:var(--ink);visibility:visible}
-.table-wrap{max-height:70vh;overflow:auto;border:1px solid var(--line);border-radius:8px;margin-top:8px}
-.table-wrap table{border:0}
-.swatch{display:inline-block;width:10px;height:10px;border-radius:50%;margin-right:6px;vertical-align:baseline;
-border:1px solid rgba(0,0,0,.15)}
-button.linkish{background:none;border:0;padding:0;color:var(--accent);cursor:pointer;font:inherit;text-align:left;
-text-decoration:underline dotted;text-underline-offset:2px}
-.field{display:block;font-size:13px;color:var(--muted)}
-.field input{display:block;width:100%;margin-top:4px}
-.field.inline{display:inline-block;min-width:320px}
-input[type=search],input[type=number]{font:inherit;font-size:14px;padding:6px 8px;border:1px solid #c5ccd5;
-border-radius:6px;background:#fff;color:var(--ink)}
-input[type=number]{width:88px}
-.net{display:flex;gap:16px;align-items:flex-start}
-.net-canvas{position:relative;flex:1 1 auto;min-width:0;border:1px solid var(--line);border-radius:8px;
-overflow:hidden;background:#fff}
-#net-canvas{display:block;width:100%;height:640px;cursor:grab;touch-action:none}
-#net-canvas.dragging{cursor:grabbing}
-#net-canvas.over{cursor:pointer}
-.net-tools{position:absolute;top:8px;left:8px;display:flex;gap:4px}
-.net-tools button{font:inherit;font-size:14px;min-width:32px;height:30px;border:1px solid #c5ccd5;border-radius:6px;
-background:rgba(255,255,255,.92);cursor:pointer}
-.net-tools button:hover{background:#eef5fd}
-.tip{position:absolute;pointer-events:none;background:rgba(22,50,79,.94);color:#fff;font-size:12.5px;
-padding:5px 8px;border-radius:6px;max-width:320px;overflow-wrap:anywhere;z-index:2}
-.net-side{flex:0 0 330px;display:flex;flex-direction:column;gap:10px;min-width:0}
-fieldset.years{border:1px solid var(--line);border-radius:8px;padding:6px 10px 8px;margin:0;font-size:13px}
-fieldset.years legend{color:var(--muted);padding:0 4px}
-fieldset.years label{display:block;margin-top:6px}
-.count{margin:0;font-weight:600}
-.details{border:1px solid var(--line);border-radius:8px;padding:10px 12px;background:#fafbfc;min-height:120px;
-overflow-wrap:anywhere;font-size:13.5px;max-height:460px;overflow-y:auto}
-.details h3{margin:0 0 4px;font-size:16px}
-.details p{margin:4px 0}
-.details dl{display:grid;grid-template-columns:auto 1fr;gap:2px 12px;margin:8px 0}
-.details dt{color:var(--muted)}
-.details dd{margin:0;font-variant-numeric:tabular-nums}
-.details ul{margin:4px 0;padding-left:18px}
-.legend{font-size:12.5px;color:var(--muted)}
-.legend div{margin:2px 0;overflow-wrap:anywhere}
-.badge{display:inline-block;background:#fff0e6;color:var(--hi);border:1px solid #f4c7a8;border-radius:10px;
-padding:0 8px;font-size:12px;margin-left:6px}
-ol.path,ul.plain{padding-left:20px;margin:6px 0}
-ol.path li,ul.plain li{margin:3px 0}
-.figures{display:grid;grid-template-columns:repeat(auto-fill,minmax(420px,1fr));gap:20px}
-figure{margin:0;border:1px solid var(--line);border-radius:8px;padding:10px;background:#fff}
-figure img{display:block;max-width:100%;height:auto;margin:0 auto}
-figcaption{color:var(--muted);font-size:13px;text-align:center;margin-top:6px}
-footer{padding:0 24px 32px}
-@media (max-width:900px){.net{flex-direction:column}.net-side{flex-basis:auto}#net-canvas{height:460px}
-.wrap{padding:0 12px}section{padding:16px}.figures{grid-template-columns:1fr}}
-@media print{header.top nav,.net-tools{display:none}.table-wrap{max-height:none}}
-"""
-
-_JS = r"""
-(function () {
-  "use strict";
-  var DATA = JSON.parse(document.getElementById("citegraph-data").textContent);
-  var DOI_PREFIX = "https://doi.org/";
-  var hook = {drawn: 0, total: 0, matches: 0, selected: null,
-              search: function () { return 0; }, select: function () { return false; },
-              setYears: function () { return 0; }, position: function () { return null; }};
-  window.citegraph = hook;
-
-  function byId(id) { return document.getElementById(id); }
-  function append(node, content) {
-    if (content === undefined || content === null) return node;
-    if (Array.isArray(content)) {
-      content.forEach(function (c) { append(node, c); });
-    } else if (content instanceof Node) {
-      node.appendChild(content);
-    } else {
-      node.appendChild(document.createTextNode(String(content)));
-    }
-    return node;
-  }
-  function el(tag, cls, content) {
-    var node = document.createElement(tag);
-    if (cls) node.className = cls;
-    return append(node, content);
-  }
-  function clear(node) { while (node.firstChild) node.removeChild(node.firstChild); }
-
-  function doiUrl(doi) {
-    var path;
-    try {
-      path = encodeURIComponent(String(doi));
-    } catch (e) {
-      return null;
-    }
-    path = path.replace(/[!'*]/g, function (c) { return "%" + c.charCodeAt(0).toString(16).toUpperCase(); })
-      .replace(/%2F/g, "/").replace(/%3A/g, ":").replace(/%3B/g, ";");
-    return DOI_PREFIX + path;
-  }
-  function doiLink(doi, text) {
-    var url = doiUrl(doi);
-    if (url === null || url.indexOf(DOI_PREFIX) !== 0) return el("span", "bidi", text === undefined ? doi : text);
-    var a = el("a", "bidi", text === undefined ? doi : text);
-    a.href = url;
-    a.target = "_blank";
-    a.rel = "noopener noreferrer";
-    return a;
-  }
-  function fmt(v) {
-    if (v === null || v === undefined || v === "") return "\u2013";
-    if (typeof v === "boolean") return v ? "yes" : "";
-    if (typeof v !== "number") return String(v);
-    if (Number.isInteger(v)) return v.toLocaleString("en-US");
-    return String(Number(v.toPrecision(3)));
-  }
-  function plural(n, one, many) { return fmt(n) + " " + (n === 1 ? one : many); }
-  function colour(c) {
-    return (typeof c === "number" && c >= 1 && c <= DATA.colours.length) ? DATA.colours[c - 1] : DATA.other_colour;
-  }
-  function swatch(c) {
-    var s = el("span", "swatch");
-    s.style.background = colour(c);
-    return s;
-  }
-
-  var WORKS = DATA.works.rows.map(function (row, i) {
-    var w = {index: i};
-    DATA.works.columns.forEach(function (c, j) { w[c] = row[j]; });
-    return w;
-  });
-  var CLUSTER = new Map();
-  DATA.clusters.forEach(function (c) { CLUSTER.set(c.cluster, c); });
-
-  /* ------------------------------------------------------------------ tables */
-  function makeTable(container, spec) {
-    var table = el("table", "data");
-    var thead = el("thead"), head = el("tr"), tbody = el("tbody");
-    var state = {col: -1, dir: 1};
-    var ths = spec.columns.map(function (col, ci) {
-      var th = el("th", col.num ? "num" : "", col.label);
-      if (col.title) th.title = col.title;
-      if (spec.sortable) {
-        th.classList.add("sortable");
-        th.tabIndex = 0;
-        th.setAttribute("aria-sort", "none");
-        th.addEventListener("click", function () { sortBy(ci); });
-        th.addEventListener("keydown", function (e) {
-          if (e.key === "Enter" || e.key === " ") { e.preventDefault(); sortBy(ci); }
-        });
-      }
-      head.appendChild(th);
-      return th;
-    });
-    thead.appendChild(head);
-    table.appendChild(thead);
-    table.appendChild(tbody);
-    var items = spec.rows.map(function (row, ri) {
-      var tr = el("tr");
-      spec.columns.forEach(function (col) {
-        var value = col.get(row);
-        var content = col.cell ? col.cell(row) : col.plain && typeof value === "number" ? String(value) : fmt(value);
-        tr.appendChild(el("td", col.num ? "num" : (col.cls || ""), content));
-      });
-      tbody.appendChild(tr);
-      return {row: row, tr: tr, order: ri, text: spec.text ? spec.text(row).toLowerCase() : ""};
-    });
-    if (!items.length) {
-      var empty = el("tr");
-      var td = el("td", "muted", spec.empty || "None.");
-      td.colSpan = spec.columns.length;
-      empty.appendChild(td);
-      tbody.appendChild(empty);
-    }
-    function blank(v) { return v === null || v === undefined || v === ""; }
-    function sortBy(ci) {
-      var col = spec.columns[ci];
-      state.dir = state.col === ci ? -state.dir : 1;
-      state.col = ci;
-      var key = col.sort || col.get;
-      items.sort(function (a, b) {
-        var x = key(a.row), y = key(b.row);
-        if (blank(x) || blank(y)) return blank(x) && blank(y) ? a.order - b.order : (blank(x) ? 1 : -1);
-        var c = col.num ? x - y : String(x).localeCompare(String(y), "en", {sensitivity: "base", numeric: true});
-        return c !== 0 ? c * state.dir : a.order - b.order;
-      });
-      ths.forEach(function (th, i) {
-        th.setAttribute("aria-sort", i === ci ? (state.dir > 0 ? "ascending" : "descending") : "none");
-      });
-      items.forEach(function (it) { tbody.appendChild(it.tr); });
-    }
-    function filter(q) {
-      q = String(q || "").trim().toLowerCase();
-      var n = 0;
-      items.forEach(function (it) {
-        it.tr.hidden = q !== "" && it.text.indexOf(q) < 0;
-        if (!it.tr.hidden) n += 1;
-      });
-      return n;
-    }
-    container.appendChild(table);
-    return {sortBy: sortBy, filter: filter, size: items.length};
-  }
-
-  function workLabel(w) {
-    var text = w.label || w.doi;
-    return NET.has(w.index) ? showButton(w, text) : doiLink(w.doi, text);
-  }
-  function showButton(w, text) {
-    var b = el("button", "linkish bidi", text);
-    b.type = "button";
-    b.title = "Show in the network";
-    b.addEventListener("click", function () {
-      network.show(NET.get(w.index), true);
-      byId("network").scrollIntoView({behavior: "smooth", block: "start"});
-    });
-    return b;
-  }
-  function workCell(w) {
-    var out = [];
-    var inNet = NET.has(w.index);
-    if (w.label && w.label !== w.doi) {
-      out.push(inNet ? showButton(w, w.label) : el("span", "bidi", w.label));
-      out.push(el("br"));
-      out.push(el("span", "small", doiLink(w.doi)));
-    } else {
-      out.push(doiLink(w.doi));
-      if (inNet) out.push(" ", showButton(w, "\u25ce"));
-    }
-    return out;
-  }
-  function workRef(item) {
-    if (typeof item !== "number") return el("span", "bidi", item);
-    var w = WORKS[item];
-    var span = el("span", "", workLabel(w));
-    if (w.year !== null && w.label && w.label.indexOf(String(w.year)) < 0) append(span, " " + w.year);
-    return span;
-  }
-  function num(key, label, title) {
-    return {key: key, label: label, num: true, title: title, get: function (w) { return w[key]; }};
-  }
-  function year(key, label) {
-    return {key: key, label: label, num: true, plain: true, get: function (r) { return r[key]; }};
-  }
-
-  function rankingTable() {
-    var box = byId("ranking-table");
-    if (!box) return;
-    var cols = [
-      num("rank", "#"),
-      {label: "Work", cls: "work", get: function (w) { return w.label; }, cell: workCell},
-      {label: "Title", cls: "title", get: function (w) { return w.title; }},
-      year("year", "Year"),
-      {label: "Journal", get: function (w) { return w.journal; }},
-      num("local", "Local", "citations within this network"),
-      num("global", "Global", "citations counted by Crossref"),
-      num("per_year", "Per year", "global citations per year since publication"),
-      num("pagerank", "PageRank"),
-      num("composite", "Composite", "mean percentile rank of the components")
-    ];
-    if (DATA.extra_score) cols.push(num(DATA.score, DATA.score));
-    cols.push({label: "Cluster", num: true, get: function (w) { return w.cluster; },
-               cell: function (w) { return w.cluster === null ? "\u2013" : [swatch(w.cluster), fmt(w.cluster)]; }});
-    cols.push({label: "Seed", get: function (w) { return w.seed ? 1 : 0; },
-               cell: function (w) { return w.seed ? "seed" : ""; }});
-    var rows = WORKS.slice(0, DATA.table);
-    var table = makeTable(box, {columns: cols, rows: rows, sortable: true, empty: "No ranked works.",
-      text: function (w) { return [w.label, w.title, w.journal, w.doi].join("\n"); }});
-    var input = byId("rank-filter"), count = byId("rank-count");
-    function update() {
-      var n = table.filter(input.value);
-      count.textContent = n.toLocaleString("en-US") + " of " + table.size.toLocaleString("en-US") + " rows";
-    }
-    input.addEventListener("input", update);
-    update();
-  }
-
-  function clusterTable() {
-    var box = byId("cluster-table");
-    if (!box) return;
-    var cols = [
-      {label: "Cluster", num: true, get: function (c) { return c.cluster; },
-       cell: function (c) { return [swatch(c.cluster), fmt(c.cluster)]; }},
-      num("size", "Works"),
-      {label: "Years", num: true, get: function (c) { return c.year_median; },
-       title: "first\u2013last (median)",
-       cell: function (c) {
-         return c.year_min === null ? "\u2013" : c.year_min + "\u2013" + c.year_max + " (" + c.year_median + ")";
-       }},
-      num("seeds", "Seeds"),
-      {label: "Label terms", cls: "title", get: function (c) { return c.label; }},
-      {label: "Top works", get: function (c) { return c.top.length; },
-       cell: function (c) {
-         var out = [];
-         c.top.forEach(function (t, i) { if (i) out.push("; "); out.push(workRef(t)); });
-         return out;
-       }}
-    ];
-    makeTable(box, {columns: cols, rows: DATA.clusters, sortable: true, empty: "No clusters."});
-  }
-
-  function burstTable() {
-    var box = byId("burst-table");
-    if (!box) return;
-    var cols = [
-      {label: "Work", cls: "work", get: function (b) { return WORKS[b.work].label; },
-       cell: function (b) { return workCell(WORKS[b.work]); }},
-      {label: "Title", cls: "title", get: function (b) { return WORKS[b.work].title; }},
-      year("start", "From"),
-      year("end", "To"),
-      {key: "strength", label: "Strength", num: true, get: function (b) { return b.strength; }},
-      {key: "citations", label: "Citations", num: true, title: "citations received in the burst years",
-       get: function (b) { return b.citations; }}
-    ];
-    makeTable(box, {columns: cols, rows: DATA.bursts, sortable: true,
-                    empty: "No citation bursts: too few dated citations, or none sudden enough."});
-  }
-
-  function lists() {
-    function names(id, rows) {
-      var box = byId(id);
-      if (!box) return;
-      if (!rows.length) { box.appendChild(el("p", "muted", "None recorded.")); return; }
-      var ol = el("ol", "plain");
-      rows.forEach(function (r) {
-        ol.appendChild(el("li", "", [el("span", "bidi", r[0]), " \u2013 " + plural(r[1], "work", "works")]));
-      });
-      box.appendChild(ol);
-    }
-    names("journals", DATA.journals);
-    names("authors", DATA.authors);
-    var brad = byId("bradford");
-    if (brad && DATA.bradford.length) {
-      var parts = DATA.bradford.map(function (z) {
-        return "zone " + z[0] + ": " + plural(z[1], "journal", "journals") + ", " + plural(z[2], "work", "works");
-      });
-      brad.appendChild(el("p", "muted small", "Bradford zones \u2013 " + parts.join("; ") + "."));
-    }
-    var peaks = byId("rpys-peaks");
-    if (peaks) {
-      if (!DATA.peaks.length) peaks.appendChild(el("p", "muted", "No peaks."));
-      var ul = el("ul", "plain");
-      DATA.peaks.forEach(function (p) {
-        var li = el("li", "", [el("strong", "", String(p.year)), ": " +
-          plural(p.references, "cited reference", "cited references") + " (median " + fmt(p.median) +
-          ", +" + fmt(p.deviation) + ")"]);
-        if (p.works.length) {
-          var inner = el("ul", "plain small");
-          p.works.forEach(function (w) {
-            var text = /^10\.\d{4,9}\/\S+$/.test(w[0]) ? doiLink(w[0]) : el("span", "bidi", w[0]);
-            inner.appendChild(el("li", "", [text, " (" + w[1] + ")"]));
-          });
-          li.appendChild(inner);
-        }
-        ul.appendChild(li);
-      });
-      if (DATA.peaks.length) peaks.appendChild(ul);
-    }
-    var path = byId("main-path");
-    if (path) {
-      if (!DATA.main_path.length) path.appendChild(el("p", "muted", "No main path (no citation chains)."));
-      var ol = el("ol", "path");
-      DATA.main_path.forEach(function (i) {
-        var w = WORKS[i];
-        ol.appendChild(el("li", "", [workLabel(w), w.title ? el("span", "muted", " \u2013 " + w.title) : null]));
-      });
-      if (DATA.main_path.length) path.appendChild(ol);
-    }
-    var routes = byId("key-routes");
-    if (routes) {
-      if (!DATA.key_routes.length) routes.appendChild(el("p", "muted", "None."));
-      var kl = el("ul", "plain");
-      DATA.key_routes.forEach(function (r) {
-        kl.appendChild(el("li", "", [workRef(r[0]), " \u2192 ", workRef(r[1])]));
-      });
-      if (DATA.key_routes.length) routes.appendChild(kl);
-    }
-  }
-
-  /* ----------------------------------------------------------------- network */
-  var NET = new Map();  // work index -> node
-  var network = {show: function () {}};
-
-  function setupNetwork() {
-    var canvas = byId("net-canvas");
-    var nodes = DATA.network.nodes.map(function (n, i) {
-      var w = WORKS[n[0]];
-      var node = {i: i, w: w, x: n[1], y: n[2], r: n[3], visible: true, match: false, out: [], inn: [],
-                  hay: [w.title || "", w.label || "", w.doi || ""].join("\n").toLowerCase()};
-      NET.set(w.index, node);
-      return node;
-    });
-    var edges = DATA.network.edges;
-    var UNIT = DATA.network.unit || 0.05;
-    edges.forEach(function (e) { nodes[e[0]].out.push(nodes[e[1]]); nodes[e[1]].inn.push(nodes[e[0]]); });
-    var byDoi = new Map();
-    nodes.forEach(function (n) { byDoi.set(String(n.w.doi).toLowerCase(), n); });
-    hook.total = nodes.length;
-    var details = byId("net-details"), count = byId("net-count"), tip = byId("net-tip");
-    var search = byId("net-search"), status = byId("net-search-status");
-    var from = byId("year-from"), to = byId("year-to"), noYear = byId("year-none");
-    if (!canvas || !canvas.getContext) return;
-    var ctx = canvas.getContext("2d");
-    var W = 1, H = 1, dpr = 1, k0 = 1, view = {cx: 0, cy: 0, k: 0};
-    var selected = null, searching = false, pending = false;
-
-    function sx(n) { return (n.x - view.cx) * view.k + W / 2; }
-    function sy(n) { return (n.y - view.cy) * view.k + H / 2; }
-    function radius(n) {  // grows with the zoom; at most about 15 px at the fitted zoom (few, far apart nodes)
-      return Math.max(1.5, n.r * Math.min(UNIT * view.k, 24 * view.k / k0));
-    }
-
-    function draw() {
-      pending = false;
-      ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-      ctx.fillStyle = "#ffffff";
-      ctx.fillRect(0, 0, W, H);
-      ctx.lineWidth = 0.7;
-      ctx.strokeStyle = searching ? "rgba(120,130,140,0.12)" : "rgba(90,100,110,0.28)";
-      ctx.beginPath();
-      edges.forEach(function (e) {
-        var a = nodes[e[0]], b = nodes[e[1]];
-        if (a.visible && b.visible) { ctx.moveTo(sx(a), sy(a)); ctx.lineTo(sx(b), sy(b)); }
-      });
-      ctx.stroke();
-      if (selected && selected.visible) {
-        ctx.lineWidth = 1.6;
-        ctx.strokeStyle = "rgba(217,72,15,0.85)";
-        ctx.beginPath();
-        selected.out.concat(selected.inn).forEach(function (m) {
-          if (m.visible) { ctx.moveTo(sx(selected), sy(selected)); ctx.lineTo(sx(m), sy(m)); }
-        });
-        ctx.stroke();
-      }
-      var drawn = 0;
-      for (var i = nodes.length - 1; i >= 0; i -= 1) {  // the best ranked last, on top
-        var n = nodes[i];
-        if (!n.visible) continue;
-        drawn += 1;
-        ctx.globalAlpha = searching && !n.match ? 0.2 : 1;
-        ctx.beginPath();
-        ctx.arc(sx(n), sy(n), radius(n), 0, 2 * Math.PI);
-        ctx.fillStyle = colour(n.w.cluster);
-        ctx.fill();
-        ctx.lineWidth = 0.8;
-        ctx.strokeStyle = "#ffffff";
-        ctx.stroke();
-      }
-      ctx.globalAlpha = 1;
-      nodes.forEach(function (n) {
-        if (!n.visible || !(n.match || n === selected)) return;
-        ctx.beginPath();
-        ctx.arc(sx(n), sy(n), radius(n) + 3, 0, 2 * Math.PI);
-        ctx.lineWidth = n === selected ? 3 : 2;
-        ctx.strokeStyle = n === selected ? "#111111" : "#d9480f";
-        ctx.stroke();
-      });
-      labels();
-      hook.drawn = drawn;
-      count.textContent = drawn.toLocaleString("en-US") + " of " + nodes.length.toLocaleString("en-US") +
-        " works shown";
-    }
-    function labels() {
-      var budget = Math.min(80, Math.round(10 * view.k / k0));
-      var placed = [];
-      var want = [];
-      if (selected && selected.visible) want.push(selected);
-      nodes.forEach(function (n) { if (n.visible && n.match && want.length < 40) want.push(n); });
-      if (!searching) {
-        for (var i = 0; i < nodes.length && budget > 0; i += 1) {
-          if (nodes[i].visible) { want.push(nodes[i]); budget -= 1; }
-        }
-      }
-      ctx.font = "12px system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif";
-      ctx.textBaseline = "middle";
-      ctx.lineJoin = "round";
-      want.forEach(function (n) {
-        var text = n.w.label || n.w.doi || "";
-        if (text.length > 40) text = text.slice(0, 39) + "\u2026";
-        var w = ctx.measureText(text).width;
-        var x = sx(n) + radius(n) + 4, y = sy(n);
-        if (x + w > W - 4) x = sx(n) - radius(n) - 4 - w;
-        if (x > W || x + w < 0 || y < 0 || y > H) return;
-        var box = {x0: x - 2, x1: x + w + 2, y0: y - 8, y1: y + 8};
-        var clash = placed.some(function (p) {
-          return box.x0 < p.x1 && p.x0 < box.x1 && box.y0 < p.y1 && p.y0 < box.y1;
-        });
-        if (clash && n !== selected) return;
-        placed.push(box);
-        ctx.lineWidth = 3;
-        ctx.strokeStyle = "rgba(255,255,255,0.92)";
-        ctx.strokeText(text, x, y);
-        ctx.fillStyle = n === selected ? "#000000" : "#27313d";
-        ctx.fillText(text, x, y);
-      });
-    }
-    function schedule() {
-      if (!pending) { pending = true; window.requestAnimationFrame(draw); }
-    }
-    var box = {x0: -1, x1: 1, y0: -1, y1: 1};
-    if (nodes.length) {
-      box = {x0: Infinity, x1: -Infinity, y0: Infinity, y1: -Infinity};
-      nodes.forEach(function (n) {
-        box.x0 = Math.min(box.x0, n.x - UNIT);
-        box.x1 = Math.max(box.x1, n.x + UNIT);
-        box.y0 = Math.min(box.y0, n.y - UNIT);
-        box.y1 = Math.max(box.y1, n.y + UNIT);
-      });
-    }
-    view.cx = (box.x0 + box.x1) / 2;
-    view.cy = (box.y0 + box.y1) / 2;
-    function resize() {
-      var rect = canvas.getBoundingClientRect();
-      dpr = window.devicePixelRatio || 1;
-      W = Math.max(1, Math.round(rect.width));
-      H = Math.max(1, Math.round(rect.height));
-      canvas.width = Math.round(W * dpr);
-      canvas.height = Math.round(H * dpr);
-      var old = k0;
-      k0 = Math.max(1e-3, 0.94 * Math.min(W / (box.x1 - box.x0), H / (box.y1 - box.y0)));
-      view.k = view.k ? view.k / old * k0 : k0;
-      draw();
-    }
-    function fit() { view.cx = (box.x0 + box.x1) / 2; view.cy = (box.y0 + box.y1) / 2; view.k = k0; draw(); }
-    function zoomAt(px, py, f) {
-      var k = Math.min(k0 * 60, Math.max(k0 * 0.4, view.k * f));
-      var wx = (px - W / 2) / view.k + view.cx, wy = (py - H / 2) / view.k + view.cy;
-      view.k = k;
-      view.cx = wx - (px - W / 2) / k;
-      view.cy = wy - (py - H / 2) / k;
-      schedule();
-    }
-    function centreOn(n) {
-      view.cx = n.x;
-      view.cy = n.y;
-      view.k = Math.max(view.k, Math.min(k0 * 4, 36 / UNIT));  // neighbours about 36 px apart
-    }
-    function nodeAt(px, py) {
-      var best = null, bestD = Infinity;
-      nodes.forEach(function (n) {
-        if (!n.visible) return;
-        var d = Math.hypot(sx(n) - px, sy(n) - py);
-        if (d <= radius(n) + 4 && d < bestD) { best = n; bestD = d; }
-      });
-      return best;
-    }
-    function local(e) {
-      var rect = canvas.getBoundingClientRect();
-      return {x: e.clientX - rect.left, y: e.clientY - rect.top};
-    }
-
-    function row(dl, label, value) {
-      dl.appendChild(el("dt", "", label));
-      dl.appendChild(el("dd", "", value));
-    }
-    function neighbours(title, list) {
-      var shown = list.filter(function (m) { return m.visible; });
-      if (!shown.length) return null;
-      var box = el("div", "", el("p", "muted", title + " (" + shown.length + " shown)"));
-      var ul = el("ul", "plain");
-      shown.slice(0, 8).forEach(function (m) {
-        var b = el("button", "linkish bidi", m.w.label || m.w.doi);
-        b.type = "button";
-        b.addEventListener("click", function () { show(m, true); });
-        ul.appendChild(el("li", "", b));
-      });
-      if (shown.length > 8) ul.appendChild(el("li", "muted", "and " + (shown.length - 8) + " more"));
-      box.appendChild(ul);
-      return box;
-    }
-    function showDetails(n) {
-      clear(details);
-      if (!n) {
-        details.appendChild(el("p", "muted", "Click a work in the network, or search for one, to see it here."));
-        return;
-      }
-      var w = n.w;
-      var h = el("h3", "", w.label || w.doi);
-      if (w.seed) h.appendChild(el("span", "badge", "seed"));
-      details.appendChild(h);
-      if (w.title) details.appendChild(el("p", "title", w.title));
-      var meta = [w.year, w.journal].filter(function (v) { return v !== null && v !== undefined; });
-      if (meta.length) details.appendChild(el("p", "muted", meta.join(" \u00b7 ")));
-      if (w.cluster !== null) {
-        var c = CLUSTER.get(w.cluster);
-        details.appendChild(el("p", "", [swatch(w.cluster), "Cluster " + w.cluster,
-          c && c.label ? el("span", "muted", ": " + c.label) : null]));
-      }
-      var dl = el("dl");
-      row(dl, "Rank", fmt(w.rank) + " of " + fmt(DATA.ranked) + " by " + DATA.score);
-      row(dl, "Local citations", fmt(w.local));
-      row(dl, "Global citations", fmt(w.global));
-      row(dl, "Per year", fmt(w.per_year));
-      row(dl, "PageRank", fmt(w.pagerank));
-      row(dl, "Composite", fmt(w.composite));
-      if (DATA.extra_score) row(dl, DATA.score, fmt(w[DATA.score]));
-      details.appendChild(dl);
-      var p = el("p", "", "DOI: ");
-      p.appendChild(doiLink(w.doi, doiUrl(w.doi) || w.doi));
-      details.appendChild(p);
-      append(details, neighbours("Cites", n.out));
-      append(details, neighbours("Cited by", n.inn));
-    }
-    function show(n, centre) {
-      selected = n || null;
-      hook.selected = selected ? selected.w.doi : null;
-      if (selected && centre) centreOn(selected);
-      showDetails(selected);
-      draw();
-      return !!selected;
-    }
-    function find(id) {
-      if (typeof id === "number") return nodes[id] || null;
-      return byDoi.get(String(id).toLowerCase()) || null;
-    }
-    function runSearch(q) {
-      q = String(q || "").trim().toLowerCase();
-      searching = q !== "";
-      var found = [];
-      nodes.forEach(function (n) {
-        n.match = searching && n.visible && n.hay.indexOf(q) >= 0;
-        if (n.match) found.push(n);
-      });
-      hook.matches = found.length;
-      status.textContent = !searching ? "" : found.length === 0 ? "No shown work matches." :
-        found.length === 1 ? "1 match." : found.length + " matches; the best ranked is selected.";
-      if (found.length) show(found[0], true); else draw();
-      return found.length;
-    }
-    function applyYears() {
-      var a = parseInt(from.value, 10), b = parseInt(to.value, 10);
-      if (isNaN(a)) a = -Infinity;
-      if (isNaN(b)) b = Infinity;
-      if (a > b) { var t = a; a = b; b = t; }
-      nodes.forEach(function (n) {
-        var y = n.w.year;
-        n.visible = typeof y === "number" ? (y >= a && y <= b) : noYear.checked;
-        if (!n.visible) n.match = false;
-      });
-      if (selected && !selected.visible) show(null);
-      if (searching) runSearch(search.value); else draw();
-      return hook.drawn;
-    }
-
-    var years = nodes.map(function (n) { return n.w.year; }).filter(function (y) { return typeof y === "number"; });
-    if (years.length) {
-      var lo = Math.min.apply(null, years), hi = Math.max.apply(null, years);
-      [from, to].forEach(function (input) { input.min = lo; input.max = hi; });
-      from.value = lo;
-      to.value = hi;
-    }
-    [from, to, noYear].forEach(function (input) {
-      input.addEventListener("input", applyYears);
-      input.addEventListener("change", applyYears);
-    });
-    var timer = null;
-    search.addEventListener("input", function () {
-      window.clearTimeout(timer);
-      timer = window.setTimeout(function () { runSearch(search.value); }, 200);
-    });
-    search.addEventListener("keydown", function (e) {
-      if (e.key === "Enter") { window.clearTimeout(timer); runSearch(search.value); }
-    });
-
-    var drag = null;
-    canvas.addEventListener("pointerdown", function (e) {
-      drag = {x: e.clientX, y: e.clientY, cx: view.cx, cy: view.cy, moved: false};
-      if (canvas.setPointerCapture) canvas.setPointerCapture(e.pointerId);
-    });
-    canvas.addEventListener("pointermove", function (e) {
-      if (drag) {
-        var dx = e.clientX - drag.x, dy = e.clientY - drag.y;
-        if (Math.abs(dx) + Math.abs(dy) > 3) { drag.moved = true; canvas.classList.add("dragging"); }
-        if (drag.moved) {
-          view.cx = drag.cx - dx / view.k;
-          view.cy = drag.cy - dy / view.k;
-          tip.hidden = true;
-          schedule();
-        }
-        return;
-      }
-      var p = local(e), n = nodeAt(p.x, p.y);
-      canvas.classList.toggle("over", !!n);
-      if (!n) { tip.hidden = true; return; }
-      clear(tip);
-      tip.appendChild(el("strong", "bidi", n.w.label || n.w.doi));
-      if (n.w.title) { tip.appendChild(el("br")); tip.appendChild(el("span", "bidi", n.w.title)); }
-      tip.hidden = false;
-      tip.style.left = Math.min(p.x + 14, Math.max(0, W - 330)) + "px";
-      tip.style.top = Math.min(p.y + 14, Math.max(0, H - 60)) + "px";
-    });
-    canvas.addEventListener("pointerleave", function () { tip.hidden = true; });
-    canvas.addEventListener("pointerup", function (e) {
-      if (drag && !drag.moved) {
-        var p = local(e);
-        show(nodeAt(p.x, p.y), false);
-      }
-      drag = null;
-      canvas.classList.remove("dragging");
-    });
-    canvas.addEventListener("wheel", function (e) {
-      e.preventDefault();
-      var p = local(e);
-      zoomAt(p.x, p.y, Math.exp(-e.deltaY * (e.deltaMode === 1 ? 0.05 : 0.0015)));
-    }, {passive: false});
-    byId("zoom-in").addEventListener("click", function () { zoomAt(W / 2, H / 2, 1.5); });
-    byId("zoom-out").addEventListener("click", function () { zoomAt(W / 2, H / 2, 1 / 1.5); });
-    byId("zoom-reset").addEventListener("click", fit);
-    window.addEventListener("resize", resize);
-
-    var legend = byId("net-legend");
-    var present = new Set(nodes.map(function (n) { return n.w.cluster; }));
-    var other = false;
-    present.forEach(function (c) { if (colour(c) === DATA.other_colour) other = true; });
-    DATA.colours.forEach(function (col, i) {
-      if (!present.has(i + 1)) return;
-      var c = CLUSTER.get(i + 1);
-      var terms = c && c.label ? c.label.split("; ").slice(0, 3).join(", ") : "";
-      legend.appendChild(el("div", "", [swatch(i + 1), "Cluster " + (i + 1), terms ? " \u2013 " + terms : ""]));
-    });
-    if (other) legend.appendChild(el("div", "", [swatch(null), "other clusters"]));
-
-    hook.search = function (q) { search.value = String(q); return runSearch(q); };
-    hook.select = function (id) { return show(find(id), true); };
-    hook.setYears = function (a, b) { from.value = a; to.value = b; return applyYears(); };
-    hook.position = function (id) {
-      var n = find(id);
-      if (!n || !n.visible) return null;
-      var rect = canvas.getBoundingClientRect();
-      return {x: rect.left + sx(n), y: rect.top + sy(n)};
-    };
-    network.show = show;
-    showDetails(null);
-    resize();
-  }
-
-  setupNetwork();
-  rankingTable();
-  clusterTable();
-  burstTable();
-  lists();
-})();
-"""
