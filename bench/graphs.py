@@ -332,8 +332,8 @@ def check_agreement(citing: np.ndarray, cited: np.ndarray, n: int, top_k: int, n
         counts, weights, _ = loop_edges(groups, normalise=normalise, top_k=None)
         _, _, kept = loop_edges(groups, normalise=normalise, top_k=top_k)
         i, j, c, w = edges_fn(incidence, normalise=normalise)
-        sparse_counts = dict(zip(zip(i.tolist(), j.tolist()), c.tolist(), strict=True))
-        sparse_weights = dict(zip(zip(i.tolist(), j.tolist()), w.tolist(), strict=True))
+        sparse_counts = dict(zip(zip(i.tolist(), j.tolist(), strict=True), c.tolist(), strict=True))
+        sparse_weights = dict(zip(zip(i.tolist(), j.tolist(), strict=True), w.tolist(), strict=True))
         ti, tj, _, _ = edges_fn(incidence, normalise=normalise, top_k=top_k)
         out[kind] = {
             "loop_pairs": len(counts), "sparse_pairs": len(i),
@@ -342,7 +342,7 @@ def check_agreement(citing: np.ndarray, cited: np.ndarray, n: int, top_k: int, n
             "weights_equal": set(weights) == set(sparse_weights)
             and all(math.isclose(weights[p], sparse_weights[p], rel_tol=1e-12) for p in weights),
             "loop_top_k_edges": len(kept), "sparse_top_k_edges": len(ti),
-            "top_k_edges_equal": kept == set(zip(ti.tolist(), tj.tolist())),
+            "top_k_edges_equal": kept == set(zip(ti.tolist(), tj.tolist(), strict=True)),
         }
         out[kind]["agree"] = all(out[kind][k] for k in ("pairs_equal", "counts_equal", "weights_equal",
                                                         "top_k_edges_equal"))
@@ -424,7 +424,7 @@ def main(argv: list[str] | None = None) -> None:
     except (OSError, subprocess.CalledProcessError):
         pass
     common: dict[str, Any] = {"top_k": args.top_k, "normalise": args.normalise, "block": args.block}
-    loop_prev: dict[str, tuple[int, dict[str, Any]] | None] = {k: None for k in KINDS}
+    loop_prev: dict[str, tuple[int, dict[str, Any]] | None] = dict.fromkeys(KINDS)
     with tempfile.TemporaryDirectory(prefix="citegraph-bench-") as tmp:
         if args.rev:
             common["module"] = revision_module(args.rev, Path(tmp))
@@ -565,7 +565,8 @@ def markdown(res: dict[str, Any]) -> str:
         "",
         (f"Data: **{res['label']}**, {p['mean_refs']} references per paper on average (Poisson), a = {p['a']:g}, "
          f"seed {p['seed']}. Measured: {impl}, `normalise=\"{p['normalise']}\"`, `top_k={p['top_k']}`, each run "
-         f"in a fresh process; {p['repeats']} repeat{'s' if p['repeats'] != 1 else ''}. Machine: {mc['cores']} cores ({mc['cpu']}), "
+         f"in a fresh process; {p['repeats']} repeat{'s' if p['repeats'] != 1 else ''}. "
+         f"Machine: {mc['cores']} cores ({mc['cpu']}), "
          f"{mc['ram_gib']} GiB, Python {mc['python']}, numpy {mc['numpy']}, scipy {mc['scipy']} ({mc['date']})."),
         "",
         "| references | papers | generate (median) | min–max | peak RSS (increase) | identical per seed |",
@@ -580,7 +581,8 @@ def markdown(res: dict[str, Any]) -> str:
               "|---|---|---|---|---|---|---|---|"]
     for e in res["sizes"]:
         for kind in KINDS:
-            for key, name in ((kind, f"{kind}, top_k={p['top_k']}"), (f"{kind}_graph", f"{kind}_graph() incl. networkx")):
+            named = ((kind, f"{kind}, top_k={p['top_k']}"), (f"{kind}_graph", f"{kind}_graph() incl. networkx"))
+            for key, name in named:
                 r = e.get(key)
                 if r is None:
                     continue

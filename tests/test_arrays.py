@@ -79,7 +79,7 @@ def test_arrays_of_another_graph_are_refused_by_every_analysis() -> None:
         lambda: find_clusters(G, arrays=other),
     ]
     for call in calls:
-        with pytest.raises(UsageError, match="graph arrays .* are not those of this graph"):
+        with pytest.raises(UsageError, match=r"graph arrays .* are not those of this graph"):
             call()
 
 

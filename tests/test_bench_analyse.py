@@ -83,7 +83,8 @@ def test_build_store_holds_the_synthetic_graph(tmp_path: Path) -> None:
     assert G.number_of_nodes() == info["papers"] and G.number_of_edges() == 3000
     assert all(d["resolved"] and d["doi"].startswith("10.5555/synthetic-") for _, d in G.nodes(data=True))
     with np.load(tmp_path / "g.npz") as z:  # the arrays bench/graphs.py's children read: the same graph
-        pairs = {(f"10.5555/synthetic-{a}", f"10.5555/synthetic-{b}") for a, b in zip(z["citing"], z["cited"])}
+        pairs = {(f"10.5555/synthetic-{a}", f"10.5555/synthetic-{b}")
+                 for a, b in zip(z["citing"], z["cited"], strict=True)}
     assert pairs == set(G.edges)
 
 

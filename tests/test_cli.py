@@ -198,7 +198,8 @@ def test_fetch_both_directions_then_coverage(run, replay_server, tmp_path: Path)
     result = run("--store", "s.sqlite", "fetch", "10.1108/jd-12-2013-0166", "--direction", "both",
                  "--mailto", MAILTO, env=env)
     assert result.exit_code == 0, result.stderr
-    assert "level 0: 1 works, 0 already stored, 1 fetched, 0 not in crossref; citing works asked for 1 works" in result.stdout
+    assert ("level 0: 1 works, 0 already stored, 1 fetched, 0 not in crossref; citing works asked for 1 works"
+            in result.stdout)
     cov = run("--store", "s.sqlite", "status", "--coverage", env=env)
     assert cov.exit_code == 0
     saved = json.loads((tmp_path / "out" / "coverage.json").read_text())
@@ -223,7 +224,8 @@ def test_fetch_opencitations_down_exits_5_after_fetching_the_rest(run, make_repl
 
 
 def test_fetch_query_from_file(run, tmp_path: Path, shared_dir: Path) -> None:
-    result = run("--store", "s.sqlite", "fetch", "--from", str(shared_dir / "crossref" / "works-oc_ds_converter.jsonl.gz"),
+    dump = shared_dir / "crossref" / "works-oc_ds_converter.jsonl.gz"
+    result = run("--store", "s.sqlite", "fetch", "--from", str(dump),
                  "--query", "alopecia areata", "--rows", "5", "--depth", "0")
     assert result.exit_code == 0, result.stderr
     assert "seeds: 5 (0 given now, 0 rejected, 5 found by the query)" in result.stdout

@@ -124,7 +124,7 @@ def test_directed_reciprocal_weights_add_and_self_loops_are_ignored() -> None:
     D.add_weighted_edges_from([("b", "a", 1.0), ("c", "d", 1.0), ("b", "c", 0.6), ("c", "b", 0.6), ("d", "d", 9.0)])
     nodes, g, weights = _igraph(D)
     assert nodes == ["a", "b", "c", "d"] and not g.is_directed()
-    assert list(zip(g.get_edgelist(), weights)) == [((0, 1), 1.0), ((1, 2), 1.2), ((2, 3), 1.0)]
+    assert list(zip(g.get_edgelist(), weights, strict=True)) == [((0, 1), 1.0), ((1, 2), 1.2), ((2, 3), 1.0)]
     U = nx.Graph()
     U.add_weighted_edges_from([("a", "b", 1.0), ("c", "d", 1.0), ("b", "c", 1.2)])
     assert find_clusters(D, seed=0) == find_clusters(U, seed=0)
@@ -136,8 +136,8 @@ def test_directed_reciprocal_weights_add_and_self_loops_are_ignored() -> None:
 
 def test_cluster_table_labels_years_seeds_and_central_works() -> None:
     G = two_cliques()
-    texts = {c: "alopecia areata hair follicle autoimmunity" for c in "abcde"}
-    texts.update({c: "graph centrality network betweenness" for c in "vwxyz"})
+    texts = dict.fromkeys("abcde", "alopecia areata hair follicle autoimmunity")
+    texts.update(dict.fromkeys("vwxyz", "graph centrality network betweenness"))
     for i, node in enumerate("abcdevwxyz"):
         G.nodes[node].update(year=2000 + i, doi=f"10.5555/{node}", label=f"Doe {2000 + i}", is_seed=node in "av")
     works = [{"doi": n, "title": texts[n], "abstract": None, "subjects": []} for n in G.nodes]

@@ -57,7 +57,8 @@ def test_bad_values_name_value_origin_and_what_is_valid(flags: dict, env: dict, 
 
 def test_unknown_pyproject_key_lists_valid_keys(tmp_path: Path) -> None:
     sub = _project(tmp_path, 'mail_to = "x@example.org"')
-    with pytest.raises(ConfigError, match=r"unknown key\(s\) in \[tool.citegraph\]: mail_to; valid keys: store, mailto"):
+    expected = r"unknown key\(s\) in \[tool.citegraph\]: mail_to; valid keys: store, mailto"
+    with pytest.raises(ConfigError, match=expected):
         load_settings({}, env={}, start_dir=sub)
 
 

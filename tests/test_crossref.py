@@ -40,7 +40,7 @@ def _collect(source: CrossrefSource, dois: list[DOI]) -> tuple[dict[str, dict], 
 
 
 def test_one_request_resolves_a_batch_with_or_semantics(replay_server, known: list[DOI]) -> None:
-    dois = known[:40] + [normalize_doi("10.5281/zenodo.0000001"), normalize_doi("10.48550/arXiv.9999.99999")]
+    dois = [*known[:40], normalize_doi("10.5281/zenodo.0000001"), normalize_doi("10.48550/arXiv.9999.99999")]
     with CrossrefSource(replay_server.url, MAILTO) as src:
         found, missing, requests = _collect(src, dois)
     assert set(found) == {d.key for d in known[:40]}
@@ -64,7 +64,7 @@ def test_batches_respect_the_url_length(replay_server, known: list[DOI]) -> None
 def test_comma_doi_goes_alone_and_404_means_missing(replay_server, known: list[DOI]) -> None:
     comma = normalize_doi("10.1002/(SICI)1097-4636(199706)35:4<437::AID-JBM5>3.0.CO;2-P,x")
     with CrossrefSource(replay_server.url, MAILTO) as src:
-        found, missing, requests = _collect(src, [known[0], comma])
+        found, missing, _requests = _collect(src, [known[0], comma])
     assert list(found) == [known[0].key] and missing == [comma.key]
     assert replay_server.stats["by_path"] == {"works-list": 1, "work": 1}
     assert replay_server.stats["status"][404] == 1

@@ -111,7 +111,8 @@ def test_same_title_different_first_author_does_not_pair() -> None:
 
 
 def test_first_author_compared_without_case_accents_or_punctuation() -> None:
-    works = stored([fixture_work("10.5555/a", author="Müller-O'Brien"), fixture_work("10.5555/b", author="MULLER OBRIEN")])
+    works = stored([fixture_work("10.5555/a", author="Müller-O'Brien"),
+                    fixture_work("10.5555/b", author="MULLER OBRIEN")])
     assert [(g.canonical, g.aliases) for g in find_duplicates(works)] == [("10.5555/a", ("10.5555/b",))]
 
 
@@ -220,11 +221,14 @@ def test_canonical_tie_breaks_citations_then_references_then_doi() -> None:
     assert group(fixture_work("10.5555/a"), fixture_work("10.5555/b", cited=10)) == ("10.5555/b", ("10.5555/a",))
     assert group(fixture_work("10.5555/a", cited=10), fixture_work("10.5555/b", cited=10, refs=30)) == (
         "10.5555/b", ("10.5555/a",))
-    assert group(fixture_work("10.5555/b", cited=10), fixture_work("10.5555/a", cited=10)) == ("10.5555/a", ("10.5555/b",))
+    assert group(fixture_work("10.5555/b", cited=10), fixture_work("10.5555/a", cited=10)) == (
+        "10.5555/a", ("10.5555/b",))
     # type before counts: a published version beats an unknown type, which beats a preprint
     assert group(fixture_work("10.5555/a", type_=None, cited=10), fixture_work("10.5555/b")) == (
         "10.5555/b", ("10.5555/a",))
-    assert group(fixture_work("10.5555/a", type_="posted-content", cited=10), fixture_work("10.5555/b", type_=None)) == (
+    preprint = fixture_work("10.5555/a", type_="posted-content", cited=10)
+    unknown = fixture_work("10.5555/b", type_=None)
+    assert group(preprint, unknown) == (
         "10.5555/b", ("10.5555/a",))
 
 

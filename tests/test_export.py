@@ -174,7 +174,7 @@ def test_export_graph_refuses_multigraphs_and_colliding_keys() -> None:
         ex.export_graph(nx.MultiDiGraph([("a", "b"), ("a", "b")]))
     G = nx.Graph()
     G.add_nodes_from(["10.1/a\x00", "10.1/a"])
-    with pytest.raises(UsageError, match="both become '10.1/a'"):
+    with pytest.raises(UsageError, match=r"both become '10.1/a'"):
         ex.export_graph(G)
 
 
@@ -467,7 +467,7 @@ def test_atomic_write_keeps_the_old_file_when_replacing_fails(tmp_path: Path,
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(ex.os, "replace", fail)
-    with pytest.raises(UsageError, match="cannot write .*g.json.*No space left on device"):
+    with pytest.raises(UsageError, match=r"cannot write .*g.json.*No space left on device"):
         ex.write_json(nx.Graph([("a", "b")]), path)
     assert path.read_text(encoding="utf-8") == "old" and files_under(tmp_path) == {path}
 
@@ -488,7 +488,7 @@ def test_unknown_format_and_unwritable_paths(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("x", encoding="utf-8")
     for fmt in ex.GRAPH_FORMATS:
-        with pytest.raises(UsageError, match="cannot write .*file/sub"):
+        with pytest.raises(UsageError, match=r"cannot write .*file/sub"):
             ex.export(fmt, blocker / "sub" / "out.x", graph=nx.Graph([("a", "b")]))
     with Store(":memory:") as store:
         with pytest.raises(UsageError, match="cannot write"):

@@ -119,5 +119,5 @@ def test_bad_files_say_what_is_wrong(tmp_path: Path, name: str, content: object,
 
 
 def test_empty_folder(tmp_path: Path) -> None:
-    with pytest.raises(InputFileError, match="holds no .json/.jsonl"):
+    with pytest.raises(InputFileError, match=r"holds no .json/.jsonl"):
         FileSource(tmp_path)

@@ -164,7 +164,7 @@ def test_an_import_against_the_flow_fails(module: str, added: str, expected: str
 def test_a_module_outside_the_stages_fails() -> None:
     modules = package_modules()
     modules["citegraph.helpers"] = ("import json\n", False)
-    with pytest.raises(ValueError, match="citegraph.helpers belongs to no stage"):
+    with pytest.raises(ValueError, match=r"citegraph.helpers belongs to no stage"):
         violations(modules)
 
 

@@ -341,8 +341,8 @@ def test_citations_many_stops_on_a_failing_doi_and_cancels_the_rest(make_replay_
     others = [normalize_doi(f"10.5555/none-{i:03d}") for i in range(60)]
     yielded: list[DOI] = []
     with OpenCitationsSource(server.url, limits=PoolLimits(20.0, 2), retries=2, backoff=0.05) as src:
-        with pytest.raises(SourceError, match="failed 3 times for 10.1371/journal.pgen.1005937"):
-            for doi, found in src.citations_many([PGEN] + others):
+        with pytest.raises(SourceError, match=r"failed 3 times for 10.1371/journal.pgen.1005937"):
+            for doi, found in src.citations_many([PGEN, *others]):
                 assert found == []
                 yielded.append(doi)
     requests = server.stats["requests"]

@@ -414,7 +414,7 @@ def test_save_figure_formats_and_failures(hand_made: Analysis, tmp_path: Path) -
     assert not (tmp_path / "x.png").exists()  # checked before anything is written
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
-    with pytest.raises(UsageError, match="cannot create the output folder .*file"):
+    with pytest.raises(UsageError, match=r"cannot create the output folder .*file"):
         plots.save_figure(fig, blocker / "pubs")
     (tmp_path / "taken" / "pubs.png").mkdir(parents=True)  # a folder where the file should go
     with pytest.raises(UsageError, match=r"cannot write '.*pubs\.png'"):

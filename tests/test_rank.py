@@ -70,7 +70,7 @@ def test_pagerank_edge_cases() -> None:
     # a self-citation is ignored: same as the star without it
     G = nx.DiGraph([("leaf0", "hub"), ("leaf1", "hub"), ("hub", "hub")])
     assert pagerank_scores(G)["hub"] == pytest.approx(27 / 47, abs=1e-8)
-    with pytest.raises(UsageError, match="damping 1.0 must be between 0 and 1"):
+    with pytest.raises(UsageError, match=r"damping 1.0 must be between 0 and 1"):
         pagerank_scores(G, damping=1.0)
 
 
@@ -128,7 +128,7 @@ def test_hits_is_deterministic_where_the_leading_vector_is_not_unique() -> None:
 def test_hits_without_edges_is_uniform() -> None:
     G = nx.DiGraph()
     G.add_nodes_from(["a", "b", "c", "d"])
-    assert hits_scores(G) == ({n: 0.25 for n in "abcd"}, {n: 0.25 for n in "abcd"})
+    assert hits_scores(G) == (dict.fromkeys("abcd", 0.25), dict.fromkeys("abcd", 0.25))
     assert hits_scores(nx.DiGraph()) == ({}, {})
 
 

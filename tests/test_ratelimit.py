@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 import math
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -103,7 +104,7 @@ def test_rate_spacing_with_fake_clock():
     spacing = SAFETY_MARGIN / 10.0
     assert starts[0] == 0.0
     assert starts == pytest.approx([i * spacing for i in range(20)])
-    gaps = [b - a for a, b in zip(starts, starts[1:])]
+    gaps = [b - a for a, b in itertools.pairwise(starts)]
     assert min(gaps) >= spacing - 1e-12
     assert max_in_window(starts) == 10
     assert limiter.stats["requests_started"] == 20
@@ -573,7 +574,7 @@ def test_recovery_stops_at_announced_ceiling():
 # ------------------------------------------------------------------- parsers
 
 
-FIXED_NOW = datetime(2015, 10, 21, 7, 28, 0, tzinfo=timezone.utc)
+FIXED_NOW = datetime(2015, 10, 21, 7, 28, 0, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(
@@ -608,7 +609,7 @@ def test_parse_retry_after_naive_now_is_utc():
 
 
 def test_parse_retry_after_default_now():
-    future = datetime.now(timezone.utc) + timedelta(seconds=100)
+    future = datetime.now(UTC) + timedelta(seconds=100)
     text = future.strftime("%a, %d %b %Y %H:%M:%S GMT")
     assert 95.0 <= parse_retry_after(text) <= 100.0
 

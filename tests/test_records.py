@@ -48,7 +48,7 @@ def test_every_shared_record_parses(shared_records: list[tuple[str, dict]]) -> N
 
 def test_extracted_values_match_raw_json_on_a_sample(shared_records: list[tuple[str, dict]]) -> None:
     rng = random.Random(20261122)
-    for name, rec in rng.sample(shared_records, 300):
+    for _name, rec in rng.sample(shared_records, 300):
         w = parse_work(rec, source="t").work
         titles = [t for t in rec.get("title", []) if t.strip()]
         if titles:
@@ -128,7 +128,8 @@ def test_fixture_first_author_prefers_sequence_first() -> None:
 
 @pytest.mark.parametrize(
     "record, message",
-    [({"title": ["x"]}, "no DOI"), ({"DOI": ""}, "no DOI"), ({"DOI": "11.1/x"}, "invalid DOI"), ([], "not a JSON object")],
+    [({"title": ["x"]}, "no DOI"), ({"DOI": ""}, "no DOI"), ({"DOI": "11.1/x"}, "invalid DOI"),
+     ([], "not a JSON object")],
 )
 def test_fixture_unparseable_records(record: object, message: str) -> None:
     with pytest.raises(RecordError, match=message):

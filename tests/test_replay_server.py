@@ -530,7 +530,7 @@ def test_opencitations_v2_rows_carry_doi_bags(replay_server, shared_dir: Path) -
     v1 = _recorded_rows(shared_dir, "oc_coci_refs__0.json")
     rows = get(replay_server, f"/index/v2/references/doi:{JD}").json()
     assert len(rows) == len(v1) == 37
-    for row, old in zip(rows, v1):
+    for row, old in zip(rows, v1, strict=True):
         assert list(row) == ["oci", "citing", "cited", "creation", "timespan", "journal_sc", "author_sc"]
         assert row["citing"] == f"doi:{old['citing']}"
         assert row["cited"] == f"doi:{old['cited']}"

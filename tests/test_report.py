@@ -169,7 +169,7 @@ def test_doi_url_matches_the_doi_module_and_never_leaks_a_query_or_fragment(doi:
 
 
 def test_json_for_html_cannot_close_the_script_element_and_round_trips() -> None:
-    data = {"t": HOSTILE_TITLES[:3] + ["<!-- x -->", "a\u2028b\u2029c & d"], "n": [1, 0.5, None]}
+    data = {"t": [*HOSTILE_TITLES[:3], "<!-- x -->", "a\u2028b\u2029c & d"], "n": [1, 0.5, None]}
     text = json_for_html(data)
     assert not set(text) & {"<", ">", "&", "\u2028", "\u2029"}
     assert json.loads(text) == data
@@ -342,7 +342,8 @@ def test_report_module_holds_no_long_strings_but_docstrings() -> None:
     for node in ast.walk(tree):
         if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and node.body:
             first = node.body[0]
-            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str):
+            if (isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant)
+                    and isinstance(first.value.value, str)):
                 docstrings.add(id(first.value))
     strings = [n for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)]
     long_ones = [(n.lineno, n.value[:60]) for n in strings if id(n) not in docstrings and len(n.value.splitlines()) > 5]
@@ -361,7 +362,7 @@ def test_template_has_exactly_the_placeholders_the_renderer_fills(monkeypatch: p
     assert "$" not in page and all(f"[{name}]" in page for name in TEMPLATE_NAMES)
     assert page.startswith("<!DOCTYPE html>") and page.endswith("</html>\n")
     with pytest.raises(KeyError):
-        template.substitute({name: "" for name in TEMPLATE_NAMES - {"js"}})
+        template.substitute(dict.fromkeys(TEMPLATE_NAMES - {"js"}, ""))
 
     filled: list[set[str]] = []
 

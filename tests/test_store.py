@@ -105,8 +105,8 @@ def test_seeds_and_coverage(tmp_path: Path) -> None:
         s.add_not_found([("10.5555/b", "10.5555/b")], source="crossref", reason="r")
         cov = {c.doi: c for c in s.seed_coverage()}
         c1 = cov["10.5555/s1"]
-        assert (c1.role, c1.stored, c1.references_count, c1.references_open, c1.with_doi, c1.resolved, c1.not_found) == (
-            "seed", True, 5, 3, 2, 1, 1)
+        assert (c1.role, c1.stored, c1.references_count, c1.references_open, c1.with_doi, c1.resolved,
+                c1.not_found) == ("seed", True, 5, 3, 2, 1, 1)
         assert cov["10.5555/s2"].stored is False
         assert [r.doi_original for r in s.seeds()] == ["10.5555/S1", "10.5555/s2"]
 
@@ -116,7 +116,8 @@ def test_run_log(tmp_path: Path) -> None:
         rid = s.start_run("fetch", {"depth": 1})
         s.finish_run(rid, status="ok", counts={"fetched": 3})
         (run,) = s.runs()
-        assert (run["command"], run["arguments"], run["status"], run["counts"]) == ("fetch", {"depth": 1}, "ok", {"fetched": 3})
+        assert (run["command"], run["arguments"], run["status"], run["counts"]) == (
+            "fetch", {"depth": 1}, "ok", {"fetched": 3})
         assert run["ended_at"] >= run["started_at"]
 
 
@@ -171,7 +172,7 @@ def test_newer_schema_is_refused(tmp_path: Path) -> None:
     con = sqlite3.connect(p)
     con.execute("PRAGMA user_version = 99")
     con.close()
-    with pytest.raises(StoreError, match="schema version 99, but this citegraph .* knows versions up to 2"):
+    with pytest.raises(StoreError, match=r"schema version 99, but this citegraph .* knows versions up to 2"):
         Store(p)
 
 
@@ -207,7 +208,8 @@ def test_writer_lock_refuses_a_second_process(tmp_path: Path) -> None:
     )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
-        with Store(p) as s, pytest.raises(StoreError, match=rf"in use by another citegraph process \(pid {holder.pid}\)"):
+        in_use = rf"in use by another citegraph process \(pid {holder.pid}\)"
+        with Store(p) as s, pytest.raises(StoreError, match=in_use):
             with s.writer_lock():
                 pass
     finally:
@@ -275,14 +277,14 @@ def test_concurrent_first_opens_migrate_once(tmp_path: Path) -> None:
         barrier = threading.Barrier(6)
         errors: list[BaseException] = []
 
-        def open_store() -> None:
+        def open_store(barrier: threading.Barrier, path: Path, errors: list[BaseException]) -> None:
             barrier.wait()
             try:
                 Store(path).close()
             except BaseException as exc:  # collected for the assertion below
                 errors.append(exc)
 
-        threads = [threading.Thread(target=open_store) for _ in range(6)]
+        threads = [threading.Thread(target=open_store, args=(barrier, path, errors)) for _ in range(6)]
         for t in threads:
             t.start()
         for t in threads:

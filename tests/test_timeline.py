@@ -115,11 +115,11 @@ def test_kleinberg_rejects_bad_input() -> None:
         kleinberg_states([1], [1, 2])
     with pytest.raises(UsageError, match="count 3 of total 2"):
         kleinberg_states([3], [2])
-    with pytest.raises(UsageError, match="s=1.0 must be greater than 1"):
+    with pytest.raises(UsageError, match=r"s=1.0 must be greater than 1"):
         kleinberg_states([1], [2], s=1.0)
     with pytest.raises(UsageError, match="gamma=-1"):
         kleinberg_states([1], [2], gamma=-1)
-    with pytest.raises(UsageError, match="burst bins 3..8"):
+    with pytest.raises(UsageError, match=r"burst bins 3..8"):
         burst_strength(COUNTS, TOTALS, 3, 8)
 
 
@@ -237,8 +237,8 @@ def test_vectorised_bursts_keep_the_tie_rule() -> None:
         for gamma in (0.0, 0.5):
             expected = scalar_bursts_of_series(columns, totals, 2.0, gamma)
             lgamma1 = np.array([math.lgamma(k + 1) for k in range(2 * r + 1)])
-            got = bursts_module._block_bursts(np.array(columns, dtype=np.int64).T.copy(), np.array(totals, dtype=np.int64),
-                                         lgamma1, 2.0, gamma)
+            block = np.array(columns, dtype=np.int64).T.copy()
+            got = bursts_module._block_bursts(block, np.array(totals, dtype=np.int64), lgamma1, 2.0, gamma)
             assert [(w, a, b, x.hex(), c) for w, a, b, x, c in got] == expected == [], (r, gamma)
 
 
@@ -265,7 +265,7 @@ def scalar_citation_bursts(G: nx.DiGraph, *, s: float = 2.0, gamma: float = 1.0,
         counts = [received[node][y] for y in span]
         if sum(counts) < min_citations:
             continue
-        for w, a, b, strength, citations in scalar_bursts_of_series([counts], totals, s, gamma):
+        for _w, a, b, strength, citations in scalar_bursts_of_series([counts], totals, s, gamma):
             found.append(Burst(node, str(G.nodes[node].get("label", node)), span[a], span[b],
                                float.fromhex(strength), citations))
     return sorted(found, key=lambda x: (-x.strength, x.doi, x.start))
@@ -450,7 +450,7 @@ GLOBAL_PATH = ["B", "D", "E", "F", "H", "I"]
 # key route k=1: the heaviest edge B -> D (6); B is a source, forward from D as above: D E F H I
 KEY_ROUTE_1 = [("B", "D"), ("D", "E"), ("E", "F"), ("F", "H"), ("H", "I")]
 # k=2 adds A -> C (5): A is a source, forward from C: C E F H I (15) -> adds A-C and C-E
-KEY_ROUTE_2 = sorted(KEY_ROUTE_1 + [("A", "C"), ("C", "E")])
+KEY_ROUTE_2 = sorted([*KEY_ROUTE_1, ("A", "C"), ("C", "E")])
 
 
 def spc_fixture() -> nx.DiGraph:
@@ -576,18 +576,18 @@ def ref_knowledge_flow_dag(G: nx.DiGraph) -> tuple[nx.DiGraph, list[tuple[str, s
             continue
         state: dict[str, int] = {}
 
-        def visit(node: str, members: set[str]) -> None:
+        def visit(node: str, members: set[str], state: dict[str, int]) -> None:
             state[node] = 1
             for child in sorted(w for w in D.successors(node) if w in members):
                 if child not in state:
-                    visit(child, members)
+                    visit(child, members, state)
                 elif state[child] == 1:
                     back.append((node, child))
             state[node] = 2
 
         for root in sorted(comp):
             if root not in state:
-                visit(root, comp)
+                visit(root, comp, state)
     back.sort()
     D.remove_edges_from(back)
     return D, sorted(loops) + against + back
@@ -710,7 +710,7 @@ def test_mutual_citations_and_cycles_against_time_agree_with_the_reference() -> 
                     ("u", "s"), ("u", "p2"), ("v", "v")])
     for node, year in (("p1", 2001), ("p2", 2001), ("q", 2003), ("r", 2002), ("t", 2004), ("u", 2005)):
         G.nodes[node]["year"] = year
-    dag, dropped = knowledge_flow_dag(G)
+    _dag, dropped = knowledge_flow_dag(G)
     assert dropped == [("v", "v"), ("q", "r"), ("u", "t"), ("p2", "p1")]
     for k in (1, 2, 5):
         check_against_reference(G, k, None)

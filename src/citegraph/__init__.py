@@ -38,7 +38,7 @@ import os as _os
 from citegraph._version import __version__
 from citegraph.errors import CitegraphError
 
-__all__ = ["__version__", "CitegraphError"]
+__all__ = ["CitegraphError", "__version__"]
 
 # The old flat module paths (citegraph.rank, citegraph.crossref, ...) are thin modules in _deprecated/, found
 # through the package path: they re-export the moved names with a DeprecationWarning, for one release.

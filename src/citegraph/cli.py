@@ -29,7 +29,7 @@ from citegraph.errors import (
     UsageError,
 )
 
-__all__ = ["main", "cli"]
+__all__ = ["cli", "main"]
 
 log = logging.getLogger("citegraph")
 

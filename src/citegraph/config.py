@@ -34,7 +34,7 @@ from typing import Any
 
 from citegraph.errors import ConfigError
 
-__all__ = ["Settings", "load_settings", "find_pyproject", "ENV_PREFIX"]
+__all__ = ["ENV_PREFIX", "Settings", "find_pyproject", "load_settings"]
 
 log = logging.getLogger(__name__)
 

@@ -53,10 +53,10 @@ from citegraph.errors import InvalidDOIError
 __all__ = [
     "DOI",
     "MAX_DOI_LENGTH",
-    "normalize_doi",
     "doi_key",
-    "is_valid_doi",
     "extract_dois",
+    "is_valid_doi",
+    "normalize_doi",
 ]
 
 logger = logging.getLogger(__name__)

@@ -28,23 +28,23 @@ Examples
 from __future__ import annotations
 
 __all__ = [
-    "EXIT_OK",
     "EXIT_INTERNAL",
-    "EXIT_USAGE",
-    "EXIT_PARTIAL",
-    "EXIT_STORE",
-    "EXIT_SOURCE",
     "EXIT_INTERRUPTED",
+    "EXIT_OK",
+    "EXIT_PARTIAL",
+    "EXIT_SOURCE",
+    "EXIT_STORE",
+    "EXIT_USAGE",
     "CitegraphError",
-    "UsageError",
     "ConfigError",
-    "InvalidDOIError",
     "InputFileError",
+    "InvalidDOIError",
+    "NotAvailableError",
     "PartialInputError",
     "RecordError",
-    "StoreError",
     "SourceError",
-    "NotAvailableError",
+    "StoreError",
+    "UsageError",
 ]
 
 EXIT_OK = 0

@@ -1,4 +1,9 @@
-"""Deprecated path: ``citegraph.coverage`` moved to :mod:`citegraph.analysis.coverage`, :mod:`citegraph.outputs.tables`; removed in citegraph 0.3."""
+"""Deprecated path: ``citegraph.coverage`` moved; removed in citegraph 0.3.
+
+Its names now live in:
+- :mod:`citegraph.analysis.coverage`
+- :mod:`citegraph.outputs.tables`
+"""
 
 from citegraph._deprecated import moved
 

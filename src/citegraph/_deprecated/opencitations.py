@@ -1,4 +1,8 @@
-"""Deprecated path: ``citegraph.opencitations`` moved to :mod:`citegraph.sources.opencitations`; removed in citegraph 0.3."""
+"""Deprecated path: ``citegraph.opencitations`` moved; removed in citegraph 0.3.
+
+Its names now live in:
+- :mod:`citegraph.sources.opencitations`
+"""
 
 from citegraph._deprecated import moved
 

@@ -1,4 +1,11 @@
-"""Deprecated path: ``citegraph.timeline`` moved to :mod:`citegraph.analysis.bursts`, :mod:`citegraph.analysis.rpys`, :mod:`citegraph.analysis.mainpath`, :mod:`citegraph.analysis.indicators`; removed in citegraph 0.3."""
+"""Deprecated path: ``citegraph.timeline`` moved; removed in citegraph 0.3.
+
+Its names now live in:
+- :mod:`citegraph.analysis.bursts`
+- :mod:`citegraph.analysis.rpys`
+- :mod:`citegraph.analysis.mainpath`
+- :mod:`citegraph.analysis.indicators`
+"""
 
 from citegraph._deprecated import moved
 

@@ -296,7 +296,7 @@ def _block_bursts(
         strength[on] += saving[start[on] + k, work[on]]
     upto = np.vstack([np.zeros((1, len(works)), dtype=np.int64), np.cumsum(counts, axis=0)])
     cited = upto[end + 1, work] - upto[start, work]
-    return list(zip(works[work].tolist(), start.tolist(), end.tolist(), strength.tolist(), cited.tolist()))
+    return list(zip(works[work].tolist(), start.tolist(), end.tolist(), strength.tolist(), cited.tolist(), strict=True))
 
 
 def citation_bursts(

@@ -62,7 +62,14 @@ from scipy.sparse import csgraph
 from citegraph.errors import UsageError
 from citegraph.graphs.arrays import GraphArrays, edge_index
 
-__all__ = ["MainPaths", "global_main_path", "key_route_main_path", "knowledge_flow_dag", "main_path_analysis", "spc_weights"]
+__all__ = [
+    "MainPaths",
+    "global_main_path",
+    "key_route_main_path",
+    "knowledge_flow_dag",
+    "main_path_analysis",
+    "spc_weights",
+]
 
 log = logging.getLogger(__name__)
 
@@ -97,12 +104,12 @@ class _Flow:
         """The ``(cited, citing)`` node pairs of the edges (all, in (tail, head) order, by default)."""
         tail, head = (self.tail, self.head) if edges is None else (self.tail[edges], self.head[edges])
         keys = np.fromiter(self.keys, dtype=object, count=len(self.keys))
-        return zip(keys[tail].tolist(), keys[head].tolist())
+        return zip(keys[tail].tolist(), keys[head].tolist(), strict=True)
 
 
 def _index(nodes: Iterable[Any]) -> tuple[list[Any], dict[Any, int]]:
     keys = sorted(nodes, key=str)
-    return keys, dict(zip(keys, range(len(keys))))
+    return keys, dict(zip(keys, range(len(keys)), strict=True))
 
 
 def _sorted_edges(n: int, tail: _Ints, head: _Ints) -> _Ints:
@@ -120,7 +127,7 @@ def _strong_labels(n: int, tail: _Ints, head: _Ints) -> _Ints:
 def _back_edges(tail: _Ints, head: _Ints) -> list[tuple[int, int]]:
     """Back edges of a depth-first search over the given edges (sorted by (tail, head)), smallest root first."""
     children: dict[int, list[int]] = defaultdict(list)
-    for u, v in zip(tail.tolist(), head.tolist()):
+    for u, v in zip(tail.tolist(), head.tolist(), strict=True):
         children[u].append(v)
     state: dict[int, int] = {}  # 1: on the stack, 2: finished
     back: list[tuple[int, int]] = []
@@ -165,7 +172,7 @@ def _break_cycles(arrays: GraphArrays) -> tuple[_Flow, list[tuple[Any, Any]], _I
     if cyclic.any():
         known, year = arrays.has_year, arrays.year
         drop = cyclic & known[tail] & known[head] & (year[tail] > year[head])
-        against = sorted(zip(tail[drop].tolist(), head[drop].tolist()))
+        against = sorted(zip(tail[drop].tolist(), head[drop].tolist(), strict=True))
         keep &= ~drop
         labels = _strong_labels(n, tail[keep], head[keep])
         cyclic = keep & (labels[tail] == labels[head])
@@ -229,7 +236,7 @@ def knowledge_flow_dag(G: nx.DiGraph) -> tuple[nx.DiGraph, list[tuple[Any, Any]]
     key = flow.keys.__getitem__
     D = nx.DiGraph()
     D.add_nodes_from(G.nodes)
-    D.add_edges_from(zip(map(key, tail.tolist()), map(key, head.tolist())))
+    D.add_edges_from(zip(map(key, tail.tolist()), map(key, head.tolist()), strict=True))
     return D, dropped
 
 
@@ -420,7 +427,7 @@ def _key_routes(flow: _Flow, sweeps: _Sweeps, exact: NDArray[Any], as_float: NDA
 
 
 def _spc_dict(flow: _Flow, spc: NDArray[Any]) -> dict[tuple[str, str], int]:
-    return dict(zip(flow.key_pairs(), spc.tolist()))
+    return dict(zip(flow.key_pairs(), spc.tolist(), strict=True))
 
 
 def spc_weights(G: nx.DiGraph, *, dag: nx.DiGraph | None = None) -> dict[tuple[str, str], int]:

@@ -24,7 +24,7 @@ from citegraph.graphs.cooccurrence import _check_pair_options, cocitation_graph,
 from citegraph.graphs.hybrid import DEFAULT_HYBRID_WEIGHTS, _hybrid_of_citations
 from citegraph.store import Store
 
-__all__ = ["GRAPH_KINDS", "filter_graph", "graph_summary", "GraphOptions", "build_graph"]
+__all__ = ["GRAPH_KINDS", "GraphOptions", "build_graph", "filter_graph", "graph_summary"]
 
 log = logging.getLogger(__name__)
 GRAPH_KINDS = ("citation", "cocitation", "coupling", "topic", "hybrid")

@@ -52,7 +52,7 @@ from citegraph.graphs.arrays import CitationMatrix, citation_matrix
 from citegraph.graphs.citation import citation_graph
 from citegraph.store import Store
 
-__all__ = ["NORMALISATIONS", "cooccurrence_edges", "cocitation_graph", "coupling_graph"]
+__all__ = ["NORMALISATIONS", "cocitation_graph", "cooccurrence_edges", "coupling_graph"]
 
 log = logging.getLogger(__name__)
 

@@ -24,7 +24,7 @@ from citegraph.graphs.cooccurrence import cooccurrence_edges
 if TYPE_CHECKING:
     from citegraph.graphs.build import GraphOptions
 
-__all__ = ["hybrid_graph", "DEFAULT_HYBRID_WEIGHTS"]
+__all__ = ["DEFAULT_HYBRID_WEIGHTS", "hybrid_graph"]
 
 log = logging.getLogger(__name__)
 
@@ -148,7 +148,7 @@ def _hybrid(attrs: Mapping[Any, Mapping[str, Any]],
         other = (label[others] if order is None else label[others[order]]).tolist()
         dicts = (data if order is None else data[order]).tolist()
         for k, (lo, hi) in enumerate(zip(cut.tolist(), np.r_[cut[1:], len(keys)].tolist(), strict=True)):
-            adj[nodes[int(keys[cut[k]])]].update(zip(other[lo:hi], dicts[lo:hi]))
+            adj[nodes[int(keys[cut[k]])]].update(zip(other[lo:hi], dicts[lo:hi], strict=True))
     clear_cache(H)
     return H
 

@@ -647,7 +647,7 @@ def similarity_edges(
     unique, first = np.unique(pair, return_index=True)
     keys = model.keys
     return [(keys[a], keys[b], v) for a, b, v in zip((unique // n).tolist(), (unique % n).tolist(),
-                                                      vals[first].tolist())]
+                                                      vals[first].tolist(), strict=True)]
 
 
 def _as_model(works: Iterable[Mapping[str, Any]] | TopicModel) -> TopicModel:
@@ -766,7 +766,7 @@ def keyword_graph(
     graph.add_nodes_from((model.terms[c], {"label": model.terms[c], "works": int(counts[c])})
                          for c in chosen)
     keep = co.data >= min_cooccurrence
-    edges = sorted(zip(co.row[keep].tolist(), co.col[keep].tolist(), co.data[keep].tolist()))
+    edges = sorted(zip(co.row[keep].tolist(), co.col[keep].tolist(), co.data[keep].tolist(), strict=True))
     graph.add_edges_from((model.terms[chosen[i]], model.terms[chosen[j]], {"weight": int(w)})
                          for i, j, w in edges)
     log.info("keyword graph: %d terms, %d links", graph.number_of_nodes(), graph.number_of_edges())

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import logging
 import os
@@ -82,7 +83,7 @@ def write_outputs(analysis: Analysis, out_dir: str | Path) -> list[Path]:
                   "peak_works": "; ".join(f"{w} ({n})" for w, n in a.peak_works.get(r.year, []))}
                  for r in a.rpys]
     path_rows: list[dict[str, Any]] = []
-    for step, (u, v) in enumerate(zip(a.main_path, a.main_path[1:], strict=False), start=1):
+    for step, (u, v) in enumerate(itertools.pairwise(a.main_path), start=1):
         path_rows.append(_path_row(a, "global", step, u, v))
     for step, (u, v) in enumerate(a.key_routes, start=1):
         path_rows.append(_path_row(a, "key-route", step, u, v))

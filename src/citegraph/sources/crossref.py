@@ -66,8 +66,8 @@ __all__ = [
     "CROSSREF_SOURCE",
     "DEFAULT_CROSSREF_URL",
     "SELECT_FIELDS",
-    "Resolution",
     "CrossrefSource",
+    "Resolution",
     "batches_for",
     "run_concurrently",
 ]

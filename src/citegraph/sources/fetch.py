@@ -39,7 +39,7 @@ from citegraph.sources.snowball import DIRECTIONS, FetchReport, snowball
 from citegraph.store import Store
 from citegraph.store.records import parse_work
 
-__all__ = ["FetchOptions", "FetchOutcome", "run_fetch", "seed_from_query", "DEFAULT_MATCH_THRESHOLD"]
+__all__ = ["DEFAULT_MATCH_THRESHOLD", "FetchOptions", "FetchOutcome", "run_fetch", "seed_from_query"]
 
 log = logging.getLogger(__name__)
 

@@ -42,7 +42,7 @@ from citegraph.doi import DOI, normalize_doi
 from citegraph.errors import InputFileError, InvalidDOIError, UsageError
 from citegraph.sources.crossref import Resolution
 
-__all__ = ["FileSource", "iter_records", "query_tokens", "match_score"]
+__all__ = ["FileSource", "iter_records", "match_score", "query_tokens"]
 
 log = logging.getLogger(__name__)
 

@@ -78,16 +78,16 @@ from citegraph.sources.ratelimit import (
 )
 
 __all__ = [
-    "OPENCITATIONS_SOURCE",
-    "DEFAULT_OPENCITATIONS_URL",
-    "OC_LIMITS",
     "API_VERSIONS",
+    "DEFAULT_OPENCITATIONS_URL",
     "MAX_THROTTLES",
+    "OC_LIMITS",
+    "OPENCITATIONS_SOURCE",
     "TOKEN_ENV",
     "Citation",
-    "parse_identifiers",
-    "parse_citation_row",
     "OpenCitationsSource",
+    "parse_citation_row",
+    "parse_identifiers",
 ]
 
 log = logging.getLogger(__name__)

@@ -66,7 +66,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import TypeVar
 
@@ -75,23 +75,23 @@ from tenacity import RetryCallState, Retrying, retry_if_exception_type
 from citegraph.errors import ConfigError, SourceError
 
 __all__ = [
-    "PoolLimits",
+    "MAX_BACKOFF",
+    "MAX_THROTTLES",
+    "MAX_WAIT",
     "POLITE",
     "PUBLIC",
-    "RateLimiter",
-    "SAFETY_MARGIN",
     "RATE_FLOOR",
-    "MAX_WAIT",
-    "MAX_BACKOFF",
-    "SLOWDOWN_FACTOR",
-    "RECOVERY_FACTOR",
     "RECOVERY_AFTER",
-    "parse_retry_after",
-    "parse_interval",
-    "MAX_THROTTLES",
-    "TransientError",
+    "RECOVERY_FACTOR",
+    "SAFETY_MARGIN",
+    "SLOWDOWN_FACTOR",
+    "PoolLimits",
+    "RateLimiter",
     "ThrottledError",
+    "TransientError",
     "call_with_retries",
+    "parse_interval",
+    "parse_retry_after",
 ]
 
 logger = logging.getLogger(__name__)
@@ -626,7 +626,7 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
     >>> parse_retry_after("3")
     3.0
     >>> parse_retry_after("Wed, 21 Oct 2015 07:28:30 GMT",
-    ...                   now=datetime(2015, 10, 21, 7, 28, tzinfo=timezone.utc))
+    ...                   now=datetime(2015, 10, 21, 7, 28, tzinfo=UTC))
     30.0
     >>> parse_retry_after("-5")
     0.0
@@ -648,11 +648,11 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
     if when is None:  # older Pythons return None instead of raising
         return None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
+        when = when.replace(tzinfo=UTC)
     if now is None:
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
     elif now.tzinfo is None:
-        now = now.replace(tzinfo=timezone.utc)
+        now = now.replace(tzinfo=UTC)
     return max(0.0, (when - now).total_seconds())
 
 

@@ -60,14 +60,14 @@ from citegraph.errors import InputFileError, InvalidDOIError
 
 __all__ = [
     "ARGUMENT_SOURCE",
-    "MAX_LINE_LENGTH",
     "MAX_FILE_BYTES",
+    "MAX_LINE_LENGTH",
     "SEED_FILE_SUFFIXES",
-    "Seed",
     "Rejection",
+    "Seed",
     "SeedLoad",
-    "read_seed_file",
     "load_seeds",
+    "read_seed_file",
 ]
 
 logger = logging.getLogger(__name__)

@@ -54,8 +54,16 @@ from citegraph.sources.crossref import Resolution
 from citegraph.store import Store
 from citegraph.store.records import ParsedWork, parse_work, reference_text
 
-__all__ = ["Source", "CitationSource", "Matcher", "DIRECTIONS", "LevelReport", "FetchReport", "snowball",
-           "plan_level"]
+__all__ = [
+    "DIRECTIONS",
+    "CitationSource",
+    "FetchReport",
+    "LevelReport",
+    "Matcher",
+    "Source",
+    "plan_level",
+    "snowball",
+]
 
 #: Valid values of ``direction``.
 DIRECTIONS = ("backward", "forward", "both")

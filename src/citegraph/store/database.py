@@ -59,12 +59,12 @@ from citegraph.errors import StoreError
 from citegraph.store.records import ParsedWork, ReferenceRow
 
 __all__ = [
-    "SCHEMA_VERSION",
     "MIGRATIONS",
-    "Store",
-    "SeedRow",
-    "SeedCoverage",
+    "SCHEMA_VERSION",
     "CitationEdge",
+    "SeedCoverage",
+    "SeedRow",
+    "Store",
     "utc_now",
 ]
 
@@ -319,7 +319,8 @@ class Store:
         if path != ":memory:":
             p = Path(path)
             if p.is_dir():
-                raise StoreError(f"store path {path!r} is a directory; give a file such as {str(p / 'citegraph.sqlite')!r}")
+                example = str(p / "citegraph.sqlite")
+                raise StoreError(f"store path {path!r} is a directory; give a file such as {example!r}")
             if readonly and not p.exists():
                 raise StoreError(f"no store at {path!r}: run `citegraph fetch` first or pass --store")
             if not readonly:
@@ -342,7 +343,9 @@ class Store:
             conn.execute("PRAGMA foreign_keys = ON")
             conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
         except sqlite3.DatabaseError as exc:
-            raise StoreError(f"cannot open store {path!r}: {exc} (is it a citegraph SQLite file, and writable?)") from exc
+            raise StoreError(
+                f"cannot open store {path!r}: {exc} (is it a citegraph SQLite file, and writable?)"
+            ) from exc
         return conn
 
     def _migrate(self) -> None:
@@ -774,7 +777,8 @@ class Store:
             if asserted:
                 asserted_by.add(asserted)
 
-        for c, d, asserted in self._conn.execute("SELECT citing, cited, doi_asserted_by FROM refs WHERE cited IS NOT NULL"):
+        crossref = "SELECT citing, cited, doi_asserted_by FROM refs WHERE cited IS NOT NULL"
+        for c, d, asserted in self._conn.execute(crossref):
             add(c, d, "crossref", asserted)
         for c, d in self._conn.execute("SELECT citing, matched FROM ref_matches WHERE matched IS NOT NULL"):
             add(c, d, "crossref-match")
@@ -841,24 +845,19 @@ class Store:
         they ran at different times.
         """
         cols = [c for c in _WORK_COLUMNS if c != "fetched_at"]
-        return {
-            "works": [tuple(r) for r in self._conn.execute(f"SELECT {','.join(cols)} FROM works ORDER BY doi")],
-            "refs": [
-                tuple(r) for r in self._conn.execute(f"SELECT {','.join(_REF_COLUMNS)} FROM refs ORDER BY citing, position")
-            ],
-            "not_found": [
-                tuple(r) for r in self._conn.execute("SELECT doi, doi_original, source, reason FROM not_found ORDER BY doi, source")
-            ],
-            "seeds": [tuple(r) for r in self._conn.execute("SELECT doi, doi_original, role, note, origin FROM seeds ORDER BY doi")],
-            "oc_citations": [tuple(r) for r in self._conn.execute(
-                "SELECT citing, cited, citing_original, oci, creation, timespan, journal_sc, author_sc, source "
-                "FROM oc_citations ORDER BY citing, cited, source")],
-            "forward_checks": [tuple(r) for r in self._conn.execute(
-                "SELECT doi, source, citations FROM forward_checks ORDER BY doi, source")],
-            "ref_matches": [tuple(r) for r in self._conn.execute(
-                "SELECT citing, position, matched, score, threshold, query FROM ref_matches ORDER BY citing, position")],
-            "merges": [tuple(r) for r in self._conn.execute("SELECT alias, canonical, reason FROM merges ORDER BY alias")],
+        queries = {
+            "works": f"SELECT {','.join(cols)} FROM works ORDER BY doi",
+            "refs": f"SELECT {','.join(_REF_COLUMNS)} FROM refs ORDER BY citing, position",
+            "not_found": "SELECT doi, doi_original, source, reason FROM not_found ORDER BY doi, source",
+            "seeds": "SELECT doi, doi_original, role, note, origin FROM seeds ORDER BY doi",
+            "oc_citations": "SELECT citing, cited, citing_original, oci, creation, timespan, journal_sc, author_sc, "
+                            "source FROM oc_citations ORDER BY citing, cited, source",
+            "forward_checks": "SELECT doi, source, citations FROM forward_checks ORDER BY doi, source",
+            "ref_matches": "SELECT citing, position, matched, score, threshold, query FROM ref_matches "
+                           "ORDER BY citing, position",
+            "merges": "SELECT alias, canonical, reason FROM merges ORDER BY alias",
         }
+        return {table: [tuple(r) for r in self._conn.execute(sql)] for table, sql in queries.items()}
 
 
 def _insert_works(conn: sqlite3.Connection, works: Iterable[ParsedWork], stamp: str) -> int:

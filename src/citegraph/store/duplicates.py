@@ -94,8 +94,8 @@ __all__ = [
     "DuplicateGroup",
     "find_duplicates",
     "merge_duplicates",
-    "unmerged",
     "normalise_title",
+    "unmerged",
 ]
 
 log = logging.getLogger(__name__)

@@ -34,14 +34,14 @@ from citegraph.doi import normalize_doi
 from citegraph.errors import InvalidDOIError, RecordError
 
 __all__ = [
-    "WorkRow",
-    "ReferenceRow",
     "ParsedWork",
+    "ReferenceRow",
+    "WorkRow",
+    "author_name",
     "parse_work",
     "record_year",
-    "author_name",
-    "reference_year",
     "reference_text",
+    "reference_year",
 ]
 
 log = logging.getLogger(__name__)
