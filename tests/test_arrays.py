@@ -16,7 +16,7 @@ from citegraph.analysis.pipeline import AnalyseOptions, analyse
 from citegraph.analysis.rank import RankOptions, rank_works
 from citegraph.errors import UsageError
 from citegraph.graphs import arrays as arrays_module
-from citegraph.graphs.arrays import GraphArrays, edge_arrays
+from citegraph.graphs.arrays import GraphArrays, edge_arrays, edge_index
 from citegraph.graphs.build import GraphOptions, build_graph
 from citegraph.graphs.citation import citation_graph
 from citegraph.store import Store
@@ -126,9 +126,14 @@ def test_analyse_reads_the_citation_graph_into_arrays_once(commonmeta_store: Pat
         walks.append(G.number_of_edges())
         return edge_arrays(G, *args, **kwargs)  # type: ignore[arg-type]
 
+    def indexed(G: nx.Graph, *args: object, **kwargs: object) -> tuple[np.ndarray, np.ndarray]:
+        walks.append(G.number_of_edges())  # the walk without weights
+        return edge_index(G, *args, **kwargs)  # type: ignore[arg-type]
+
     monkeypatch.setattr(GraphArrays, "from_graph", classmethod(counted))
     for module in ("citegraph.graphs.arrays", "citegraph.graphs.hybrid"):
         monkeypatch.setattr(f"{module}.edge_arrays", walked)
+    monkeypatch.setattr("citegraph.graphs.arrays.edge_index", indexed)
     with Store(commonmeta_store, readonly=True) as store:
         a = analyse(store, AnalyseOptions(graph=graph))
     citation_edges = a.citation.number_of_edges()

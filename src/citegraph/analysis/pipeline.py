@@ -165,7 +165,9 @@ def analyse(store: Store, options: AnalyseOptions | None = None) -> Analysis:
     if not works:
         raise UsageError(f"the store {store.display_path} holds no works yet: run `citegraph fetch` first")
     citation = citation_graph(store)
-    arrays = GraphArrays.from_graph(citation)  # the citation graph as arrays, once, for every measure below
+    # the citation graph as arrays, once, for every measure below; its links all weigh 1 (citation_graph),
+    # so the weights need not be read from the edge attributes
+    arrays = GraphArrays.from_graph(citation, weight=None)
     model = fit_topics(topic_documents(store, citation))
     graph = build_graph(store, o.graph, o.graph_options, citation=citation, model=model, arrays=arrays)
 
