@@ -28,6 +28,7 @@ from citegraph.errors import (
     SourceError,
     UsageError,
 )
+from citegraph.outputs.text import terminal_text
 
 __all__ = ["cli", "main"]
 
@@ -43,11 +44,18 @@ class _Context:
         return load_settings({**self.flags, **{k: v for k, v in more.items() if v is not None}})
 
 
+class _TerminalFormatter(logging.Formatter):
+    """Log lines through :func:`~citegraph.outputs.text.terminal_text`, as everything else printed."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return terminal_text(super().format(record))
+
+
 def _setup_logging(verbosity: int) -> None:
     level = {-1: logging.ERROR, 0: logging.WARNING, 1: logging.INFO}.get(verbosity, logging.DEBUG)
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("citegraph: %(message)s" if verbosity < 2 else
-                                           "citegraph %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(_TerminalFormatter("citegraph: %(message)s" if verbosity < 2 else
+                                            "citegraph %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger("citegraph")
     root.handlers[:] = [handler]
     root.setLevel(level)
@@ -61,10 +69,10 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except CitegraphError as exc:
-            click.echo(f"citegraph: error: {exc}", err=True)
+            _say(f"citegraph: error: {exc}", err=True)
             sys.exit(exc.exit_code)
         except KeyboardInterrupt:
-            click.echo("citegraph: interrupted; everything stored so far is kept", err=True)
+            _say("citegraph: interrupted; everything stored so far is kept", err=True)
             sys.exit(EXIT_INTERRUPTED)
         except BrokenPipeError:
             # the reader of our output went away (e.g. `citegraph status | head`):
@@ -77,7 +85,7 @@ class _Group(click.Group):
             verbose = bool(ctx.obj and ctx.obj.verbosity > 0)
             if verbose:
                 raise
-            click.echo(
+            _say(
                 f"citegraph: internal error: {type(exc).__name__}: {exc} "
                 "(this is a bug; rerun with -v for details and report it)",
                 err=True,
@@ -113,9 +121,18 @@ def cli(ctx: click.Context, store: Path | None, quiet: bool, verbose: int) -> No
     ctx.obj = _Context({"store": store}, verbosity)
 
 
+def _say(message: str = "", *, err: bool = False) -> None:
+    """Print one message (on stderr with ``err``) through :func:`~citegraph.outputs.text.terminal_text`.
+
+    Every line the command line prints goes through here, so escape sequences and control characters in
+    record text (a title, an author's name) are shown as nothing rather than obeyed by the terminal.
+    """
+    click.echo(terminal_text(str(message)), err=err)
+
+
 def _echo(ctx: click.Context, text: str = "") -> None:
     if ctx.obj.verbosity >= 0:
-        click.echo(text)
+        _say(text)
 
 
 @cli.command()
@@ -177,7 +194,7 @@ def fetch(
     settings = ctx.obj.settings(mailto=mailto, crossref_url=crossref_url, timeout=timeout)
     loaded = load_seeds(seeds)
     for rejection in loaded.rejected:
-        click.echo(f"citegraph: rejected: {rejection}", err=True)
+        _say(f"citegraph: rejected: {rejection}", err=True)
     if seeds and not loaded.seeds and not query:
         raise UsageError(
             f"none of the {len(seeds)} seed argument(s) gave a DOI (see above); "
@@ -202,12 +219,15 @@ def fetch(
             if lv.forward_checked or lv.forward_failed:
                 extra.append(f"citing works asked for {lv.forward_checked} works, {lv.forward_citations} new citations"
                              + (f", {lv.forward_failed} not checked" if lv.forward_failed else ""))
-            if lv.references_tried:
-                extra.append(f"{lv.references_matched} of {lv.references_tried} references without DOI matched")
+            if lv.references_tried or lv.references_skipped:
+                extra.append(f"references without DOI: {lv.references_matched} matched, {lv.references_tried} "
+                             f"looked up, {lv.references_skipped} not looked up (cannot identify a work), "
+                             f"{lv.references_rejected} hits refused (disagree with the reference)")
             _echo(ctx, f"level {lv.level}: {lv.candidates} works, {lv.already_stored} already stored, "
                        f"{lv.fetched} fetched, {lv.not_found + lv.known_missing} not in {report.source}"
                        + "".join(f"; {e}" for e in extra))
-        _echo(ctx, f"requests: {report.requests}")
+        _echo(ctx, f"requests: {report.requests}"
+                   + (f" ({report.match_requests} to match references)" if report.match_requests else ""))
         if outcome.duplicates:
             _echo(ctx, f"likely duplicates: {len(outcome.duplicates)} groups"
                        + (f", {outcome.merged} merges recorded" if merge_duplicates
@@ -234,17 +254,17 @@ def duplicates(ctx: click.Context, merge: bool, as_json: bool) -> None:
         groups = unmerged(found, store.merges())
         merged = merge_duplicates(store, groups) if merge and groups else 0
     if as_json:
-        click.echo(json.dumps([g.as_row() for g in groups], indent=2, sort_keys=True))
+        _say(json.dumps([g.as_row() for g in groups], indent=2, sort_keys=True))
         return
     if not groups:
         done = len(found) - len(groups)
-        click.echo("no likely duplicates" + (f" left to merge ({done} groups merged before)" if done else ""))
+        _say("no likely duplicates" + (f" left to merge ({done} groups merged before)" if done else ""))
         return
     for g in groups:
         row = g.as_row()
-        click.echo(f"{row['canonical']}  <=  {row['aliases']}  ({row['evidence']})")
-        click.echo(f"    {row['title']}")
-    click.echo(f"{len(groups)} groups" + (f"; {merged} merges recorded" if merge else
+        _say(f"{row['canonical']}  <=  {row['aliases']}  ({row['evidence']})")
+        _say(f"    {row['title']}")
+    _say(f"{len(groups)} groups" + (f"; {merged} merges recorded" if merge else
                                           "; not merged (use --merge, or fetch --merge-duplicates)"))
 
 
@@ -258,10 +278,13 @@ def status(ctx: click.Context, as_json: bool, with_coverage: bool) -> None:
     from dataclasses import asdict
 
     from citegraph.analysis.coverage import coverage_report, format_coverage
+    from citegraph.outputs.files import check_output_files
     from citegraph.outputs.tables import write_coverage
     from citegraph.store import Store
 
     settings = ctx.obj.settings()
+    if with_coverage:
+        check_output_files([settings.data_dir / "coverage.json"])  # before the report is computed
     with Store(settings.store, readonly=True) as store:
         counts = store.counts()
         coverage = store.seed_coverage()
@@ -270,40 +293,40 @@ def status(ctx: click.Context, as_json: bool, with_coverage: bool) -> None:
     if report is not None:
         path = write_coverage(report, settings.data_dir / "coverage.json")
         if as_json:
-            click.echo(json.dumps(report, indent=2, sort_keys=True))
+            _say(json.dumps(report, indent=2, sort_keys=True))
         else:
             for line in format_coverage(report):
-                click.echo(line)
-            click.echo(f"(saved to {path})")
+                _say(line)
+            _say(f"(saved to {path})")
         return
     if as_json:
-        click.echo(json.dumps({"store": str(settings.store), "counts": counts,
+        _say(json.dumps({"store": str(settings.store), "counts": counts,
                                "seeds": [asdict(c) for c in coverage],
                                "last_run": runs[-1] if runs else None}, indent=2, sort_keys=True))
         return
-    click.echo(f"store: {settings.store}")
-    click.echo(f"works: {counts['works']}")
-    click.echo(f"references: {counts['references']} ({counts['references_with_doi']} with DOI, "
+    _say(f"store: {settings.store}")
+    _say(f"works: {counts['works']}")
+    _say(f"references: {counts['references']} ({counts['references_with_doi']} with DOI, "
                f"{counts['references_without_doi']} without)")
-    click.echo(f"cited DOIs: {counts['distinct_cited_dois']} distinct, {counts['cited_dois_resolved']} resolved")
-    click.echo(f"not found: {counts['not_found']}")
-    click.echo(f"seeds: {counts['seeds']}")
+    _say(f"cited DOIs: {counts['distinct_cited_dois']} distinct, {counts['cited_dois_resolved']} resolved")
+    _say(f"not found: {counts['not_found']}")
+    _say(f"seeds: {counts['seeds']}")
     if coverage:
-        click.echo("")
-        click.echo(f"{'seed DOI':<32} {'role':<8} {'stored':<6} {'refs':>5} {'open':>5} {'doi':>5} "
+        _say("")
+        _say(f"{'seed DOI':<32} {'role':<8} {'stored':<6} {'refs':>5} {'open':>5} {'doi':>5} "
                    f"{'stored':>6} {'missing':>7}")
         for c in coverage:
-            click.echo(
+            _say(
                 f"{c.doi:<32} {(c.role or '-'):<8} {'yes' if c.stored else 'no':<6} "
                 f"{'-' if c.references_count is None else c.references_count:>5} {c.references_open:>5} "
                 f"{c.with_doi:>5} {c.resolved:>6} {c.not_found:>7}"
             )
-        click.echo("(refs: reference count Crossref reports; open: entries deposited; doi: entries with a DOI; "
+        _say("(refs: reference count Crossref reports; open: entries deposited; doi: entries with a DOI; "
                    "stored: those in the store; missing: those the source does not know)")
     if runs:
         last = runs[-1]
-        click.echo("")
-        click.echo(f"last run: {last['command']} {last['status']} at {last['started_at']}"
+        _say("")
+        _say(f"last run: {last['command']} {last['status']} at {last['started_at']}"
                    + (f" ({last['error']})" if last.get("error") else ""))
 
 
@@ -379,17 +402,17 @@ def graph(ctx: click.Context, kind: str, normalise: str, min_count: int, min_wei
         G = build_graph(store, kind, options)
     summary = graph_summary(G, top=top)
     if as_json:
-        click.echo(json.dumps({"kind": kind, **summary}, indent=2, sort_keys=True))
+        _say(json.dumps({"kind": kind, **summary}, indent=2, sort_keys=True))
         return
-    click.echo(f"{kind} graph{' (directed)' if G.is_directed() else ''}: {summary['nodes']} nodes, "
+    _say(f"{kind} graph{' (directed)' if G.is_directed() else ''}: {summary['nodes']} nodes, "
                f"{summary['edges']} edges, density {summary['density']:g}")
-    click.echo(f"components: {summary['components']} (largest {summary['largest_component']} nodes, "
+    _say(f"components: {summary['components']} (largest {summary['largest_component']} nodes, "
                f"{summary['isolated']} isolated)")
     if summary["heaviest"]:
-        click.echo("heaviest links:")
+        _say("heaviest links:")
         for u, v, w in summary["heaviest"]:
             lu, lv = G.nodes[u].get("label", u), G.nodes[v].get("label", v)
-            click.echo(f"  {w:>10g}  {lu} ({u})  --  {lv} ({v})")
+            _say(f"  {w:>10g}  {lu} ({u})  --  {lv} ({v})")
 
 
 _SCORES = ["composite", "local", "global", "per_year", "pagerank", "authority", "hub", "betweenness",
@@ -445,62 +468,64 @@ def _run_analysis(ctx: click.Context, *, graph_kind: str, score: str, cluster_me
 def analyse(ctx: click.Context, out_dir: Path | None, graph_kind: str, score: str, top: int, cluster_method: str,
             resolution: float, seed: int, reference_year: int | None) -> None:
     """Rank the influential literature; find clusters, bursts, RPYS peaks and main paths."""
-    from citegraph.outputs.tables import write_outputs
+    from citegraph.outputs.files import check_output_files
+    from citegraph.outputs.tables import OUTPUT_FILES, write_outputs
 
-    result, settings, _ = _run_analysis(ctx, graph_kind=graph_kind, score=score, top=top,
-                                        cluster_method=cluster_method, resolution=resolution, seed=seed,
-                                        reference_year=reference_year)
-    written = write_outputs(result, out_dir if out_dir is not None else settings.data_dir)
+    out = out_dir if out_dir is not None else ctx.obj.settings().data_dir
+    check_output_files([out / name for name in OUTPUT_FILES])  # before the analysis
+    result, _, _ = _run_analysis(ctx, graph_kind=graph_kind, score=score, top=top, cluster_method=cluster_method,
+                                 resolution=resolution, seed=seed, reference_year=reference_year)
+    written = write_outputs(result, out)
     if ctx.obj.verbosity < 0:
         return
     s = result.summary
-    click.echo(f"{s['store']['works']} works, citation graph {s['citation_graph']['nodes']} nodes / "
+    _say(f"{s['store']['works']} works, citation graph {s['citation_graph']['nodes']} nodes / "
                f"{s['citation_graph']['edges']} links; {s['clusters']} clusters in the {graph_kind} graph")
     if top and result.rankings:
-        click.echo("")
-        click.echo(f"top {min(top, len(result.rankings))} by {score}:")
-        click.echo(f"{'#':>3} {score[:9]:>9} {'local':>5} {'global':>6} {'/year':>6} {'cl':>3}  work")
+        _say("")
+        _say(f"top {min(top, len(result.rankings))} by {score}:")
+        _say(f"{'#':>3} {score[:9]:>9} {'local':>5} {'global':>6} {'/year':>6} {'cl':>3}  work")
         for row in result.rankings[:top]:
             value = row.get(score)
             shown = "-" if value is None else (f"{value:.4g}" if isinstance(value, float) else str(value))
             per_year = row.get("per_year")
             title = (row.get("title") or "")[:60]
-            click.echo(f"{row['rank']:>3} {shown:>9} {row.get('local') or 0:>5} "
+            _say(f"{row['rank']:>3} {shown:>9} {row.get('local') or 0:>5} "
                        f"{'-' if row.get('global') is None else row['global']:>6} "
                        f"{'-' if per_year is None else f'{per_year:.1f}':>6} {row.get('cluster') or '-':>3}  "
                        f"{row['label']}: {title}")
-        click.echo("(" + s["notes"][0] + ")")
+        _say("(" + s["notes"][0] + ")")
     if result.clusters:
-        click.echo("")
-        click.echo("clusters:")
+        _say("")
+        _say("clusters:")
         for c in result.clusters[:10]:
             years = f"{c['year_min']}-{c['year_max']}" if c["year_min"] is not None else "years unknown"
-            click.echo(f"  {c['cluster']:>3}: {c['size']} works, {years}: {c['label'] or '(no terms)'}")
+            _say(f"  {c['cluster']:>3}: {c['size']} works, {years}: {c['label'] or '(no terms)'}")
         if len(result.clusters) > 10:
-            click.echo(f"  ... {len(result.clusters) - 10} more in clusters.csv")
+            _say(f"  ... {len(result.clusters) - 10} more in clusters.csv")
     if result.bursts:
-        click.echo("")
-        click.echo("strongest citation bursts:")
+        _say("")
+        _say("strongest citation bursts:")
         for b in result.bursts[:5]:
-            click.echo(f"  {b.label}: {b.start}-{b.end}, strength {b.strength:.2f}, {b.citations} citations")
+            _say(f"  {b.label}: {b.start}-{b.end}, strength {b.strength:.2f}, {b.citations} citations")
     if result.peaks:
-        click.echo("")
-        click.echo("RPYS peaks: " + ", ".join(
+        _say("")
+        _say("RPYS peaks: " + ", ".join(
             f"{year} ({'; '.join(w for w, _ in result.peak_works.get(year, [])[:2])})" for year in result.peaks))
     if result.main_path:
         labels = [result.citation.nodes[n].get("label", n) for n in result.main_path]
-        click.echo("")
-        click.echo("main path: " + " -> ".join(labels))
+        _say("")
+        _say("main path: " + " -> ".join(labels))
     ind = result.indicators
-    click.echo("")
-    click.echo(f"h-index: {ind.get('h_index_global')} (Crossref citations), "
+    _say("")
+    _say(f"h-index: {ind.get('h_index_global')} (Crossref citations), "
                f"{ind.get('h_index_local')} (in the network)")
     if ind.get("journals"):
-        click.echo("top journals: " + "; ".join(f"{j} ({n})" for j, n in ind["journals"][:3]))
+        _say("top journals: " + "; ".join(f"{j} ({n})" for j, n in ind["journals"][:3]))
     if ind.get("authors"):
-        click.echo("top authors: " + "; ".join(f"{a} ({n})" for a, n in ind["authors"][:3]))
-    click.echo("")
-    click.echo("wrote " + ", ".join(str(p) for p in written))
+        _say("top authors: " + "; ".join(f"{a} ({n})" for a, n in ind["authors"][:3]))
+    _say("")
+    _say("wrote " + ", ".join(str(p) for p in written))
 
 
 @cli.command(name="config")
@@ -509,7 +534,7 @@ def show_config(ctx: click.Context) -> None:
     """Show every setting, its value and where it came from."""
     settings = ctx.obj.settings()
     for name, value, origin in settings.describe():
-        click.echo(f"{name:<20} {value:<40} {origin}")
+        _say(f"{name:<20} {value:<40} {origin}")
 
 
 def _source_name(settings: Settings) -> str:
@@ -529,11 +554,14 @@ def plot(ctx: click.Context, names: tuple[str, ...], out_dir: Path | None, forma
          reference_year: int | None) -> None:
     """Draw the figures: NAMES among network, historiograph, cocitation, ranking, publications, rpys, bursts
     [default: all]."""
-    from citegraph.outputs.plots import FIGURES, save_figures
+    from citegraph.outputs.files import check_output_files
+    from citegraph.outputs.plots import FIGURES, figure_paths, save_figures
 
     unknown = [n for n in names if n not in FIGURES]
     if unknown:
         raise UsageError(f"unknown figure {unknown[0]!r}: choose from {', '.join(FIGURES)}")
+    check_output_files(figure_paths(out_dir if out_dir is not None else ctx.obj.settings().figures_dir,
+                                    list(dict.fromkeys(names)) or list(FIGURES), formats or ("png", "svg")))
     result, settings, _ = _run_analysis(ctx, graph_kind=graph_kind, score=score, cluster_method=cluster_method,
                                         resolution=resolution, seed=seed, reference_year=reference_year)
     written = save_figures(result, out_dir if out_dir is not None else settings.figures_dir,
@@ -563,13 +591,17 @@ def export_command(ctx: click.Context, formats: tuple[str, ...], output: Path | 
     Nodes carry the scores and the cluster of `citegraph analyse`.
     """
     from citegraph.graphs.build import build_graph
-    from citegraph.outputs.export import EXPORT_FORMATS, GRAPH_FORMATS, export, export_graph
+    from citegraph.outputs.export import EXPORT_FORMATS, GRAPH_FORMATS, export, export_graph, output_paths
+    from citegraph.outputs.files import check_output_files
     from citegraph.store import Store
 
     chosen = list(EXPORT_FORMATS) if not formats or "all" in formats else list(dict.fromkeys(formats))
     if output is not None and len(chosen) != 1:
         raise UsageError(f"-o {str(output)!r} names one file: give exactly one --format "
                          f"(or leave out -o to write every format into the data folder)")
+    data_dir = ctx.obj.settings().data_dir
+    targets = {fmt: output if output is not None else data_dir / EXPORT_FORMATS[fmt] for fmt in chosen}
+    check_output_files([p for fmt in chosen for p in output_paths(fmt, targets[fmt])])  # before any work
     result, settings, _ = _run_analysis(ctx, graph_kind=graph_kind, score=score, cluster_method=cluster_method,
                                         resolution=resolution, seed=seed, reference_year=reference_year)
     key_of = {str(d.get("doi", n)): str(n) for n, d in result.citation.nodes(data=True)}
@@ -588,7 +620,7 @@ def export_command(ctx: click.Context, formats: tuple[str, ...], output: Path | 
                 base = build_graph(store, network, citation=result.citation)
             graph = export_graph(base, rankings=result.rankings, cluster_of=result.cluster_of)
         for fmt in chosen:
-            path = output if output is not None else settings.data_dir / EXPORT_FORMATS[fmt]
+            path = targets[fmt]
             if fmt in GRAPH_FORMATS:
                 written += export(fmt, path, graph=graph)
             else:
@@ -608,9 +640,13 @@ def export_command(ctx: click.Context, formats: tuple[str, ...], output: Path | 
 def report(ctx: click.Context, output: Path | None, max_nodes: int, figures: bool, graph_kind: str, score: str,
            cluster_method: str, resolution: float, seed: int, reference_year: int | None) -> None:
     """Write one self-contained HTML report: summary, coverage, rankings, clusters, figures, a network view."""
-    from citegraph.outputs.plots import save_figures
+    from citegraph.outputs.files import check_output_files
+    from citegraph.outputs.plots import FIGURES, figure_paths, save_figures
     from citegraph.outputs.report import write_report
 
+    before = ctx.obj.settings()
+    check_output_files([output if output is not None else before.data_dir / "report.html",
+                        *(figure_paths(before.figures_dir, list(FIGURES), ["png"]) if figures else [])])
     result, settings, coverage = _run_analysis(ctx, graph_kind=graph_kind, score=score,
                                                cluster_method=cluster_method, resolution=resolution, seed=seed,
                                                reference_year=reference_year, with_coverage=True)

@@ -30,8 +30,10 @@ out/citegraph.csv`` writes ``out/citegraph_nodes.csv`` and
 ``out/citegraph_edges.csv``. No file name is ever derived from the data
 (DOIs contain ``/``). Every writer creates missing parent folders, writes
 each file to a temporary file in the same folder and renames it into place,
-so a crash never leaves a half-written file, and writes nodes and edges
-sorted, so the same graph gives byte-identical files.
+so a crash never leaves a half-written file (a symbolic link is written
+through; a folder, device or named pipe in the way is refused, see
+:mod:`citegraph.outputs.files`), and writes nodes and edges sorted, so the
+same graph gives byte-identical files.
 
 BibTeX and RIS (:func:`write_bibtex`, :func:`write_ris`) list works in the
 order given (the ranking) from the Crossref records in the store. Works
@@ -79,6 +81,7 @@ from citegraph._version import __version__
 from citegraph.errors import UsageError
 from citegraph.outputs.files import write_text_files
 from citegraph.outputs.palette import cluster_rgb
+from citegraph.outputs.text import spreadsheet_cell
 from citegraph.store import Store
 from citegraph.store.records import record_year
 
@@ -93,6 +96,7 @@ __all__ = [
     "doi_url",
     "export",
     "export_graph",
+    "output_paths",
     "sibling_paths",
     "strip_markup",
     "write_bibtex",
@@ -440,6 +444,22 @@ def sibling_paths(path: str | os.PathLike[str], *suffixes: str) -> list[Path]:
     return [p.with_name(p.stem + suffix) for suffix in suffixes]
 
 
+def output_paths(fmt: str, path: str | os.PathLike[str]) -> list[Path]:
+    """The files :func:`export` writes for format ``fmt`` given ``path`` (two for ``csv`` and ``vosviewer``).
+
+    Examples
+    --------
+    >>> [str(p) for p in output_paths("csv", "out/g.csv")], [str(p) for p in output_paths("ris", "out/g.ris")]
+    (['out/g_nodes.csv', 'out/g_edges.csv'], ['out/g.ris'])
+    """
+    name = str(fmt).strip().lower()
+    if name == "csv":
+        return sibling_paths(path, "_nodes.csv", "_edges.csv")
+    if name == "vosviewer":
+        return sibling_paths(path, "_map.txt", "_network.txt")
+    return [Path(path)]
+
+
 # -- XML formats -------------------------------------------------------------
 
 def _xml_attr(value: str) -> str:
@@ -658,7 +678,10 @@ def write_csv(G: nx.Graph, path: str | os.PathLike[str]) -> list[Path]:
     (``Source,Target,Type,Weight,`` then every other edge attribute; ``Type``
     is ``Directed`` or ``Undirected``) are written beside it, and ``path``
     itself is not. UTF-8, ``\\n`` line ends, quoted by the csv module where
-    needed; booleans as ``true``/``false``, unknown values empty. An
+    needed; booleans as ``true``/``false``, unknown values empty; a text
+    cell starting with ``=``, ``+``, ``-`` or ``@`` gets a leading ``'``
+    (:func:`citegraph.outputs.text.spreadsheet_cell`), so no spreadsheet
+    runs it as a formula. An
     attribute whose name Gephi would take as one of its own columns (``id``,
     ``type``, ``start``...) gets ``_attr`` appended.
 
@@ -686,18 +709,22 @@ def write_csv(G: nx.Graph, path: str | os.PathLike[str]) -> list[Path]:
     writer = csv.writer(node_buf, lineterminator="\n")
     writer.writerow(["Id", "Label", *(header for _, header in node_cols)])
     for key, data in nodes:
-        writer.writerow([key, data["label"], *(_cell(data.get(name)) for name, _ in node_cols)])
+        writer.writerow([_cell(key), _cell(data["label"]), *(_cell(data.get(name)) for name, _ in node_cols)])
     edge_buf = io.StringIO()
     writer = csv.writer(edge_buf, lineterminator="\n")
     writer.writerow(["Source", "Target", "Type", "Weight", *(header for _, header in edge_cols)])
     for u, v, data in edges:
-        writer.writerow([u, v, kind, _format(data["weight"]), *(_cell(data.get(name)) for name, _ in edge_cols)])
-    node_path, edge_path = sibling_paths(path, "_nodes.csv", "_edges.csv")
+        writer.writerow([_cell(u), _cell(v), kind, _format(data["weight"]),
+                         *(_cell(data.get(name)) for name, _ in edge_cols)])
+    node_path, edge_path = output_paths("csv", path)
     return write_text_files([(node_path, node_buf.getvalue()), (edge_path, edge_buf.getvalue())])
 
 
 def _cell(value: Any) -> str:
-    return "" if value is None else _format(value)
+    """A CSV cell: unknown values empty, numbers as numbers, text neutralised for spreadsheets."""
+    if value is None:
+        return ""
+    return spreadsheet_cell(value) if isinstance(value, str) else _format(value)
 
 
 def _number(value: bool | int | float | str) -> str:
@@ -789,8 +816,9 @@ _VOS_SCORES = (("year", "score<Year>"), ("composite", "score<Composite score>"),
 
 
 def _vos_field(text: str) -> str:
-    """A map-file cell: no tab or line break, ``"`` as ``'``, quoted when it holds ``,`` or ``;``."""
-    text = " ".join(text.split()).replace('"', "'")
+    """A map-file cell: no tab or line break, ``"`` as ``'``, no formula start (:func:`spreadsheet_cell`),
+    quoted when it holds ``,`` or ``;``."""
+    text = spreadsheet_cell(" ".join(text.split()).replace('"', "'"))
     return f'"{text}"' if ("," in text or ";" in text) else text
 
 
@@ -822,7 +850,8 @@ def write_vosviewer(G: nx.Graph, path: str | os.PathLike[str]) -> list[Path]:
     unknown scores empty; each weight or score column only when some node
     has it. Labels and descriptions holding a comma or semicolon are
     enclosed in double quotes, as VOSviewer requires; a ``"`` inside
-    becomes ``'``.
+    becomes ``'``; one starting with ``=``, ``+``, ``-`` or ``@`` gets a
+    leading ``'`` (:func:`citegraph.outputs.text.spreadsheet_cell`).
 
     Network file: no header, one ``id1<TAB>id2<TAB>strength`` line per
     linked pair with ``id1 < id2`` (links are undirected in VOSviewer: the
@@ -878,7 +907,7 @@ def write_vosviewer(G: nx.Graph, path: str | os.PathLike[str]) -> list[Path]:
     links = [f"{i}\t{j}\t{_number(s)}" for (i, j), s in sorted(strength.items()) if s > 0]
     if len(links) < len(strength):
         log.warning("%d VOSviewer links without a positive strength left out", len(strength) - len(links))
-    map_path, network_path = sibling_paths(path, "_map.txt", "_network.txt")
+    map_path, network_path = output_paths("vosviewer", path)
     network = "".join(line + "\n" for line in links)
     return write_text_files([(map_path, "\n".join(lines) + "\n"), (network_path, network)])
 

@@ -50,6 +50,7 @@ Examples
 
 from __future__ import annotations
 
+import io
 import logging
 import math
 import re
@@ -80,6 +81,7 @@ from citegraph._version import __version__
 from citegraph.analysis.rank import SCORES
 from citegraph.errors import UsageError
 from citegraph.graphs.cooccurrence import cocitation_graph
+from citegraph.outputs.files import check_output_files, write_bytes_atomic
 from citegraph.outputs.palette import CLUSTER_COLOURS, OTHER_COLOUR, cluster_colour
 
 if TYPE_CHECKING:
@@ -93,6 +95,7 @@ __all__ = [
     "bursts_chart",
     "caption",
     "cocitation_map",
+    "figure_paths",
     "historiograph",
     "network_map",
     "publications_chart",
@@ -1140,7 +1143,12 @@ def save_figure(fig: Figure, path_without_suffix: str | Path, formats: Sequence[
 
     PNG files carry no "Software" entry, SVG files no date or creator and
     fixed ids (``svg.hashsalt``), PDF files no dates, creator or producer,
-    so the bytes depend on the figure only. The folder is created.
+    so the bytes depend on the figure only. The folder is created. Each
+    file is drawn in memory, then written atomically
+    (:func:`citegraph.outputs.files.write_bytes_atomic`): a full disk or a
+    Ctrl-C while saving leaves the previous file whole; a symbolic link is
+    written through; a folder, device or named pipe at a path is refused
+    before anything is drawn.
 
     Returns
     -------
@@ -1151,7 +1159,7 @@ def save_figure(fig: Figure, path_without_suffix: str | Path, formats: Sequence[
     ------
     UsageError
         An unknown format (the valid ones are named), or a folder or file
-        that cannot be written.
+        that cannot be written (the previous file is left as it was).
 
     Examples
     --------
@@ -1173,19 +1181,36 @@ def save_figure(fig: Figure, path_without_suffix: str | Path, formats: Sequence[
         base.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise UsageError(f"cannot create the output folder {str(base.parent)!r}: {exc.strerror or exc}") from exc
-    written = []
-    for fmt in chosen:
-        path = base.parent / f"{base.name}.{fmt}"
+    paths = figure_paths(base.parent, [base.name], chosen)
+    check_output_files(paths)
+    for fmt, path in zip(chosen, paths, strict=True):
+        # drawn into memory, then written by the one atomic writer: a full disk or a Ctrl-C while saving
+        # leaves the previous file whole, never half a figure
+        buffer = io.BytesIO()
         try:
             with _style(), warnings.catch_warnings():
                 # titles in scripts the default font lacks (emoji, CJK) draw as boxes; say so once, quietly
                 warnings.filterwarnings("ignore", message=r"Glyph \d+ .* missing from font", category=UserWarning)
-                fig.savefig(path, format=fmt, dpi=dpi, metadata=_METADATA[fmt])
+                fig.savefig(buffer, format=fmt, dpi=dpi, metadata=_METADATA[fmt])
         except OSError as exc:
             raise UsageError(f"cannot write {str(path)!r}: {exc.strerror or exc}") from exc
+        write_bytes_atomic(path, buffer.getvalue())
         log.info("wrote %s", path)
-        written.append(path)
-    return written
+    return paths
+
+
+def figure_paths(out_dir: str | Path, names: Sequence[str], formats: Sequence[str]) -> list[Path]:
+    """The files :func:`save_figures` writes for ``names`` and ``formats``: ``<out_dir>/<name>.<format>``.
+
+    Figure by figure, format by format; the command line checks them
+    (:func:`citegraph.outputs.files.check_output_files`) before it analyses.
+
+    Examples
+    --------
+    >>> [str(p) for p in figure_paths("figures", ["rpys", "bursts"], ["png", "svg"])]
+    ['figures/rpys.png', 'figures/rpys.svg', 'figures/bursts.png', 'figures/bursts.svg']
+    """
+    return [Path(out_dir) / f"{name}.{fmt}" for name in names for fmt in formats]
 
 
 def save_figures(analysis: Analysis, out_dir: str | Path, *, formats: Sequence[str] = ("png", "svg"),
@@ -1229,6 +1254,7 @@ def save_figures(analysis: Analysis, out_dir: str | Path, *, formats: Sequence[s
     fmts = _formats(formats)
     _check_int("dpi", dpi, 1)
     out = Path(out_dir)
+    check_output_files(figure_paths(out, chosen, fmts))  # every file, before the first figure is drawn
     written: list[Path] = []
     for name in chosen:
         kwargs: dict[str, Any] = {"source": source}

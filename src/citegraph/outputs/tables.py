@@ -17,6 +17,10 @@ as ``coverage.json``.
 
 Files are sorted and carry no timestamps, so the same store and options give
 byte-identical files; each is written atomically (:mod:`citegraph.outputs.files`).
+A text cell that a spreadsheet would take for a formula (a title starting
+with ``=``, ``+``, ``-`` or ``@``) gets a leading ``'``
+(:func:`citegraph.outputs.text.spreadsheet_cell`); numbers are written as
+numbers.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ import networkx as nx
 
 from citegraph.analysis.pipeline import Analysis
 from citegraph.outputs.files import write_text_files
+from citegraph.outputs.text import spreadsheet_cell
 
 __all__ = ["OUTPUT_FILES", "write_coverage", "write_outputs"]
 
@@ -53,11 +58,14 @@ def _csv(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> str:
 
 
 def _cell(value: Any) -> str:
+    """A value as a CSV cell: numbers as numbers, text neutralised for spreadsheets (:func:`spreadsheet_cell`)."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
         return repr(round(value, 8))
-    return str(value)
+    if isinstance(value, int):
+        return str(value)
+    return spreadsheet_cell(str(value))
 
 
 def _node(G: nx.DiGraph, key: str) -> dict[str, Any]:
