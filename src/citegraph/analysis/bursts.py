@@ -22,6 +22,7 @@ from numpy.typing import NDArray
 
 from citegraph.errors import UsageError
 from citegraph.graphs.arrays import GraphArrays
+from citegraph.store.records import plausible_years
 
 __all__ = ["Burst", "burst_strength", "citation_bursts", "kleinberg_states"]
 
@@ -207,10 +208,17 @@ def _counted_citations(
 ) -> tuple[list[Any], NDArray[np.int64], NDArray[np.int64]]:
     """Node keys, and the cited node index and citing year of every counted citation (in ``G.edges()`` order).
 
-    Counted: not a self-citation, citing work of known year (within ``years`` when given).
+    Counted: not a self-citation, citing work of known year (within ``years`` when given), that year
+    plausible (:func:`~citegraph.store.records.plausible_years`: an absurd one would stretch the year axis).
     """
     citing, cited, year = arrays.src, arrays.dst, arrays.year
     keep = (citing != cited) & arrays.has_year[citing]
+    first, last = plausible_years()
+    absurd = keep & ((year[citing] < first) | (year[citing] > last))
+    if absurd.any():
+        log.warning("citation bursts: %d citation(s) from works with a year outside the plausible years %d-%d "
+                    "ignored", int(absurd.sum()), first, last)
+        keep &= ~absurd
     if years is not None:
         keep &= (year[citing] >= years[0]) & (year[citing] <= years[1])
     return arrays.nodes, cited[keep], year[citing[keep]]

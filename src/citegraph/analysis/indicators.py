@@ -26,6 +26,7 @@ from typing import Any
 import networkx as nx
 
 from citegraph.errors import UsageError
+from citegraph.store.records import plausible_years
 
 __all__ = [
     "bradford_zones",
@@ -188,7 +189,9 @@ def indicators(G: nx.DiGraph, works: Iterable[Mapping[str, Any]]) -> dict[str, A
         those same works), ``journals`` (:func:`top_journals`), ``bradford``
         (:func:`bradford_zones` of the works' journals), ``authors``
         (:func:`top_authors`) and ``years`` (first, last), None when no
-        work has a year.
+        work has a year; years outside
+        :func:`~citegraph.store.records.plausible_years` are ignored (a
+        logged warning counts them).
 
     Examples
     --------
@@ -202,7 +205,7 @@ def indicators(G: nx.DiGraph, works: Iterable[Mapping[str, Any]]) -> dict[str, A
     """
     items = list(works)
     stored = [n for n, d in G.nodes(data=True) if d.get("resolved")]
-    years = [int(w["year"]) for w in items if w.get("year") is not None]
+    years = _plausible([int(w["year"]) for w in items if w.get("year") is not None], "indicators")
     return {
         "works": len(items),
         "h_index_global": h_index(G.nodes[n].get("citations_global") for n in stored),
@@ -229,7 +232,9 @@ def publications_per_year(G: nx.DiGraph, *, resolved_only: bool = True) -> list[
     -------
     list of (year, works)
         Sorted by year; only years with at least one work. Works without a
-        known year are skipped.
+        known year, or with one outside
+        :func:`~citegraph.store.records.plausible_years`, are skipped (a
+        logged warning counts the latter).
 
     Examples
     --------
@@ -246,4 +251,17 @@ def publications_per_year(G: nx.DiGraph, *, resolved_only: bool = True) -> list[
         year = d.get("year")
         if isinstance(year, int) and not isinstance(year, bool):
             counts[year] += 1
-    return sorted(counts.items())
+    kept = set(_plausible(list(counts), "publications per year", counts))
+    return sorted((year, n) for year, n in counts.items() if year in kept)
+
+
+def _plausible(years: list[int], what: str, weights: Mapping[int, int] | None = None) -> list[int]:
+    """``years`` without those outside :func:`~citegraph.store.records.plausible_years`, the dropped counted
+    in a logged warning (each year weighing ``weights[year]`` works, when given)."""
+    first, last = plausible_years()
+    kept = [y for y in years if first <= y <= last]
+    if len(kept) < len(years):
+        dropped = sum((weights or {}).get(y, 1) for y in years if not first <= y <= last)
+        log.warning("%s: %d work(s) with a year outside the plausible years %d-%d ignored", what, dropped,
+                    first, last)
+    return kept

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from citegraph.errors import UsageError
 from citegraph.store import Store
+from citegraph.store.records import plausible_years
 
 __all__ = ["RPYSRow", "peak_works", "reference_years_from_store", "rpys", "rpys_peaks"]
 
@@ -45,7 +46,10 @@ def rpys(reference_years: Iterable[int], *, window: int = 5, years: tuple[int, i
     """Reference publication year spectroscopy: cited references per year and their deviation from the median.
 
     Every reference instance counts (a work cited by ten citing works counts
-    ten times, as in Marx et al. 2014). The median of year ``t`` is taken over
+    ten times, as in Marx et al. 2014). Years outside
+    :func:`~citegraph.store.records.plausible_years` are ignored (a logged
+    warning counts them), so one absurd year cannot stretch the spectrogram
+    over billions of rows. The median of year ``t`` is taken over
     the centred window ``t - window//2 .. t + window//2``; a year without
     references, including every year before the first or after the last
     reference year, counts 0 in the window (so the edges of the spectrogram
@@ -77,13 +81,23 @@ def rpys(reference_years: Iterable[int], *, window: int = 5, years: tuple[int, i
     --------
     >>> [(r.year, r.references, r.median, r.deviation) for r in rpys([2000, 2001, 2001, 2001, 2003], window=3)]
     [(2000, 1, 1.0, 0.0), (2001, 3, 1.0, 2.0), (2002, 0, 1.0, -1.0), (2003, 1, 0.0, 1.0)]
+    >>> [r.year for r in rpys([1, 2000, 2001, 2_000_000_000], window=3)]   # 1 and 2e9 ignored, with a warning
+    [2000, 2001]
     """
     if window < 1 or window % 2 == 0:
         raise UsageError(f"RPYS window {window} must be an odd number of years, at least 1")
     if years is not None and years[0] > years[1]:
         raise UsageError(f"year range {years[0]}-{years[1]} is reversed")
     counts = Counter(int(y) for y in reference_years)
+    lo, hi = plausible_years()
+    absurd = [y for y in counts if not lo <= y <= hi]
+    if absurd:
+        log.warning("RPYS: %d reference(s) with a year outside the plausible years %d-%d ignored",
+                    sum(counts.pop(y) for y in absurd), lo, hi)
     if years is not None:
+        years = (max(years[0], lo), min(years[1], hi))
+        if years[0] > years[1]:
+            return []
         first, last = years
     elif counts:
         first, last = min(counts), max(counts)
@@ -164,7 +178,9 @@ def reference_years_from_store(store: Store) -> list[tuple[int, str | None, str]
         book title; missing parts left out), else its unstructured citation
         text. One tuple per reference entry (a work cited by ten works
         appears ten times), in citing DOI then position order. Entries
-        without year are left out.
+        without year are left out, and so are entries whose year is outside
+        :func:`~citegraph.store.records.plausible_years` (a logged warning
+        counts them).
 
     Examples
     --------
@@ -179,9 +195,14 @@ def reference_years_from_store(store: Store) -> list[tuple[int, str | None, str]
     """
     alias = store.merges()
     out: list[tuple[int, str | None, str]] = []
+    first, last = plausible_years()
+    absurd = store.execute(f"SELECT COUNT(*) FROM refs WHERE year < {first:d} OR year > {last:d}").fetchone()[0]
+    if absurd:
+        log.warning("RPYS: %d reference entr(ies) with a year outside the plausible years %d-%d ignored",
+                    absurd, first, last)
     rows = store.execute(
-        """SELECT year, cited, first_author, article_title, journal_title, unstructured FROM refs
-           WHERE year IS NOT NULL ORDER BY citing, position"""
+        f"""SELECT year, cited, first_author, article_title, journal_title, unstructured FROM refs
+           WHERE year BETWEEN {first:d} AND {last:d} ORDER BY citing, position"""
     )
     for year, cited, author, title, journal, unstructured in rows:
         if cited is not None:

@@ -21,6 +21,7 @@ from typing import Any
 import networkx as nx
 
 from citegraph.store import Store
+from citegraph.store.records import plausible_years
 
 __all__ = ["citation_graph", "node_label", "topic_documents"]
 
@@ -60,6 +61,10 @@ def citation_graph(store: Store, *, merged: bool = True) -> nx.DiGraph:
     ``sources`` (e.g. ``"crossref;opencitations"``), ``asserted_by``
     (``"publisher"``/``"crossref"``, when Crossref says) and ``weight`` 1.
     With ``merged``, recorded duplicate merges map aliases to canonical DOIs.
+    A year outside :func:`~citegraph.store.records.plausible_years` (left in
+    a store by an older citegraph or another importer) counts as unknown,
+    with a logged warning counting them, so no year range built on the graph
+    spans billions of years.
 
     The edges are those of :meth:`citegraph.store.Store.citation_edges`, read
     here in three plain queries and merged in one pass over the sorted rows
@@ -83,7 +88,13 @@ def citation_graph(store: Store, *, merged: bool = True) -> nx.DiGraph:
     alias = store.merges() if merged else {}
     seeds = {alias.get(s.doi, s.doi) for s in store.seeds()}
     G = nx.DiGraph()
-    rows = _tuples(store, "SELECT doi, doi_original, title, year, container, type, first_author, "
+    first, last = plausible_years()
+    absurd = store.execute(f"SELECT COUNT(*) FROM works WHERE year < {first:d} OR year > {last:d}").fetchone()[0]
+    if absurd:
+        log.warning("citation graph: %d stored work(s) with a year outside the plausible years %d-%d: "
+                    "taken as unknown", absurd, first, last)
+    rows = _tuples(store, f"SELECT doi, doi_original, title, CASE WHEN year BETWEEN {first:d} AND {last:d} "
+                          "THEN year END, container, type, first_author, "
                           "is_referenced_by_count FROM works ORDER BY doi")
     G.add_nodes_from(
         (key, _scalar_attrs(doi=original, label=node_label(author, year, original), title=title, year=year,
@@ -199,6 +210,8 @@ def _describe_unresolved(store: Store, keys: Sequence[str]) -> dict[str, dict[st
     if not keys:
         return out
     wanted = set(keys)
+    first, last = plausible_years()
+    absurd = 0
     rows = _tuples(
         store, """SELECT cited, cited_original, article_title, journal_title, year, first_author FROM refs
                   WHERE cited IS NOT NULL AND cited NOT IN (SELECT doi FROM works) ORDER BY citing, position"""
@@ -206,6 +219,9 @@ def _describe_unresolved(store: Store, keys: Sequence[str]) -> dict[str, dict[st
     for cited, original, title, journal, year, author in rows:
         if cited not in wanted:
             continue
+        if year is not None and not first <= year <= last:
+            absurd += 1
+            year = None  # an absurd year is an unknown one
         info = out.get(cited)
         if info is None:
             out[cited] = {"doi": original or cited, **_scalar_attrs(title=title, journal=journal, year=year,
@@ -214,6 +230,9 @@ def _describe_unresolved(store: Store, keys: Sequence[str]) -> dict[str, dict[st
         for name, value in (("title", title), ("journal", journal), ("year", year), ("first_author", author)):
             if value is not None and info.get(name) is None:
                 info[name] = value
+    if absurd:
+        log.warning("citation graph: %d reference entr(ies) with a year outside the plausible years %d-%d: "
+                    "taken as unknown", absurd, first, last)
     rows = _tuples(store, "SELECT citing, citing_original FROM oc_citations "
                           "WHERE citing NOT IN (SELECT doi FROM works) ORDER BY cited")
     for citing, original in rows:

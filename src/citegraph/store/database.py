@@ -56,7 +56,7 @@ except ImportError:  # pragma: no cover - not POSIX
 
 from citegraph._version import __version__
 from citegraph.errors import StoreError
-from citegraph.store.records import ParsedWork, ReferenceRow
+from citegraph.store.records import ParsedWork, ReferenceRow, clean_work
 
 __all__ = [
     "MIGRATIONS",
@@ -269,6 +269,89 @@ class SeedCoverage:
 
 
 
+#: SQLite errors that are citegraph's bugs (bad SQL, a broken constraint), not a damaged store.
+_BUG_ERRORS = (sqlite3.ProgrammingError, sqlite3.IntegrityError, sqlite3.NotSupportedError)
+
+#: The tables every citegraph store has had since schema version 1.
+_CITEGRAPH_TABLES = frozenset({"works", "refs", "not_found", "seeds", "runs"})
+
+
+def _identity(path: Path | None) -> tuple[int, int] | None:
+    """``(device, inode)`` of a file, None when it does not exist (or for an in-memory store)."""
+    if path is None:
+        return None
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
+
+
+def _identity_of(fh: Any) -> tuple[int, int]:
+    st = os.fstat(fh.fileno())
+    return st.st_dev, st.st_ino
+
+
+def _check_citegraph_file(conn: sqlite3.Connection, path: str) -> None:
+    """Refuse a SQLite file that is not a citegraph store, before anything is written to it.
+
+    An empty database (no schema, ``user_version`` 0) is a new store; one
+    with citegraph's tables is a store (its ``user_version``, the schema
+    version, is checked next); anything else belongs to another application.
+    """
+    # one statement, one snapshot: another process creating the same store commits its tables and its
+    # user_version together, and two separate reads could see one without the other
+    rows = conn.execute(
+        "SELECT (SELECT user_version FROM pragma_user_version), type, name FROM "
+        "(SELECT NULL AS type, NULL AS name UNION ALL "
+        " SELECT type, name FROM sqlite_master WHERE name != 'sqlite_sequence')").fetchall()
+    version = int(rows[0][0])
+    objects = [(kind, name) for _, kind, name in rows if name is not None]
+    tables = {name for kind, name in objects if kind == "table"}
+    if _CITEGRAPH_TABLES <= tables:
+        return
+    if not objects and version == 0:
+        return
+    tables = tables or {name for _, name in objects} or {"no tables, user_version set"}
+    shown = ", ".join(sorted(tables)[:5]) + (", ..." if len(tables) > 5 else "")
+    raise StoreError(f"{path} is not a citegraph store: it is a SQLite database with other tables ({shown}); "
+                     "it was left unchanged: give another --store")
+
+
+def _open_readonly(path: str) -> sqlite3.Connection:
+    """Open an existing store read-only: ``mode=ro``, or also ``immutable=1`` when its folder is not writable.
+
+    A WAL database needs its ``-shm`` file even for reading; where SQLite
+    cannot create it ("attempt to write a readonly database", "unable to
+    open"), the file is read as immutable: nothing is written beside it,
+    and changes left in an un-checkpointed ``-wal`` file are not seen (a
+    warning says so).
+    """
+    uri = Path(path).resolve().as_uri() + "?mode=ro"
+    for attempt in (uri, uri + "&immutable=1"):
+        conn = sqlite3.connect(attempt, uri=True, isolation_level=None)
+        try:
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA busy_timeout = 10000")
+            _check_citegraph_file(conn, path)
+            return conn
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
+            if attempt != uri or code not in (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN):
+                raise
+        except BaseException:
+            conn.close()
+            raise
+        wal = Path(path + "-wal")
+        if wal.is_file() and wal.stat().st_size > 0:
+            log.warning("store %s: its folder is not writable, so it is read as immutable; the changes in %s "
+                        "(never checkpointed) are not seen", path, wal)
+        else:
+            log.info("store %s: its folder is not writable; read as immutable", path)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
 def _locked(exc: BaseException) -> bool:
     return isinstance(exc, sqlite3.OperationalError) and ("locked" in str(exc) or "busy" in str(exc))
 
@@ -300,22 +383,33 @@ class Store:
     ------
     StoreError
         When the file cannot be created or opened, is not a SQLite database,
-        or was written by a newer citegraph.
+        is another application's SQLite database (refused before anything
+        is written to it), or was written by a newer citegraph.
+
+    Notes
+    -----
+    A read-only store in a folder that cannot be written (where SQLite
+    cannot create the ``-shm`` file a WAL database needs) is opened as
+    immutable. Used as a context manager, a store turns the SQLite errors of
+    a damaged file met inside the block ("database disk image is
+    malformed", an I/O error) into :class:`StoreError`.
     """
 
     def __init__(self, path: str | os.PathLike[str], *, readonly: bool = False) -> None:
         self.path = Path(path) if str(path) != ":memory:" else None
         self.readonly = readonly
+        self._created = False  # this object made the file (and the folders in self._made_dirs)
+        self._made_dirs: list[Path] = []
         self._conn = self._connect(str(path), readonly)
         try:
             self._migrate()
+            self._identity = _identity(self.path)
         except BaseException:
             self._conn.close()
             raise
 
     # -- opening ---------------------------------------------------------
-    @staticmethod
-    def _connect(path: str, readonly: bool) -> sqlite3.Connection:
+    def _connect(self, path: str, readonly: bool) -> sqlite3.Connection:
         if path != ":memory:":
             p = Path(path)
             if p.is_dir():
@@ -324,28 +418,40 @@ class Store:
             if readonly and not p.exists():
                 raise StoreError(f"no store at {path!r}: run `citegraph fetch` first or pass --store")
             if not readonly:
+                folder = p.absolute().parent
+                while not folder.exists() and folder != folder.parent:
+                    self._made_dirs.append(folder)
+                    folder = folder.parent
                 try:
                     p.parent.mkdir(parents=True, exist_ok=True)
                 except OSError as exc:
                     raise StoreError(f"cannot create the folder for store {path!r}: {exc.strerror or exc}") from exc
+                self._created = not p.exists()
+        conn: sqlite3.Connection | None = None
         try:
             if readonly and path != ":memory:":
-                conn = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True, isolation_level=None)
+                conn = _open_readonly(path)
             else:
                 conn = sqlite3.connect(path, isolation_level=None)
-            conn.row_factory = sqlite3.Row
-            conn.execute("PRAGMA busy_timeout = 10000")
+                conn.row_factory = sqlite3.Row
+                conn.execute("PRAGMA busy_timeout = 10000")
+                _check_citegraph_file(conn, path)  # before anything is written to the file
             if not readonly:
                 mode = _wal(conn)
                 if path != ":memory:" and str(mode).lower() != "wal":
                     log.warning("store %s: WAL mode unavailable (journal_mode=%s)", path, mode)
                 conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("PRAGMA foreign_keys = ON")
-            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
         except sqlite3.DatabaseError as exc:
+            if conn is not None:
+                conn.close()
             raise StoreError(
                 f"cannot open store {path!r}: {exc} (is it a citegraph SQLite file, and writable?)"
             ) from exc
+        except BaseException:
+            if conn is not None:
+                conn.close()
+            raise
         return conn
 
     def _migrate(self) -> None:
@@ -394,8 +500,63 @@ class Store:
     def __enter__(self) -> Store:
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, exc_type: object, exc: BaseException | None, tb: object) -> None:
         self.close()
+        if isinstance(exc, sqlite3.DatabaseError) and not isinstance(exc, _BUG_ERRORS):
+            raise self._unusable(exc) from exc
+
+    def _unusable(self, exc: sqlite3.DatabaseError) -> StoreError:
+        """The :class:`StoreError` for a SQLite error met while using the store (damaged, unreadable, busy)."""
+        text = " ".join(str(exc).split())
+        hint = ("; the file is damaged: check it with `sqlite3 FILE 'PRAGMA integrity_check'`, restore a copy or "
+                "fetch into a new --store") if "malformed" in text or "not a database" in text else ""
+        return StoreError(f"store {self.display_path} cannot be used: {text}{hint}")
+
+    def _writer_alive(self) -> bool:
+        """Whether a process holds (or may hold) this store's writer lock, from the pid in ``<store>.lock``."""
+        if self.path is None:
+            return True
+        try:
+            text = self.path.with_name(self.path.name + ".lock").read_text(encoding="ascii").strip()
+        except (OSError, UnicodeDecodeError):
+            return False
+        if not text.isdigit():
+            return False
+        pid = int(text)
+        if pid == os.getpid():
+            return True
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        except OSError:  # e.g. another user's process: alive
+            return True
+        return True
+
+    def _holds_data(self) -> bool:
+        """Whether anything but the run log is stored."""
+        tables = ("works", "refs", "not_found", "seeds", "oc_citations", "forward_checks", "ref_matches", "merges")
+        sql = " OR ".join(f"EXISTS (SELECT 1 FROM {t})" for t in tables)
+        return bool(self._conn.execute(f"SELECT {sql}").fetchone()[0])
+
+    def _discard_if_unused(self) -> bool:
+        """Remove the store file this object created, when nothing but runs was stored; True if removed.
+
+        Called holding the writer lock (so no other citegraph writer is using the file); the store is closed.
+        """
+        if self.path is None or not self._created or self.readonly:
+            return False
+        try:
+            if self._holds_data() or _identity(self.path) != self._identity:
+                return False
+        except (sqlite3.Error, OSError):
+            return False
+        self.close()  # checkpoints and removes -wal and -shm
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            with contextlib.suppress(OSError):
+                self.path.with_name(self.path.name + suffix).unlink()
+        log.info("store %s removed: the command stopped before storing anything", self.display_path)
+        return True
 
     @contextlib.contextmanager
     def writer_lock(self) -> Iterator[None]:
@@ -404,38 +565,80 @@ class Store:
         A second process asking for the lock gets a :class:`StoreError`
         naming the holder's process id, instead of interleaving its writes.
         The lock is an ``flock`` on ``<store>.lock``, released when the
-        process ends, even by ``SIGKILL``.
+        process ends, even by ``SIGKILL``; the file holds the holder's pid
+        and is removed when the lock is released.
+
+        Taking the lock marks the runs a killed writer left ``running`` as
+        ``interrupted``. When the block fails before anything but the run
+        log was stored in a store this object created, the store file (and
+        the folders made for it) are removed, so a usage error leaves
+        nothing behind; the store is closed then.
         """
         if self.path is None or fcntl is None:
             yield
             return
         lock_path = self.path.with_name(self.path.name + ".lock")
+        fh = self._take_lock(lock_path)
+        discarded = False
         try:
-            fh = lock_path.open("a+")
-        except OSError as exc:
-            raise StoreError(f"cannot create lock file {lock_path}: {exc.strerror or exc}") from exc
-        try:
+            fh.seek(0)
+            fh.truncate()
+            fh.write(str(os.getpid()))
+            fh.flush()
+            if _identity(self.path) != self._identity:
+                raise StoreError(f"store {self.display_path} was removed or replaced while it was being opened; "
+                                 "run the command again")
+            if not self.readonly:
+                self._mark_interrupted()
+            try:
+                yield
+            except BaseException:
+                discarded = self._discard_if_unused()
+                raise
+        finally:
+            with contextlib.suppress(OSError):
+                if _identity(lock_path) == _identity_of(fh):
+                    lock_path.unlink()  # still held: whoever opened it before must find it gone
+            fh.seek(0)
+            fh.truncate()
+            fcntl.flock(fh, fcntl.LOCK_UN)
+            fh.close()
+            for folder in self._made_dirs if discarded else ():
+                with contextlib.suppress(OSError):
+                    folder.rmdir()  # the folders made for the store, when empty
+
+    def _take_lock(self, lock_path: Path) -> Any:
+        """Open ``lock_path`` and ``flock`` it, retrying when the file was removed by its last holder meanwhile."""
+        for _ in range(20):
+            try:
+                fh = lock_path.open("a+")
+            except OSError as exc:
+                raise StoreError(f"cannot create lock file {lock_path}: {exc.strerror or exc}") from exc
             try:
                 fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except OSError:
                 fh.seek(0)
                 holder = fh.read().strip() or "unknown"
+                fh.close()
                 raise StoreError(
                     f"store {self.display_path} is in use by another citegraph process (pid {holder}); "
                     "wait for it to finish, or use another --store"
                 ) from None
-            fh.seek(0)
-            fh.truncate()
-            fh.write(str(os.getpid()))
-            fh.flush()
-            try:
-                yield
-            finally:
-                fh.seek(0)
-                fh.truncate()
-                fcntl.flock(fh, fcntl.LOCK_UN)
-        finally:
+            if _identity(lock_path) == _identity_of(fh):
+                return fh
+            fcntl.flock(fh, fcntl.LOCK_UN)  # locked a file its holder has just removed: take the new one
             fh.close()
+        raise StoreError(f"cannot take lock file {lock_path}: it keeps being replaced")
+
+    def _mark_interrupted(self) -> None:
+        """Runs still ``running`` when a writer takes the lock ended without saying so (killed): mark them."""
+        note = f"ended without finishing (killed?); noticed at {utc_now()}"
+        with self.transaction() as conn:
+            n = conn.execute("UPDATE runs SET status = 'interrupted', error = COALESCE(error, ?) "
+                             "WHERE status = 'running'", (note,)).rowcount
+        if n:
+            log.info("store %s: %d earlier run(s) had ended without finishing; marked interrupted",
+                     self.display_path, n)
 
     # -- transactions ----------------------------------------------------
     @contextlib.contextmanager
@@ -625,13 +828,22 @@ class Store:
             )
 
     def runs(self) -> list[dict[str, Any]]:
-        """The run log, oldest first, with arguments and counts decoded."""
+        """The run log, oldest first, with arguments and counts decoded.
+
+        A run still logged ``running`` while no live process holds the
+        writer lock was killed: it is shown as ``interrupted`` (and marked so
+        when the next writer takes the lock).
+        """
         out = []
         for row in self._conn.execute("SELECT * FROM runs ORDER BY id"):
             d = dict(row)
             d["arguments"] = json.loads(d["arguments"])
             d["counts"] = json.loads(d["counts"]) if d["counts"] else None
             out.append(d)
+        if any(d["status"] == "running" for d in out) and not self._writer_alive():
+            for d in out:
+                if d["status"] == "running":
+                    d["status"] = "interrupted"
         return out
 
     # -- forward citations (OpenCitations) ---------------------------------
@@ -663,8 +875,14 @@ class Store:
             )
         return n
 
-    def forward_checked(self, keys: Iterable[str], *, source: str) -> set[str]:
-        """The subset of ``keys`` whose citing works were already asked of ``source``."""
+    def forward_checked(self, keys: Iterable[str], *, source: str, found_only: bool = False) -> set[str]:
+        """The subset of ``keys`` whose citing works were already asked of ``source``.
+
+        ``found_only``: only those for which it found at least one citing work
+        (``fetch --retry-not-found`` asks again about the others).
+        """
+        if found_only:
+            return self._subset("forward_checks", keys, "AND source = ? AND citations > 0", (source,))
         return self._subset("forward_checks", keys, "AND source = ?", (source,))
 
     def citing(self, cited: Iterable[str]) -> dict[str, int]:
@@ -864,7 +1082,8 @@ def _insert_works(conn: sqlite3.Connection, works: Iterable[ParsedWork], stamp: 
     changed = 0
     placeholders = ",".join("?" * len(_WORK_COLUMNS))
     ref_placeholders = ",".join("?" * len(_REF_COLUMNS))
-    for parsed in works:
+    for given in works:
+        parsed = clean_work(given)  # the same work, any absurd year or count dropped (and said)
         w = parsed.work
         old = conn.execute("SELECT raw_json FROM works WHERE doi = ?", (w.doi,)).fetchone()
         if old is not None and old[0] == w.raw_json:

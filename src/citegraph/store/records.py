@@ -7,6 +7,14 @@ list, or found in a public-data-file dump) is parsed into one
 missing or empty titles, ``[[null]]`` dates, partial dates, references
 without a DOI, years such as ``"2012a"``, organisations as authors.
 
+It is also the sanity layer between a source's answer and the store: a year
+outside :func:`plausible_years`, a count that is not a non-negative integer
+of at most :data:`COUNT_MAX` (``10**20``, ``-4``, ``"²"``), or a reference
+year out of range is stored as unknown (None), and the record is named in one
+logged warning listing what was dropped; the rest of the record, and of its
+batch, is stored. :func:`clean_work` applies the same ranges to rows built by
+other code, just before they are written.
+
 Examples
 --------
 >>> rec = {"DOI": "10.1000/ABC", "title": ["A  study"], "type": "journal-article",
@@ -23,22 +31,29 @@ Examples
 
 from __future__ import annotations
 
+import datetime as _dt
 import json
 import logging
 import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from citegraph.doi import normalize_doi
 from citegraph.errors import InvalidDOIError, RecordError
 
 __all__ = [
+    "COUNT_MAX",
+    "YEAR_AHEAD",
+    "YEAR_MIN",
     "ParsedWork",
     "ReferenceRow",
     "WorkRow",
     "author_name",
+    "clean_work",
     "parse_work",
+    "plausible_year",
+    "plausible_years",
     "record_year",
     "reference_text",
     "reference_year",
@@ -57,7 +72,17 @@ YEAR_FIELDS: tuple[str, ...] = (
     "posted",
 )
 
+#: The earliest publication year taken as plausible.
+YEAR_MIN = 1000
+#: How many years after the current one a publication year may lie (issues announced ahead).
+YEAR_AHEAD = 5
+#: The largest plausible count (citations, references): more than all works ever registered.
+COUNT_MAX = 10**9
+
+_THIS_YEAR = _dt.datetime.now(_dt.UTC).year  # read once: the window is checked for every reference
+
 _WS = re.compile(r"\s+")
+_DIGITS = re.compile(r"[0-9]+")
 _YEAR = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d|21\d\d)(?!\d)")
 
 
@@ -147,19 +172,85 @@ def _first(value: Any) -> str | None:
 
 
 def _int_or_none(value: Any) -> int | None:
+    """An integer, or a string of ASCII digits with an optional minus sign, as int; otherwise None.
+
+    >>> _int_or_none(12), _int_or_none(" -3 "), _int_or_none("²"), _int_or_none(True), _int_or_none(1.5)
+    (12, -3, None, None, None)
+    """
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value.strip())
+    if isinstance(value, str):
+        text = value.strip()
+        digits = text[1:] if text.startswith("-") else text
+        if _DIGITS.fullmatch(digits):
+            return int(text)
     return None
+
+
+def plausible_years() -> tuple[int, int]:
+    """The window of plausible publication years: :data:`YEAR_MIN` to this year + :data:`YEAR_AHEAD`.
+
+    Years outside it (a typo such as 20199, a ``0``, an overflowing
+    integer) are not stored, and the analyses ignore them where a store
+    holds them anyway, so a year range never spans billions of years.
+
+    Examples
+    --------
+    >>> first, last = plausible_years()
+    >>> first, last - _dt.datetime.now(_dt.UTC).year
+    (1000, 5)
+    """
+    return YEAR_MIN, _THIS_YEAR + YEAR_AHEAD
+
+
+def plausible_year(value: Any) -> bool:
+    """Whether ``value`` is an int (not a bool) inside :func:`plausible_years`.
+
+    Examples
+    --------
+    >>> plausible_year(1987), plausible_year(1), plausible_year(4_000_000_000), plausible_year("1987")
+    (True, False, False, False)
+    """
+    if not isinstance(value, int) or isinstance(value, bool):
+        return False
+    return YEAR_MIN <= value <= _THIS_YEAR + YEAR_AHEAD
+
+
+def _plausible_count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= COUNT_MAX
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _warn(doi: str, problems: Sequence[str]) -> None:
+    if problems:
+        more = f"; and {len(problems) - 5} more" if len(problems) > 5 else ""
+        log.warning("record %s: %s%s: stored as unknown, the rest of the record is kept",
+                    doi, "; ".join(problems[:5]), more)
+
+
+def _record_years(record: Mapping[str, Any]) -> Iterator[tuple[str, Any]]:
+    """``(field, year as deposited)`` of every date field of :data:`YEAR_FIELDS` that has one."""
+    for name in YEAR_FIELDS:
+        value = record.get(name)
+        if not isinstance(value, Mapping):
+            continue
+        parts = value.get("date-parts")
+        if isinstance(parts, list) and parts and isinstance(parts[0], list) and parts[0]:
+            if parts[0][0] is not None:
+                yield name, parts[0][0]
 
 
 def record_year(record: Mapping[str, Any]) -> int | None:
     """Publication year of a Crossref record, or None.
 
-    The first of :data:`YEAR_FIELDS` whose ``date-parts`` has a year wins.
+    The first of :data:`YEAR_FIELDS` whose ``date-parts`` has a plausible
+    year (:func:`plausible_year`) wins.
 
     Examples
     --------
@@ -168,16 +259,13 @@ def record_year(record: Mapping[str, Any]) -> int | None:
     1971
     >>> record_year({"created": {"date-parts": [[2017, 1, 12]]}}) is None
     True
+    >>> record_year({"issued": {"date-parts": [[20199]]}, "published": {"date-parts": [[2019]]}})
+    2019
     """
-    for name in YEAR_FIELDS:
-        value = record.get(name)
-        if not isinstance(value, Mapping):
-            continue
-        parts = value.get("date-parts")
-        if isinstance(parts, list) and parts and isinstance(parts[0], list) and parts[0]:
-            year = _int_or_none(parts[0][0])
-            if year is not None:
-                return year
+    for _, value in _record_years(record):
+        year = _int_or_none(value)
+        if plausible_year(year):
+            return year
     return None
 
 
@@ -239,7 +327,7 @@ def reference_year(value: Any) -> int | None:
     return None
 
 
-def _reference(citing: str, position: int, entry: Mapping[str, Any]) -> ReferenceRow:
+def _reference(citing: str, position: int, entry: Mapping[str, Any], problems: list[str]) -> ReferenceRow:
     cited = cited_original = None
     raw_doi = entry.get("DOI")
     if isinstance(raw_doi, str) and raw_doi.strip():
@@ -250,6 +338,10 @@ def _reference(citing: str, position: int, entry: Mapping[str, Any]) -> Referenc
             cited_original = raw_doi
         else:
             cited, cited_original = doi.key, doi.original
+    year = reference_year(entry.get("year"))
+    if year is not None and not plausible_year(year):
+        problems.append(f"reference {position} year {_shown(entry.get('year'))} is outside the plausible years")
+        year = None
     return ReferenceRow(
         citing=citing,
         position=position,
@@ -262,9 +354,21 @@ def _reference(citing: str, position: int, entry: Mapping[str, Any]) -> Referenc
         journal_title=_clean(entry.get("journal-title"))
         or _clean(entry.get("volume-title"))
         or _clean(entry.get("series-title")),
-        year=reference_year(entry.get("year")),
+        year=year,
         first_author=_clean(entry.get("author")),
     )
+
+
+def _count(record: Mapping[str, Any], name: str, problems: list[str]) -> int | None:
+    """The count field ``name`` when it is a non-negative integer up to :data:`COUNT_MAX`, else None (noted)."""
+    value = record.get(name)
+    if value is None:
+        return None
+    count = _int_or_none(value)
+    if not _plausible_count(count):
+        problems.append(f"{name} {_shown(value)} is not a plausible count")
+        return None
+    return count
 
 
 def parse_work(record: Mapping[str, Any], *, source: str) -> ParsedWork:
@@ -282,6 +386,10 @@ def parse_work(record: Mapping[str, Any], *, source: str) -> ParsedWork:
     Returns
     -------
     ParsedWork
+        A year outside :func:`plausible_years` (of the work or of a
+        reference) and a count that is not a plausible count are None, and
+        the record is named in one logged warning; ``raw_json`` keeps the
+        record as received.
 
     Raises
     ------
@@ -294,6 +402,10 @@ def parse_work(record: Mapping[str, Any], *, source: str) -> ParsedWork:
     Traceback (most recent call last):
     ...
     citegraph.errors.RecordError: record has no DOI field (keys: title)
+    >>> w = parse_work({"DOI": "10.5555/x", "is-referenced-by-count": 10**20, "references-count": "²",
+    ...                 "issued": {"date-parts": [[4_000_000_000]]}}, source="t").work
+    >>> w.is_referenced_by_count, w.references_count, w.year
+    (None, None, None)
     """
     if not isinstance(record, Mapping):
         raise RecordError(f"record is a {type(record).__name__}, not a JSON object")
@@ -317,27 +429,34 @@ def parse_work(record: Mapping[str, Any], *, source: str) -> ParsedWork:
     authors, first_author = _authors(record)
     subjects = record.get("subject")
     refs = record.get("reference")
+    problems: list[str] = []
+    year = record_year(record)
+    for name, value in _record_years(record):
+        if plausible_year(_int_or_none(value)):
+            break
+        if _int_or_none(value) is not None:
+            problems.append(f"{name} year {_shown(value)} is outside the plausible years")
     references: tuple[ReferenceRow, ...] = ()
     if isinstance(refs, list):
         references = tuple(
-            _reference(doi.key, i, entry)
+            _reference(doi.key, i, entry, problems)
             for i, entry in enumerate(refs, start=1)
             if isinstance(entry, Mapping)
         )
-    references_count = _int_or_none(record.get("references-count"))
+    references_count = _count(record, "references-count", problems)
     if references_count is None:
-        references_count = _int_or_none(record.get("reference-count"))
+        references_count = _count(record, "reference-count", problems)
     work = WorkRow(
         doi=doi.key,
         doi_original=doi.original,
         title=title,
-        year=record_year(record),
+        year=year,
         container=_first(record.get("container-title"))
         or _first(record.get("short-container-title")),
         type=_clean(record.get("type")),
         first_author=first_author,
         authors=authors,
-        is_referenced_by_count=_int_or_none(record.get("is-referenced-by-count")),
+        is_referenced_by_count=_count(record, "is-referenced-by-count", problems),
         references_count=references_count,
         abstract=_clean(record.get("abstract")),
         subjects=tuple(s for s in (_clean(x) for x in subjects or ()) if s)
@@ -346,7 +465,46 @@ def parse_work(record: Mapping[str, Any], *, source: str) -> ParsedWork:
         source=source,
         raw_json=raw_json,
     )
+    _warn(doi.key, problems)
     return ParsedWork(work=work, references=references)
+
+
+def clean_work(parsed: ParsedWork) -> ParsedWork:
+    """``parsed`` with every implausible year and count set to None, the record named in a warning.
+
+    The last guard before the store writes rows: rows made by
+    :func:`parse_work` are already clean (returned as they are), rows built
+    by other code may hold anything an importer let through, such as an
+    integer SQLite cannot store.
+
+    Examples
+    --------
+    >>> w = parse_work({"DOI": "10.5555/y", "issued": {"date-parts": [[2001]]}}, source="t")
+    >>> clean_work(w) is w
+    True
+    >>> bad = ParsedWork(replace(w.work, year=-(10**19), is_referenced_by_count=10**20))
+    >>> clean_work(bad).work.year, clean_work(bad).work.is_referenced_by_count
+    (None, None)
+    """
+    w = parsed.work
+    problems: list[str] = []
+    changes: dict[str, Any] = {}
+    if w.year is not None and not plausible_year(w.year):
+        problems.append(f"year {_shown(w.year)} is outside the plausible years")
+        changes["year"] = None
+    for name in ("is_referenced_by_count", "references_count"):
+        value = getattr(w, name)
+        if value is not None and not _plausible_count(value):
+            problems.append(f"{name} {_shown(value)} is not a plausible count")
+            changes[name] = None
+    bad_refs = [r for r in parsed.references if r.year is not None and not plausible_year(r.year)]
+    if not problems and not bad_refs:
+        return parsed
+    problems += [f"reference {r.position} year {_shown(r.year)} is outside the plausible years" for r in bad_refs]
+    _warn(w.doi, problems)
+    references = tuple(replace(r, year=None) if r.year is not None and not plausible_year(r.year) else r
+                       for r in parsed.references)
+    return ParsedWork(work=replace(w, **changes) if changes else w, references=references)
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
