@@ -25,7 +25,18 @@ Two works form a *candidate pair* when either
    are equal (case-folded, accents and punctuation dropped). A work without a
    first author never pairs by title alone: in real data those are mostly
    recurring columns ("Impairment Questions and Answers") and letter/reply
-   pairs, not duplicates; or
+   pairs, not duplicates; **and** they are not at different places of a
+   journal: when the works sharing a title and first author give different
+   volumes, issues or first pages (each compared when both works give it;
+   a first page only counts with a volume or an issue beside it, since an
+   online-first record's page "1" is no place in the journal), they are
+   different items (a letter and a later reply, a recurring column), and
+   only works at the same place (same volume, issue and first page, a
+   missing one counting as a value of its own) pair: in the shared records,
+   three pairs of *Archives of Dermatology* items with the same title and
+   author but different volume, issue and pages are kept apart this way.
+   The place is read from ``volume``, ``issue``, ``page`` and
+   ``article-number`` keys, or from ``raw_json``; or
 2. **Crossref asserts it**: the ``relation`` object of either record (read
    from ``raw_json``, or from a ``relation`` key) links the two DOIs with one
    of :data:`RELATION_TYPES` (``is-preprint-of``, ``has-preprint``,
@@ -322,6 +333,51 @@ class _UnionFind:
             self.parent.setdefault(ra, ra)
 
 
+#: Crossref fields that say where a work sits in its journal.
+_PLACE_FIELDS = ("volume", "issue", "page", "article-number")
+_PAGE_SPLIT = re.compile(r"[-\u2010-\u2015,;\s]+")
+
+#: A work's place in its journal: (volume, issue, first page), ``None`` where unknown.
+Placement = tuple[str | None, str | None, str | None]
+
+
+def _place_value(value: Any) -> str | None:
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        return None
+    text = " ".join(_fold(str(value)).split())
+    return text or None
+
+
+def _placement(work: Mapping[str, Any]) -> Placement:
+    """Volume, issue and first page of a work (from its keys, else its ``raw_json``).
+
+    The first page is the start of ``page`` (else ``article-number``) and is
+    kept only when the work also gives a volume or an issue.
+    """
+    record: Mapping[str, Any] = work
+    if not any(k in work for k in _PLACE_FIELDS):
+        raw = work.get("raw_json")
+        if not isinstance(raw, str) or not any(f'"{k}"' in raw for k in _PLACE_FIELDS):
+            return (None, None, None)
+        try:
+            parsed = json.loads(raw)
+        except ValueError:
+            return (None, None, None)
+        if not isinstance(parsed, Mapping):
+            return (None, None, None)
+        record = parsed
+    volume = _place_value(record.get("volume"))
+    issue = _place_value(record.get("issue"))
+    page = _place_value(record.get("page"))
+    if page is not None:
+        page = next((p for p in _PAGE_SPLIT.split(page) if p), None)
+    if page is None:
+        page = _place_value(record.get("article-number"))
+    if volume is None and issue is None:
+        page = None
+    return (volume, issue, page)
+
+
 @dataclass
 class _Work:
     doi: str
@@ -332,6 +388,24 @@ class _Work:
     author: str
     cited: int
     refs: int
+    place: Placement = (None, None, None)
+
+
+def _same_place_parts(group: list[_Work]) -> list[list[_Work]]:
+    """Split works sharing a title and first author into those that can be one item.
+
+    When no two of them give different volumes, issues or first pages, they
+    are one part. Otherwise each distinct placement is a part of its own (a
+    work without any placement, unable to say which item it is, goes with
+    the other unplaced works). Parts keep the order of ``group``.
+    """
+    places = [w.place for w in group]
+    if all(len({p[i] for p in places if p[i] is not None}) <= 1 for i in range(3)):
+        return [group]
+    parts: dict[Placement, list[_Work]] = defaultdict(list)
+    for w, place in zip(group, places, strict=True):
+        parts[place].append(w)
+    return list(parts.values())
 
 
 def _window_pairs(items: list[_Work], gap: int, uf: _UnionFind) -> None:
@@ -354,7 +428,10 @@ def _title_pairs(bucket: list[_Work], gap: int, uf: _UnionFind) -> None:
         if w.author:  # title-only evidence needs a known, equal first author
             by_author[w.author].append(w)
     for group in by_author.values():
-        _window_pairs(group, gap, uf)
+        if len(group) < 2:
+            continue
+        for part in _same_place_parts(group):
+            _window_pairs(part, gap, uf)
 
 
 def _plural(word: str, n: int) -> str:
@@ -448,6 +525,8 @@ def find_duplicates(
         if rels:
             relations[doi] = rels
         if norm and len(norm) >= min_title_chars and norm.count(" ") + 1 >= min_title_words:
+            if w.author and w.year is not None:  # it may pair by title: where is it in its journal?
+                w.place = _placement(raw)
             buckets[norm].append(w)
 
     uf = _UnionFind()
