@@ -24,6 +24,7 @@ from citegraph.errors import SourceError, UsageError
 from citegraph.sources.opencitations import (
     OC_LIMITS,
     Citation,
+    NotAnsweredError,
     OpenCitationsSource,
     parse_citation_row,
     parse_identifiers,
@@ -433,13 +434,15 @@ def test_refused_token_names_the_status_and_the_variable(recorder, status: int) 
     assert len(server.requests) == 1  # not retried
 
 
-def test_400_is_an_error_and_404_is_empty(recorder) -> None:
+def test_400_is_an_error_and_404_is_not_an_answer(recorder) -> None:
     server = recorder(lambda path: (400, JSON, b'{"error": "bad"}') if "bad" in path
                       else (404, {"content-type": "text/plain"}, b"Not Found"))
     with OpenCitationsSource(server.url, limits=FAST) as src:
         with pytest.raises(SourceError, match="answered status 400"):
             src.citations(normalize_doi("10.1/bad"))
-        assert src.citations(normalize_doi("10.1/none")) == []
+        # OpenCitations answers [] for a DOI without citations: a 404 is not that answer, and is not retried
+        with pytest.raises(NotAnsweredError, match=r"answered 404 for 10.1/none .* is the OpenCitations URL right"):
+            src.citations(normalize_doi("10.1/none"))
     assert len(server.requests) == 2
 
 

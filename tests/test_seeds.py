@@ -273,10 +273,10 @@ def test_unreadable_file_via_oserror(tmp_path: Path, monkeypatch: pytest.MonkeyP
     """Also covers running as root, where chmod 0 does not stop reading."""
     path = write(tmp_path, "secret.txt", "10.1000/a\n")
 
-    def deny(self: Path) -> bytes:
+    def deny(self: Path, *args: object, **kwargs: object) -> bytes:
         raise PermissionError(13, "Permission denied", str(self))
 
-    monkeypatch.setattr(Path, "read_bytes", deny)
+    monkeypatch.setattr(Path, "open", deny)
     load = read_seed_file(path)
     assert [(r.source, r.reason) for r in load.rejected] == [(path, "cannot read the file: permission denied")]
 
@@ -284,10 +284,10 @@ def test_unreadable_file_via_oserror(tmp_path: Path, monkeypatch: pytest.MonkeyP
 def test_other_oserror(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = write(tmp_path, "io.txt", "10.1000/a\n")
 
-    def fail(self: Path) -> bytes:
+    def fail(self: Path, *args: object, **kwargs: object) -> bytes:
         raise OSError(5, "Input/output error")
 
-    monkeypatch.setattr(Path, "read_bytes", fail)
+    monkeypatch.setattr(Path, "open", fail)
     load = read_seed_file(path)
     assert [r.reason for r in load.rejected] == ["cannot read the file: Input/output error"]
 

@@ -51,7 +51,10 @@ _CHUNK = 500
 # Per citing work: reference entries, entries with a DOI and distinct cited DOIs, in one pass over the
 # primary-key index of refs (citing, position), grouped as it is read (no sort).
 _REFS_SQL = "SELECT citing, COUNT(*), COUNT(cited), COUNT(DISTINCT cited) FROM refs GROUP BY citing"
-_MATCHES_SQL = "SELECT citing, COUNT(*), COUNT(matched) FROM ref_matches GROUP BY citing"
+# References looked up (sent to Crossref) and matched; a reference not sent is stored with its query text
+# marked "[not sent: reason] ..." (citegraph.sources.matching.NOT_SENT) and is not a lookup.
+_MATCHES_SQL = ("SELECT citing, COALESCE(SUM(query NOT LIKE '[not sent:%'), 0), COUNT(matched) FROM ref_matches "
+                "GROUP BY citing")
 _FORWARD_SQL = "SELECT doi, MAX(citations) FROM forward_checks GROUP BY doi"
 _WORKS_SQL = "SELECT doi, references_count, is_referenced_by_count FROM works ORDER BY doi"
 # When a cited DOI counts as resolved / not found. The per-work and the whole-store queries share these

@@ -6,6 +6,8 @@
   OpenCitations Index API;
 - :mod:`~citegraph.sources.localfiles`: Crossref records from local files
   (JSON Lines, the public data file), served like the API;
+- :mod:`~citegraph.sources.matching`: which references without DOI can be
+  looked up, and which hits agree with the reference;
 - :mod:`~citegraph.sources.ratelimit`: the rate limiter and retries every
   API source shares;
 - :mod:`~citegraph.sources.seeds`: seed DOIs from arguments and files;

@@ -35,13 +35,14 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import re
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
-from urllib.parse import quote
+from typing import Any
+from urllib.parse import quote, urlsplit
 
 import habanero
 import habanero.request
@@ -59,7 +60,10 @@ from citegraph.sources.ratelimit import (
     ThrottledError,
     TransientError,
     call_with_retries,
+    check_retry_after,
     parse_retry_after,
+    read_within,
+    run_concurrently,
 )
 
 __all__ = [
@@ -137,6 +141,7 @@ class Resolution:
 class _Local(threading.local):
     source: CrossrefSource | None = None
     last_status: int | None = None
+    last_body: bytes = b""  # the start of the last answer's body, to tell Crossref's 404 from another server's
     requests: int = 0  # requests made by this thread, for Resolution.requests
 
 
@@ -218,6 +223,66 @@ def _list_url(base_url: str, dois: Sequence[DOI], select: Sequence[str], mailto:
 _warned_no_mailto = False
 
 
+#: The body of Crossref's own 404 for ``/works/{doi}`` (text/plain): the sign that Crossref, not
+#: another server behind a wrong URL, says it does not know the DOI.
+CROSSREF_NOT_FOUND = b"Resource not found."
+
+#: A path segment that a URL would resolve (``.``, ``..``): inside a DOI it is percent-encoded.
+_DOT_SEGMENT = re.compile(r"(?<=/)\.{1,2}(?=/|$)|^\.{1,2}(?=/)")
+
+
+def _envelope_problem(body: Any, path: str) -> str | None:
+    """What is wrong with a 200 answer's JSON for the route of ``path`` (None: nothing).
+
+    A works list (``.../works``) must carry ``message-type: work-list`` and a
+    list of objects in ``message.items``; a work (``.../works/{doi}``)
+    ``message-type: work`` and an object in ``message``.
+
+    Examples
+    --------
+    >>> _envelope_problem({"status": "ok", "message-type": "work-list", "message": {"items": []}}, "/works")
+    >>> _envelope_problem({"status": "ok", "message-type": "work-list", "message": {"items": "x"}}, "/works")
+    'message.items is a str, not a list'
+    >>> _envelope_problem({"status": "ok", "message": None}, "/works/10.1/x")
+    'no Crossref envelope (status ok and a message object)'
+    """
+    if not isinstance(body, dict) or body.get("status") != "ok" or not isinstance(body.get("message"), dict):
+        return "no Crossref envelope (status ok and a message object)"
+    message = body["message"]
+    trimmed = path.rstrip("/")
+    if trimmed.endswith("/works"):
+        if body.get("message-type") != "work-list":
+            return f"message-type {body.get('message-type')!r} where a work-list belongs"
+        items = message.get("items", [])
+        if not isinstance(items, list):
+            return f"message.items is a {type(items).__name__}, not a list"
+        if not all(isinstance(item, dict) for item in items):
+            return "message.items holds something that is not a work object"
+        total = message.get("total-results", 0)
+        if not isinstance(total, int) or isinstance(total, bool) or total < 0:
+            return f"message.total-results is {total!r}, not a count"
+    elif "/works/" in trimmed and body.get("message-type") != "work":
+        return f"message-type {body.get('message-type')!r} where a work belongs"
+    return None
+
+
+def _path_of(doi: DOI) -> str:
+    """A DOI as the path of ``/works/{doi}``: escaped, and no ``.``/``..`` segment a URL would resolve.
+
+    ``10.5555/x,/../../works/10.1/y`` must ask for that (absent) DOI, not for
+    ``/works/10.1/y``: the dots of such segments are percent-encoded.
+
+    Examples
+    --------
+    >>> _path_of(normalize_doi("10.5555/x,/../../works/10.1/y"))
+    '10.5555/x,/%2E%2E/%2E%2E/works/10.1/y'
+    >>> _path_of(normalize_doi("10.1002/(SICI)1097-4636(199706)35:4<437::AID-JBM5>3.0.CO;2-P"))
+    '10.1002/(SICI)1097-4636(199706)35:4<437::AID-JBM5>3.0.CO;2-P'
+    """
+    quoted = quote(doi.original, safe="/;:()[]<>@!$&'*+,=-._~")
+    return _DOT_SEGMENT.sub(lambda m: "%2E" * len(m.group(0)), quoted)
+
+
 class CrossrefSource:
     """Resolve DOIs against the Crossref REST API.
 
@@ -288,6 +353,8 @@ class CrossrefSource:
         )
         self._lock = threading.Lock()
         self.stats: Counter[str] = Counter()
+        # whether an answer has shown this is Crossref (records in a list, or its own 404): see fetch_batch
+        self._answered = False
 
     # -- lifecycle -------------------------------------------------------
     def close(self) -> None:
@@ -313,22 +380,33 @@ class CrossrefSource:
                                  what="for one request")
 
     def _attempt(self, url: Any, params: Any, headers: Any, timeout: Any) -> httpx2.Response:
+        limit = float(timeout or self.timeout)
         with self.limiter.slot():
             self._count("requests")
             _LOCAL.requests += 1
+            started = time.monotonic()
             try:
-                response = self._client.get(url, params=params, headers=headers, timeout=timeout or self.timeout)
-                response.read()
+                with self._client.stream("GET", url, params=params, headers=headers, timeout=limit) as streamed:
+                    # the whole request within the time-out, not each read (a byte a second never trips those)
+                    content = read_within(streamed.iter_bytes(), started=started, timeout=limit,
+                                          what=f"from {self.base_url}")
+                    kept = [(k, v) for k, v in streamed.headers.multi_items()
+                            if k.lower() not in ("content-encoding", "content-length", "transfer-encoding")]
+                    response = httpx2.Response(streamed.status_code, headers=kept, content=content,
+                                               request=streamed.request)
             except httpx2.TimeoutException as exc:
-                raise TransientError(f"timed out after {self.timeout:g} s ({type(exc).__name__})") from exc
-            except httpx2.TransportError as exc:
+                raise TransientError(f"timed out after {limit:g} s ({type(exc).__name__})") from exc
+            except (httpx2.TransportError, httpx2.DecodingError) as exc:
                 raise TransientError(f"connection failed ({type(exc).__name__}: {exc})") from exc
         status = response.status_code
         _LOCAL.last_status = status
+        _LOCAL.last_body = content[:200]
         self._count(f"status_{status}")
         self.limiter.update_from_headers(response.headers)
         if status == 429:
-            waited = self.limiter.on_throttled(parse_retry_after(response.headers.get("retry-after")))
+            retry_after = check_retry_after(parse_retry_after(response.headers.get("retry-after")),
+                                            service=f"Crossref at {self.base_url}")
+            waited = self.limiter.on_throttled(retry_after)
             self._count("throttled")
             raise ThrottledError(f"429 Too Many Requests (waiting {waited:.1f} s)")
         if status >= 500:
@@ -338,11 +416,12 @@ class CrossrefSource:
             if "json" not in ctype:
                 raise TransientError(f"status 200 but a {ctype or 'untyped'} body instead of JSON")
             try:
-                body = json.loads(response.content)
+                body = json.loads(content)
             except ValueError as exc:
                 raise TransientError(f"truncated or invalid JSON ({exc})") from exc
-            if not isinstance(body, dict) or body.get("status") != "ok" or "message" not in body:
-                raise TransientError("a JSON answer without Crossref's envelope")
+            problem = _envelope_problem(body, urlsplit(str(url)).path)
+            if problem:
+                raise TransientError(f"a malformed answer: {problem}")
         self.limiter.on_success()
         return response
 
@@ -360,12 +439,21 @@ class CrossrefSource:
     def fetch_batch(self, dois: Sequence[DOI]) -> Resolution:
         """Resolve a batch with one ``filter=doi:...`` list request.
 
+        A DOI is reported missing only when Crossref showed it answered for
+        it: a list answer in Crossref's envelope that leaves it out. Until the
+        source has shown it is Crossref in this run (a list answer with
+        records, or Crossref's own 404), a batch of several DOIs that comes
+        back empty is checked by asking for one of them alone: Crossref's own
+        404 confirms the batch, a record or another server's 404 stops the
+        run (a wrong URL or a broken mirror must not mark a hundred DOIs as
+        absent for good). One request, once per run at most.
+
         Raises
         ------
         UsageError
             Crossref rejected the request (400): the caller splits the batch.
         SourceError
-            Crossref kept failing.
+            Crossref kept failing, or the answers are not Crossref's.
         """
         wanted = {d.key: d for d in dois}
         before = _LOCAL.requests
@@ -376,10 +464,14 @@ class CrossrefSource:
                     limit=len(dois),
                     select=list(SELECT_FIELDS),
                 )
-            except habanero.RequestError as exc:
-                raise UsageError(f"Crossref rejected a batch of {len(dois)} DOIs: {exc}") from exc
-            except httpx2.HTTPStatusError as exc:
-                raise UsageError(f"Crossref rejected a batch of {len(dois)} DOIs: {exc}") from exc
+            except (habanero.RequestError, httpx2.HTTPStatusError) as exc:
+                status = _LOCAL.last_status
+                if status == 400:
+                    raise UsageError(f"Crossref rejected a batch of {len(dois)} DOIs: {exc}") from exc
+                raise SourceError(
+                    f"Crossref at {self.base_url} answered status {status} to a DOI list request "
+                    f"({_LOCAL.last_body[:60]!r}): is the Crossref URL right? Nothing was recorded as not found"
+                ) from exc
         items = answer["message"].get("items", [])
         total = answer["message"].get("total-results", len(items))
         if total > len(items):
@@ -398,24 +490,55 @@ class CrossrefSource:
             elif key not in wanted:
                 log.debug("Crossref answered with unrequested DOI %s", key)
         missing = [d for k, d in wanted.items() if k not in seen]
+        if records:
+            self._answered = True
+        elif len(dois) > 1 and not self._answered:
+            probe = self.fetch_one(dois[0])  # raises SourceError when the 404 is not Crossref's
+            if probe.records:
+                raise SourceError(
+                    f"Crossref at {self.base_url} left {dois[0]} out of a DOI filter answer but has it at "
+                    "/works/{doi}: its answers cannot be trusted (is the Crossref URL right?); nothing was "
+                    "recorded as not found")
+            self._answered = True
         return Resolution(records, missing, _LOCAL.requests - before)
 
     def fetch_one(self, doi: DOI) -> Resolution:
-        """Resolve one DOI with ``/works/{doi}`` (404 -> missing)."""
+        """Resolve one DOI with ``/works/{doi}``.
+
+        Missing only on Crossref's own 404 (body ``Resource not found.``), or
+        a 400/410 in Crossref's JSON failure envelope; any other 404 means the
+        URL does not lead to Crossref and stops the run. A record for another
+        DOI than the one asked is not stored (warned, counted as
+        ``stats["mismatched"]``), and the DOI is not recorded as missing.
+        """
         before = _LOCAL.requests
-        path_doi = quote(doi.original, safe="/;:()[]<>@!$&'*+,=-._~")
         with self._active():
             try:
-                answer = self._cr.works(ids=path_doi, warn=False)
+                answer = self._cr.works(ids=_path_of(doi), warn=False)
             except (habanero.RequestError, httpx2.HTTPStatusError) as exc:
-                status = _LOCAL.last_status
-                if status in (400, 404, 410):
+                status, body = _LOCAL.last_status, _LOCAL.last_body
+                crossref_says = (body.strip() == CROSSREF_NOT_FOUND if status == 404
+                                 else status in (400, 410) and body.lstrip().startswith(b"{")
+                                 and b'"failed"' in body)
+                if crossref_says:
                     log.debug("Crossref has no %s (%s)", doi, status)
+                    self._answered = True
                     return Resolution([], [doi], _LOCAL.requests - before)
-                raise SourceError(f"Crossref refused {doi}: {exc}") from exc
-        record = answer.get("message") if isinstance(answer, dict) else None
-        if not isinstance(record, dict):
-            return Resolution([], [doi], _LOCAL.requests - before)
+                raise SourceError(
+                    f"Crossref at {self.base_url} answered status {status} for {doi} with {body[:60]!r}, not "
+                    "Crossref's answer: is the Crossref URL right? Nothing was recorded as not found"
+                ) from exc
+        record = answer["message"]
+        self._answered = True
+        try:
+            answered = normalize_doi(str(record.get("DOI", ""))).key
+        except InvalidDOIError:
+            answered = None
+        if answered != doi.key:
+            self._count("mismatched")
+            log.warning("Crossref answered the request for %s with the record of %s; not stored", doi,
+                        answered or "no valid DOI")
+            return Resolution([], [], _LOCAL.requests - before)
         return Resolution([record], [], _LOCAL.requests - before)
 
     def _fetch_batch_or_split(self, dois: Sequence[DOI]) -> Resolution:
@@ -492,69 +615,54 @@ class CrossrefSource:
                     items.append(item)
         return items[:rows]
 
-    def match_one(self, text: str) -> tuple[str | None, float | None]:
-        """Crossref's top hit for a reference string: ``(DOI key, score)``.
+    #: Fields of a reference-matching hit: enough to check it against the reference.
+    MATCH_FIELDS: tuple[str, ...] = (
+        "DOI", "score", "title", "container-title", "short-container-title", "author", "issued", "published",
+        "published-print", "published-online", "posted",
+    )
 
-        ``(None, None)`` when Crossref has no hit.
+    def match_one(self, text: str, *, rows: int = 2) -> tuple[list[dict[str, Any]], int]:
+        """Crossref's top hits for a reference string, and the requests it cost.
+
+        Returns ``(hits, requests)``: up to ``rows`` work records as Crossref
+        ranked them for ``query.bibliographic`` (with :attr:`MATCH_FIELDS`:
+        DOI, relevance ``score``, titles, authors and dates, so the caller can
+        check a hit against the reference:
+        :func:`citegraph.sources.matching.check_hit`), and the HTTP requests
+        made, retries included. Two rows by default, so a hit on the citing
+        work itself can be passed over. ``([], n)`` when Crossref has no hit
+        or rejects the query (logged).
+
+        Raises
+        ------
+        SourceError
+            Crossref kept failing.
         """
+        before = _LOCAL.requests
         with self._active():
             try:
-                answer = self._cr.works(query_bibliographic=text, limit=1, select=["DOI", "score"])
+                answer = self._cr.works(query_bibliographic=text, limit=rows, select=list(self.MATCH_FIELDS))
             except (habanero.RequestError, httpx2.HTTPStatusError) as exc:
                 log.info("Crossref rejected a reference query (%s): %.80r", exc, text)
-                return None, None
-        items = answer["message"].get("items", [])
-        if not items:
-            return None, None
-        try:
-            key = normalize_doi(str(items[0].get("DOI", ""))).key
-        except InvalidDOIError:
-            return None, None
-        score = items[0].get("score")
-        return key, float(score) if isinstance(score, (int, float)) else None
+                return [], _LOCAL.requests - before
+        items = answer["message"].get("items", []) if isinstance(answer, dict) else []
+        return [item for item in items[:rows] if isinstance(item, dict)], _LOCAL.requests - before
 
-    def match_many(self, queries: Sequence[tuple[Any, str]]) -> Iterator[tuple[Any, str | None, float | None]]:
-        """Match many reference strings concurrently: yields ``(tag, DOI key, score)``."""
+    def match_many(
+        self, queries: Sequence[tuple[Any, str]], *, rows: int = 2
+    ) -> Iterator[tuple[Any, list[dict[str, Any]], int]]:
+        """Match many reference strings concurrently: yields ``(tag, hits, requests)`` as they complete.
 
-        def job(item: tuple[Any, str]) -> tuple[Any, str | None, float | None]:
+        One :meth:`match_one` per ``(tag, text)``, as many at once as the
+        pool allows; ``requests`` is what each cost (for the fetch report).
+        """
+
+        def job(item: tuple[Any, str]) -> tuple[Any, list[dict[str, Any]], int]:
             tag, text = item
-            return (tag, *self.match_one(text))
+            hits, requests = self.match_one(text, rows=rows)
+            return tag, hits, requests
 
         jobs = [(job, q) for q in queries]
         yield from run_concurrently(jobs, workers=self.limiter.effective.concurrency, name="crossref-match")
 
 
-T = TypeVar("T")
-
-
-def run_concurrently(jobs: Sequence[tuple[Callable[[Any], T], Any]], *, workers: int, name: str) -> Iterator[T]:
-    """Run ``fn(arg)`` jobs on a few threads, yielding results as they complete.
-
-    Only ``2 * workers`` jobs are queued at a time, so an interruption or a
-    failure abandons little work; the first exception stops the run (queued
-    jobs are cancelled, running ones finish) and propagates.
-    """
-    workers = max(1, workers)
-    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=name)
-    pending: set[Future[T]] = set()
-    queue = iter(jobs)
-
-    def fill() -> None:
-        for fn, arg in queue:
-            pending.add(pool.submit(fn, arg))
-            if len(pending) >= workers * 2:
-                break
-
-    try:
-        fill()
-        while pending:
-            done, still = wait(pending, return_when=FIRST_COMPLETED)
-            pending.clear()
-            pending.update(still)
-            for fut in done:
-                yield fut.result()
-            fill()
-    finally:
-        for fut in pending:
-            fut.cancel()
-        pool.shutdown(wait=True, cancel_futures=True)

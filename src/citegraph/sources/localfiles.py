@@ -42,13 +42,20 @@ from citegraph.doi import DOI, normalize_doi
 from citegraph.errors import InputFileError, InvalidDOIError, UsageError
 from citegraph.sources.crossref import Resolution
 
-__all__ = ["FileSource", "iter_records", "match_score", "query_tokens"]
+__all__ = ["MAX_JSON_CHARS", "MAX_RECORD_CHARS", "FileSource", "iter_records", "match_score", "query_tokens"]
 
 log = logging.getLogger(__name__)
 
 _JSON_SUFFIXES = (".json", ".json.gz")
 _JSONL_SUFFIXES = (".jsonl", ".jsonl.gz", ".ndjson", ".ndjson.gz", ".jl", ".jl.gz")
 _TAR_SUFFIXES = (".tar", ".tar.gz", ".tgz")
+
+#: The longest line of a JSON Lines file read (characters). A Crossref record with thousands of references
+#: is under 2 MB; a longer line (``/dev/zero``, a gzip bomb) stops the file instead of filling memory.
+MAX_RECORD_CHARS = 16 * 2**20
+
+#: The largest whole-JSON file read, once decompressed (characters); JSON Lines has no such limit.
+MAX_JSON_CHARS = 512 * 2**20
 
 
 def _open_text(raw: IO[bytes], name: str) -> IO[str]:
@@ -77,7 +84,16 @@ def _records_from_stream(raw: IO[bytes], name: str) -> Iterator[dict[str, Any]]:
     text = _open_text(raw, lower)
     try:
         if lower.endswith(_JSONL_SUFFIXES):
-            for lineno, line in enumerate(text, start=1):
+            lineno = 0
+            while True:
+                line = text.readline(MAX_RECORD_CHARS + 1)
+                if not line:
+                    break
+                lineno += 1
+                if len(line) > MAX_RECORD_CHARS:
+                    raise InputFileError(
+                        f"{name}:{lineno}: a line longer than {MAX_RECORD_CHARS:,} characters, not a record "
+                        "(the records before it were read); is it really JSON Lines?")
                 line = line.strip()
                 if not line:
                     continue
@@ -88,8 +104,13 @@ def _records_from_stream(raw: IO[bytes], name: str) -> Iterator[dict[str, Any]]:
                     continue
                 yield from (o for o in _items_of(obj) if isinstance(o, dict))
         else:
+            content = text.read(MAX_JSON_CHARS + 1)
+            if len(content) > MAX_JSON_CHARS:
+                raise InputFileError(
+                    f"{name}: more than {MAX_JSON_CHARS:,} characters of JSON once decompressed; "
+                    "give it as JSON Lines (.jsonl.gz, read record by record) or split it")
             try:
-                data = json.load(text)
+                data = json.loads(content)
             except ValueError as exc:
                 raise InputFileError(f"{name}: not valid JSON ({exc})") from exc
             yield from (o for o in _items_of(data) if isinstance(o, dict))

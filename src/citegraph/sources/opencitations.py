@@ -25,11 +25,16 @@ without using up the error budget (but at most :data:`MAX_THROTTLES` times per
 request). Server errors (5xx), time-outs, connection errors and a ``200``
 whose body is not a JSON list (truncated JSON, an HTML error page) are retried
 with exponential back-off (tenacity) ``retries`` times; then a
-:class:`~citegraph.errors.SourceError` stops the run. A ``404`` means
-OpenCitations has no citation of the DOI (it answers ``404`` or ``[]`` for
-unknown DOIs): an empty list. ``400``, ``401``, ``403`` and other unexpected
-statuses stop at once with a :class:`~citegraph.errors.SourceError`. Retries
-live here only: the session's adapter has urllib3's own retries switched off.
+:class:`~citegraph.errors.SourceError` stops the run. OpenCitations answers
+``[]`` for a DOI it knows no citation of; a ``404`` is not that answer (a
+wrong URL, a moved route): :class:`NotAnsweredError`, and
+:meth:`OpenCitationsSource.citations_many` leaves such works unchecked, so a
+rerun asks again (and stops the run when every answer was a 404). ``400``,
+``401``, ``403`` and other unexpected statuses stop at once with a
+:class:`~citegraph.errors.SourceError`. A whole request must complete within
+the time-out (not each read) and a body is read up to
+:data:`~citegraph.sources.ratelimit.MAX_ANSWER_BYTES`. Retries live here only:
+the session's adapter has urllib3's own retries switched off.
 
 Nothing here writes to the store: callers store what
 :meth:`OpenCitationsSource.citations_many` yields.
@@ -54,14 +59,15 @@ import json
 import logging
 import re
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import quote
 
 import requests
+import urllib3
 from requests.adapters import HTTPAdapter
 
 from citegraph._version import __version__
@@ -74,7 +80,10 @@ from citegraph.sources.ratelimit import (
     ThrottledError,
     TransientError,
     call_with_retries,
+    check_retry_after,
     parse_retry_after,
+    read_within,
+    run_concurrently,
 )
 
 __all__ = [
@@ -85,6 +94,7 @@ __all__ = [
     "OPENCITATIONS_SOURCE",
     "TOKEN_ENV",
     "Citation",
+    "NotAnsweredError",
     "OpenCitationsSource",
     "parse_citation_row",
     "parse_identifiers",
@@ -122,6 +132,19 @@ _PATH_SAFE = "/;:()@!$&'*+,="
 _SCHEMED_RE = re.compile(r"([A-Za-z][A-Za-z0-9_.+-]*):(.+)", re.DOTALL)
 _RESOLVER_RE = re.compile(r"https?://(?:www\.|dx\.)?doi\.org/(.+)", re.IGNORECASE | re.DOTALL)
 _SC_VALUES = {"yes": True, "no": False, "true": True, "false": False}
+
+
+def _arrived(raw: Any) -> Iterator[bytes]:
+    """The body of a streamed urllib3 response as it arrives, decoded (gzip), in chunks of at most 64 KiB."""
+    while True:
+        chunk = raw.read1(65536, decode_content=True)
+        if not chunk:
+            return
+        yield chunk
+
+
+class NotAnsweredError(SourceError):
+    """OpenCitations did not answer for this DOI (a 404: it answers ``[]`` for a DOI without citations)."""
 
 
 @dataclass(frozen=True)
@@ -493,13 +516,21 @@ class OpenCitationsSource:
     def _attempt(self, url: str, doi: DOI) -> list[Any]:
         with self.limiter.slot():
             self._count("requests")
+            started = time.monotonic()
             try:
-                response = self._session.get(url, timeout=self.timeout)
-                content = response.content  # read the whole body inside the slot
+                with self._session.get(url, timeout=self.timeout, stream=True) as response:
+                    # the whole body inside the slot, within the time-out for the whole request: read1 returns
+                    # what has arrived (read(n) would wait for n bytes, however slowly they trickle in)
+                    content = read_within(_arrived(response.raw), started=started, timeout=self.timeout,
+                                          what=f"for {doi}")
             except requests.Timeout as exc:
                 raise TransientError(f"timed out after {self.timeout:g} s ({type(exc).__name__})") from exc
             except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError,
                     requests.exceptions.ContentDecodingError) as exc:
+                raise TransientError(f"connection failed ({type(exc).__name__}: {exc})") from exc
+            except urllib3.exceptions.TimeoutError as exc:  # raised by the raw body read, not wrapped by requests
+                raise TransientError(f"timed out after {self.timeout:g} s ({type(exc).__name__})") from exc
+            except (urllib3.exceptions.HTTPError, OSError) as exc:
                 raise TransientError(f"connection failed ({type(exc).__name__}: {exc})") from exc
             except requests.RequestException as exc:
                 raise SourceError(
@@ -509,15 +540,18 @@ class OpenCitationsSource:
         self._count(f"status_{status}")
         self.limiter.update_from_headers(response.headers)
         if status == 429:
-            waited = self.limiter.on_throttled(parse_retry_after(response.headers.get("retry-after")))
+            retry_after = check_retry_after(parse_retry_after(response.headers.get("retry-after")),
+                                            service=f"OpenCitations at {self.base_url}")
+            waited = self.limiter.on_throttled(retry_after)
             self._count("throttled")
             raise ThrottledError(f"429 Too Many Requests (waited {waited:.1f} s)")
         if status >= 500:
             raise TransientError(f"server error {status}")
         if status == 404:
             self.limiter.on_success()
-            log.debug("OpenCitations: 404 for %s: no citations known", doi)
-            return []
+            raise NotAnsweredError(
+                f"OpenCitations at {self.base_url} answered 404 for {doi} (it answers [] for a DOI without "
+                "citations): is the OpenCitations URL right?")
         if status in (401, 403):
             raise SourceError(
                 f"OpenCitations at {self.base_url} refused the request for {doi} with status {status} "
@@ -557,10 +591,12 @@ class OpenCitationsSource:
         list of Citation
             One per citing DOI (deduplicated by ``(citing, cited)``, first row
             wins), sorted by the citing DOI's key; empty when OpenCitations
-            knows no citation (``404`` or ``[]``).
+            knows no citation (``[]``).
 
         Raises
         ------
+        NotAnsweredError
+            A ``404``: not OpenCitations' answer for a DOI (see the module notes).
         SourceError
             OpenCitations kept failing, or refused the request (400, 401,
             403, ...).
@@ -624,13 +660,17 @@ class OpenCitationsSource:
         Yields
         ------
         tuple of (DOI, list of Citation)
-            A DOI and its :meth:`citations`, in order of completion.
+            A DOI and its :meth:`citations`, in order of completion. A DOI
+            answered with a 404 is not yielded (counted as
+            ``stats["not_answered"]`` and warned about), so the caller does
+            not record it as checked.
 
         Raises
         ------
         SourceError
-            When one DOI keeps failing; requests not yet started are
-            cancelled (those in flight are finished and dropped).
+            When one DOI keeps failing, or every DOI was answered with a 404;
+            requests not yet started are cancelled (those in flight are
+            abandoned, their threads not waited for).
 
         Examples
         --------
@@ -641,34 +681,25 @@ class OpenCitationsSource:
         unique = list({d.key: d for d in dois}.values())
         if not unique:
             return
-        workers = max(1, self.limits.concurrency)
-        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="opencitations")
-        pending: dict[Future[list[Citation]], DOI] = {}
-        queue = iter(unique)
 
-        def refill() -> None:
-            for doi in queue:
-                pending[pool.submit(self.citations, doi)] = doi
-                if len(pending) >= workers * 2:
-                    break
+        def job(doi: DOI) -> tuple[DOI, list[Citation] | None]:
+            try:
+                return doi, self.citations(doi)
+            except NotAnsweredError:
+                return doi, None
 
-        try:
-            refill()
-            while pending:
-                done, _ = wait(pending, return_when=FIRST_COMPLETED)
-                failed: BaseException | None = None
-                for fut in done:
-                    doi = pending.pop(fut)
-                    error = fut.exception()
-                    if error is None:
-                        yield doi, fut.result()
-                    elif failed is None:
-                        failed = error
-                if failed is not None:
-                    # the results completed with it were yielded first
-                    raise failed
-                refill()
-        finally:
-            for fut in pending:
-                fut.cancel()
-            pool.shutdown(wait=True, cancel_futures=True)
+        unanswered: list[DOI] = []
+        jobs = [(job, doi) for doi in unique]
+        for doi, found in run_concurrently(jobs, workers=self.limits.concurrency, name="opencitations"):
+            if found is None:
+                unanswered.append(doi)
+                self._count("not_answered")
+            else:
+                yield doi, found
+        if unanswered and len(unanswered) == len(unique):
+            raise SourceError(
+                f"OpenCitations at {self.base_url} answered 404 for all {len(unique)} DOIs asked (it answers [] "
+                "for a DOI without citations): is the OpenCitations URL right? None was recorded as checked")
+        if unanswered:
+            log.warning("OpenCitations answered 404 for %d of %d works (e.g. %s); they were not marked checked, "
+                        "a rerun asks again", len(unanswered), len(unique), unanswered[0])

@@ -60,24 +60,27 @@ from __future__ import annotations
 import contextlib
 import logging
 import math
+import queue
 import re
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from tenacity import RetryCallState, Retrying, retry_if_exception_type
 
 from citegraph.errors import ConfigError, SourceError
 
 __all__ = [
+    "MAX_ANSWER_BYTES",
     "MAX_BACKOFF",
     "MAX_THROTTLES",
     "MAX_WAIT",
+    "MIN_ANNOUNCED_RATE",
     "POLITE",
     "PUBLIC",
     "RATE_FLOOR",
@@ -90,8 +93,11 @@ __all__ = [
     "ThrottledError",
     "TransientError",
     "call_with_retries",
+    "check_retry_after",
     "parse_interval",
     "parse_retry_after",
+    "read_within",
+    "run_concurrently",
 ]
 
 logger = logging.getLogger(__name__)
@@ -104,8 +110,19 @@ SAFETY_MARGIN = 1.02
 #: unless the configured rate is lower still.
 RATE_FLOOR = 0.5
 
-#: The longest pause a ``Retry-After`` value can impose, in seconds.
+#: The longest pause a ``Retry-After`` value can impose, in seconds: a service that asks for more
+#: stops the run (see :func:`check_retry_after`) instead of holding it silently.
 MAX_WAIT = 120.0
+
+#: A pause of at least this many seconds is told at the default verbosity (WARNING), not only with -v.
+NOTICE_WAIT = 10.0
+
+#: Announced rates below this (requests/second; one request per 10 s) are not followed: a header of
+#: "1 per hour" would stretch a run over days. The limiter keeps this floor and says so once.
+MIN_ANNOUNCED_RATE = 0.1
+
+#: The largest answer body read from a service (bytes); a longer one is cut off and retried.
+MAX_ANSWER_BYTES = 64 * 2**20
 
 #: The longest pause of the exponential backoff used without ``Retry-After``.
 MAX_BACKOFF = 60.0
@@ -122,6 +139,29 @@ RECOVERY_AFTER = 50
 # How long (real seconds) a thread waits on the condition before checking
 # again; every state change notifies, so this is only a safety net.
 _POLL = 0.05
+
+# The stop flag of the run_concurrently run a worker thread belongs to: once it is set, the thread's
+# next request does not start (RunStopped) and its back-off sleeps end at once.
+_WORKER = threading.local()
+
+
+class RunStopped(Exception):
+    """The run this worker thread belongs to has stopped (an error elsewhere, Ctrl-C): start nothing more."""
+
+
+def _check_stopped() -> None:
+    stopped: threading.Event | None = getattr(_WORKER, "stopped", None)
+    if stopped is not None and stopped.is_set():
+        raise RunStopped("the run has stopped")
+
+
+def _sleep_unless_stopped(seconds: float) -> None:
+    """``time.sleep``, cut short (RunStopped) when this worker's run stops."""
+    stopped: threading.Event | None = getattr(_WORKER, "stopped", None)
+    if stopped is None:
+        time.sleep(seconds)
+    elif stopped.wait(seconds):
+        raise RunStopped("the run has stopped")
 
 _INT_RE = re.compile(r"\s*(\d+)\s*")
 _DELTA_RE = re.compile(r"\s*(-?\d+(?:\.\d+)?)\s*")
@@ -227,7 +267,7 @@ class RateLimiter:
         limits: PoolLimits,
         *,
         clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] = _sleep_unless_stopped,
         name: str = "crossref",
     ) -> None:
         if not isinstance(limits, PoolLimits):
@@ -256,6 +296,7 @@ class RateLimiter:
         self._throttled = 0
         self._waited = 0.0
         self._peak = 0
+        self._warned_slow = False
 
     def __repr__(self) -> str:
         return (
@@ -385,6 +426,7 @@ class RateLimiter:
             self._queue.append(token)
             try:
                 while True:
+                    _check_stopped()
                     if self._queue[0] is not token or self._in_flight >= self._concurrency:
                         self._cond.wait(_POLL)
                         continue
@@ -475,6 +517,14 @@ class RateLimiter:
                 )
             else:
                 announced_rate = limit / interval
+                if announced_rate < MIN_ANNOUNCED_RATE:
+                    if not self._warned_slow:
+                        self._warned_slow = True
+                        logger.warning(
+                            "%s announces %s request(s) per %s; keeping %g requests/s, the slowest rate "
+                            "followed (a rate that low would stretch the run over hours)",
+                            self.name, raw_limit, raw_interval, MIN_ANNOUNCED_RATE)
+                    announced_rate = MIN_ANNOUNCED_RATE
 
         raw_concurrency = lowered.get("x-concurrency-limit")
         if raw_concurrency is not None:
@@ -552,7 +602,8 @@ class RateLimiter:
             self._rate = max(self._rate * SLOWDOWN_FACTOR, min(self._rate, RATE_FLOOR))
             rate = self._rate
             throttles = self._consecutive_throttles
-        logger.info(
+        logger.log(
+            logging.WARNING if wait >= NOTICE_WAIT else logging.INFO,
             "%s: throttled (429, %d in a row); pausing %.3g s, rate now %.3g requests/s",
             self.name,
             throttles,
@@ -741,7 +792,7 @@ def call_with_retries(attempt: Callable[[], T], *, retries: int, backoff: float,
         return float(min(30.0, backoff * 2.0 ** (failures["transient"] - 1)))
 
     retrying = Retrying(stop=stop, wait=wait_time, retry=retry_if_exception_type((TransientError, ThrottledError)),
-                        reraise=True, sleep=time.sleep)
+                        reraise=True, sleep=_sleep_unless_stopped)
     try:
         for state in retrying:
             with state:
@@ -762,3 +813,135 @@ def call_with_retries(attempt: Callable[[], T], *, retries: int, backoff: float,
         f"{service} failed {failures['transient'] + failures['throttled']} times {what} "
         f"(last: {last_error[0]}); everything fetched so far is kept: run the same command again to resume"
     )
+
+
+def check_retry_after(retry_after: float | None, *, service: str) -> float | None:
+    """The ``Retry-After`` of a 429, or a :class:`SourceError` when it asks for more than :data:`MAX_WAIT`.
+
+    A service that asks to wait longer than :data:`MAX_WAIT` seconds (an hour,
+    a day) will not answer sooner for being asked again every two minutes:
+    the run stops at once, saying how long the service asked for, and
+    everything fetched so far stays stored.
+
+    Examples
+    --------
+    >>> check_retry_after(30.0, service="Crossref")
+    30.0
+    >>> check_retry_after(None, service="Crossref") is None
+    True
+    >>> check_retry_after(999999, service="Crossref")
+    Traceback (most recent call last):
+    ...
+    citegraph.errors.SourceError: Crossref asks to wait 999999 s (11.6 days) before the next request ...
+    """
+    if retry_after is None or math.isnan(retry_after) or retry_after <= MAX_WAIT:
+        return retry_after
+    days = retry_after / 86400
+    span = f"{days:.1f} days" if days >= 1 else f"{retry_after / 3600:.1f} hours"
+    raise SourceError(
+        f"{service} asks to wait {retry_after:g} s ({span}) before the next request (429 Retry-After), "
+        f"more than the {MAX_WAIT:g} s citegraph waits; stopping: everything fetched so far is kept, "
+        "run the same command again later"
+    )
+
+
+def read_within(chunks: Iterable[bytes], *, started: float, timeout: float, what: str,
+                max_bytes: int = MAX_ANSWER_BYTES, clock: Callable[[], float] = time.monotonic) -> bytes:
+    """Read an answer body chunk by chunk, within a deadline for the whole request and a size cap.
+
+    The HTTP clients' own time-outs apply to each connect and each read, so a
+    server that sends one byte a second never trips them; this bounds the
+    whole request: ``timeout`` seconds from ``started`` (a ``clock()``
+    reading taken before the request was sent). A body past the deadline or
+    longer than ``max_bytes`` raises :class:`TransientError` (retried like a
+    time-out).
+
+    Examples
+    --------
+    >>> read_within([b"ab", b"c"], started=0.0, timeout=5, what="x", clock=lambda: 1.0)
+    b'abc'
+    >>> read_within([b"ab", b"c"], started=0.0, timeout=5, what="x", clock=lambda: 6.0)
+    Traceback (most recent call last):
+    ...
+    citegraph.sources.ratelimit.TransientError: no complete answer x within 5 s (2 bytes so far)
+    >>> read_within([b"abc"], started=0.0, timeout=5, what="x", max_bytes=2, clock=lambda: 0.0)
+    Traceback (most recent call last):
+    ...
+    citegraph.sources.ratelimit.TransientError: an answer x longer than 2 bytes; not read further
+    """
+    body = bytearray()
+    for chunk in chunks:
+        body += chunk
+        if len(body) > max_bytes:
+            raise TransientError(f"an answer {what} longer than {max_bytes:,} bytes; not read further")
+        if clock() - started > timeout:
+            raise TransientError(f"no complete answer {what} within {timeout:g} s ({len(body):,} bytes so far)")
+    return bytes(body)
+
+
+def run_concurrently(jobs: Sequence[tuple[Callable[[Any], T], Any]], *, workers: int, name: str) -> Iterator[T]:
+    """Run ``fn(arg)`` jobs on a few threads, yielding results as they complete.
+
+    Only ``2 * workers`` jobs are handed out at a time, so an interruption or
+    a failure abandons little work. The first exception stops the run: no
+    new job starts, results already completed were yielded, and the
+    exception propagates. The worker threads are daemon threads, never
+    waited for: when the caller stops (an error, Ctrl-C, a closed
+    generator), it returns at once, whatever a worker is blocked in (a
+    stalled read, a back-off, a ``Retry-After`` pause); the workers find the
+    run stopped and quit, and the interpreter does not wait for them at
+    exit. The jobs therefore must not write anything that outlives the run:
+    callers store what this yields, in their own thread.
+
+    Examples
+    --------
+    >>> sorted(run_concurrently([(abs, -1), (abs, -2), (abs, 3)], workers=2, name="demo"))
+    [1, 2, 3]
+    """
+    workers = max(1, workers)
+    todo: queue.Queue[tuple[Callable[[Any], T], Any] | None] = queue.Queue()
+    done: queue.Queue[tuple[bool, Any]] = queue.Queue()
+    stopped = threading.Event()
+
+    def work() -> None:
+        _WORKER.stopped = stopped
+        while not stopped.is_set():
+            job = todo.get()
+            if job is None or stopped.is_set():
+                return
+            fn, arg = job
+            try:
+                outcome: tuple[bool, Any] = (True, fn(arg))
+            except BaseException as exc:  # handed to the caller's thread, raised there
+                stopped.set()  # no job starts after a failure, not even before the caller sees it
+                outcome = (False, exc)
+            done.put(outcome)
+
+    jobs_left = iter(jobs)
+    outstanding = 0
+
+    def hand_out() -> None:
+        nonlocal outstanding
+        while outstanding < 2 * workers:
+            job = next(jobs_left, None)
+            if job is None:
+                return
+            todo.put(job)
+            outstanding += 1
+
+    threads = [threading.Thread(target=work, name=f"{name}-{i}", daemon=True) for i in range(workers)]
+    for thread in threads:
+        thread.start()
+    try:
+        hand_out()
+        while outstanding:
+            ok, value = done.get()
+            outstanding -= 1
+            if not ok:
+                raise value
+            yield value
+            hand_out()
+    finally:
+        stopped.set()
+        for _ in threads:
+            todo.put(None)

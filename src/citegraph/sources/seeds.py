@@ -43,6 +43,7 @@ Examples
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import gzip
 import logging
@@ -93,6 +94,9 @@ SEED_FILE_SUFFIXES = frozenset(_FORMATS) | {suffix + ".gz" for suffix in _FORMAT
 
 _ROLE_COMMENT_RE = re.compile(r"([A-Za-z][\w-]*)\s*:(?!//)\s*(.*)", re.DOTALL)
 _TRAILING_COMMENT_RE = re.compile(r"\s#")
+#: Spaces right after ``.``, ``/``, ``-`` or ``_`` inside a DOI: where a line break in a PDF or an e-mail
+#: split it (``10.1126/science. 1109070``); removed, with a warning, when what is left is a valid DOI.
+_BROKEN_AT_RE = re.compile(r"(?<=[./_-])[ \t]+(?=\S)")
 _DOI_LIKE_RE = re.compile(
     r"\s*(?:(?:https?://)?(?:www\.|dx\.)?doi\.org/|doi\s*:|info:doi/|urn:doi:|10\.)",
     re.IGNORECASE,
@@ -191,7 +195,7 @@ class SeedLoad:
 
     def __post_init__(self) -> None:
         seeds, self.seeds = self.seeds, []
-        self._keys: set[str] = set()
+        self._first: dict[str, Seed] = {}  # DOI key -> the seed that brought it (duplicates in O(1))
         self.rejected = list(self.rejected)
         for seed in seeds:
             self.add_seed(seed)
@@ -227,8 +231,8 @@ class SeedLoad:
         >>> load.add_seed(seed), load.add_seed(seed)
         (True, False)
         """
-        if seed.doi.key in self._keys:
-            first = next(kept for kept in self.seeds if kept.doi.key == seed.doi.key)
+        first = self._first.get(seed.doi.key)
+        if first is not None:
             logger.info(
                 "%s: duplicate seed %s ignored (first given at %s)",
                 _where(seed.source, seed.line),
@@ -236,7 +240,7 @@ class SeedLoad:
                 _where(first.source, first.line),
             )
             return False
-        self._keys.add(seed.doi.key)
+        self._first[seed.doi.key] = seed
         self.seeds.append(seed)
         return True
 
@@ -288,12 +292,26 @@ class _Reader:
         role: str | None = None,
         note: str | None = None,
     ) -> None:
-        """Normalise ``value`` and add it as a seed, or reject it."""
+        """Normalise ``value`` and add it as a seed, or reject it.
+
+        A DOI split by a line break (a space right after ``.``, ``/``, ``-``
+        or ``_``) is joined again, with a warning, when the joined text is a
+        valid DOI; other inner spaces are rejected.
+        """
         try:
             doi = normalize_doi(value)
         except InvalidDOIError as exc:
-            self.reject(value, exc.reason, line)
-            return
+            joined = _BROKEN_AT_RE.sub("", value.strip())
+            repaired: DOI | None = None
+            if joined != value.strip():
+                with contextlib.suppress(InvalidDOIError):
+                    repaired = normalize_doi(joined)
+            if repaired is None:
+                self.reject(value, exc.reason, line)
+                return
+            doi = repaired
+            logger.warning("%s: %r read as the DOI %s (the space after a line break removed)",
+                           _where(self.source, line), value, doi)
         self.load.add_seed(Seed(doi, self.source, line, role or None, note or None))
 
     def add_doi(self, doi: DOI, line: int | None, note: str | None = None) -> None:
@@ -352,7 +370,19 @@ def _decode(data: bytes, source: str) -> str:
     if b"\x00" in data:
         wide = _looks_like_bomless_utf16(data)
         if wide is None:
-            raise InputFileError(_BINARY)
+            try:
+                text = data.decode("utf-8")
+            except UnicodeDecodeError:
+                raise InputFileError(_BINARY) from None
+            lines = _lines(text)
+            damaged = sum(1 for line in lines if "\x00" in line)
+            if 2 * damaged >= len(lines):  # NUL bytes all over: a binary file, not a damaged text file
+                raise InputFileError(_BINARY)
+            nuls = data.count(b"\x00")
+            # NUL bytes in a few lines of UTF-8 text: damaged lines; they are rejected, the rest is read
+            logger.warning("%s: %d NUL byte(s) in the text; the lines holding them are rejected, the rest is read",
+                           source, nuls)
+            return text
         logger.warning("%s: no byte-order mark, but the text looks like %s", source, wide.upper())
         try:
             return data.decode(wide)
@@ -793,7 +823,12 @@ def _read_bytes(path: Path, gzipped: bool) -> bytes:
         if size > MAX_FILE_BYTES:
             raise InputFileError(f"too large for a seed list ({size} bytes; at most {MAX_FILE_BYTES})")
         if not gzipped:
-            return path.read_bytes()
+            # read at most the limit, whatever stat() said: /dev/zero and pipes have no size
+            with path.open("rb") as handle:
+                data = handle.read(MAX_FILE_BYTES + 1)
+            if len(data) > MAX_FILE_BYTES:
+                raise InputFileError(f"too large for a seed list (more than {MAX_FILE_BYTES} bytes)")
+            return data
         with gzip.open(path, "rb") as handle:
             data = handle.read(MAX_FILE_BYTES + 1)
         if len(data) > MAX_FILE_BYTES:

@@ -51,8 +51,17 @@ from tqdm import tqdm
 from citegraph.doi import DOI
 from citegraph.errors import RecordError, SourceError, UsageError
 from citegraph.sources.crossref import Resolution
+from citegraph.sources.matching import (
+    NOT_SENT,
+    REJECTED,
+    ReferenceQuery,
+    annotate,
+    check_hit,
+    hit_doi,
+    reference_query,
+)
 from citegraph.store import Store
-from citegraph.store.records import ParsedWork, parse_work, reference_text
+from citegraph.store.records import ParsedWork, parse_work
 
 __all__ = [
     "DIRECTIONS",
@@ -90,7 +99,9 @@ class CitationSource(Protocol):
 class Matcher(Protocol):
     """What :func:`snowball` needs to match references without DOI."""
 
-    def match_many(self, queries: Sequence[tuple[Any, str]]) -> Iterator[tuple[Any, str | None, float | None]]: ...
+    def match_many(self, queries: Sequence[tuple[Any, str]]) -> Iterator[tuple[Any, list[dict[str, Any]], int]]:
+        """Yield ``(tag, hits, requests)`` per ``(tag, text)``: the ranked hits and the requests they cost."""
+        ...
 
 
 @dataclass
@@ -103,9 +114,16 @@ class LevelReport:
     its answers; ``bad_records``: records that could not be parsed;
     ``forward_checked``/``forward_citations``/``forward_failed``: works whose
     citing works were asked of OpenCitations, the citations found, and the
-    works left unchecked after a failure; ``references_tried``/
-    ``references_matched``: references without DOI sent to matching and
-    those matched above the threshold.
+    works left unchecked after a failure; ``references_tried``: references
+    without DOI sent as a query; ``references_skipped``: those not sent
+    because their text cannot identify a work
+    (:func:`~citegraph.sources.matching.reference_query`);
+    ``references_rejected``: hits refused because they disagree with the
+    reference or are the citing work
+    (:func:`~citegraph.sources.matching.check_hit`);
+    ``references_matched``: hits accepted at or above the threshold;
+    ``requests``: every request of the level (records and matching),
+    ``match_requests`` those spent on matching.
     """
 
     level: int
@@ -123,6 +141,9 @@ class LevelReport:
     forward_failed: int = 0
     references_tried: int = 0
     references_matched: int = 0
+    references_skipped: int = 0
+    references_rejected: int = 0
+    match_requests: int = 0
 
 
 @dataclass
@@ -138,8 +159,13 @@ class FetchReport:
 
     @property
     def requests(self) -> int:
-        """Record requests made (0 for local files and warm re-runs)."""
+        """Requests made for records and for reference matching (0 for local files and warm re-runs)."""
         return sum(lv.requests for lv in self.levels)
+
+    @property
+    def match_requests(self) -> int:
+        """Requests made for reference matching (included in :attr:`requests`)."""
+        return sum(lv.match_requests for lv in self.levels)
 
     @property
     def fetched(self) -> int:
@@ -159,6 +185,7 @@ class FetchReport:
             "max_works": self.max_works,
             "direction": self.direction,
             "requests": self.requests,
+            "match_requests": self.match_requests,
             "fetched": self.fetched,
             "not_found": self.not_found,
             "degraded": list(self.degraded),
@@ -257,14 +284,15 @@ def _bar(total: int, desc: str, progress: bool) -> Any:
 
 
 def _check_forward(store: Store, citations: CitationSource, network: Sequence[str], lv: LevelReport,
-                   report: FetchReport, progress: bool, *, also: Sequence[str] = ()) -> None:
+                   report: FetchReport, progress: bool, *, also: Sequence[str] = (),
+                   retry_empty: bool = False) -> None:
     """Ask for the citing works of every stored network work not checked yet.
 
     ``also``: works whose records the primary source failed to give; they are
     checked too, so a Crossref outage does not also cost their citing works.
     """
     stored = store.stored_keys(network) | set(also)
-    checked = store.forward_checked(stored, source=citations.name)
+    checked = store.forward_checked(stored, source=citations.name, found_only=retry_empty)
     todo = sorted(stored - checked)
     if not todo:
         return
@@ -288,26 +316,46 @@ def _check_forward(store: Store, citations: CitationSource, network: Sequence[st
 
 def _match_references(store: Store, matcher: Matcher, works: Sequence[str], threshold: float,
                       lv: LevelReport, progress: bool) -> None:
-    """Match the references without DOI of these works by bibliographic query."""
+    """Match the references without DOI of these works by bibliographic query.
+
+    A reference whose text cannot identify a work is not sent
+    (:func:`~citegraph.sources.matching.reference_query`); it is stored
+    unmatched, its ``query`` noted ``[not sent: reason]``. Of a sent query's
+    hits, the first that is not the citing work is checked against the
+    reference (:func:`~citegraph.sources.matching.check_hit`): a hit that
+    disagrees is stored unmatched with its score, noted ``[rejected DOI:
+    reason]``; one that agrees counts at or above ``threshold``. Every
+    reference is stored, so none is tried twice; the level's report counts
+    them and the requests spent.
+    """
     refs = store.unmatched_references(works)
     if not refs:
         return
     queries: list[tuple[Any, str]] = []
-    empty: list[tuple[str, int, str | None, float | None, str]] = []
+    sent: dict[tuple[str, int], ReferenceQuery] = {}
+    skipped: list[tuple[str, int, str | None, float | None, str]] = []
     for ref in refs:
-        text = reference_text(ref)
-        if text:
-            queries.append(((ref.citing, ref.position, text), text))
+        query = reference_query(ref)
+        if query.skip is not None:
+            skipped.append((ref.citing, ref.position, None, None, annotate(query.text, f"{NOT_SENT}: {query.skip}")))
+            log.debug("reference %s #%d not sent (%s): %.80r", ref.citing, ref.position, query.skip, query.text)
         else:
-            empty.append((ref.citing, ref.position, None, None, ""))
-    if empty:
-        store.add_ref_matches(empty, threshold=threshold)
+            sent[(ref.citing, ref.position)] = query
+            queries.append(((ref.citing, ref.position), query.text))
+    if skipped:
+        store.add_ref_matches(skipped, threshold=threshold)
+        lv.references_skipped += len(skipped)
     bar = _bar(len(queries), f"level {lv.level} matching references", progress)
     pending: list[tuple[str, int, str | None, float | None, str]] = []
     try:
-        for (citing, position, text), key, score in matcher.match_many(queries):
-            pending.append((citing, position, key, score, text))
+        for tag, hits, requests in matcher.match_many(queries):
+            query = sent[tag]
             lv.references_tried += 1
+            lv.requests += requests
+            lv.match_requests += requests
+            row, rejected = _judge(query, hits)
+            lv.references_rejected += rejected
+            pending.append(row)
             bar.update(1)
             if len(pending) >= 50:
                 lv.references_matched += store.add_ref_matches(pending, threshold=threshold)
@@ -316,6 +364,29 @@ def _match_references(store: Store, matcher: Matcher, works: Sequence[str], thre
         if pending:
             lv.references_matched += store.add_ref_matches(pending, threshold=threshold)
         bar.close()
+    log.info("level %d: %d references without DOI matched, %d sent, %d not sent (cannot identify a work), "
+             "%d hits refused by the checks, %d requests", lv.level, lv.references_matched, lv.references_tried,
+             lv.references_skipped, lv.references_rejected, lv.match_requests)
+
+
+_MatchRow = tuple[str, int, str | None, float | None, str]
+
+
+def _judge(query: ReferenceQuery, hits: Sequence[dict[str, Any]]) -> tuple[_MatchRow, bool]:
+    """The ``ref_matches`` row for a sent query's hits, and whether the hit was refused."""
+    if not hits:
+        return (query.citing, query.position, None, None, query.text), False
+    others = [h for h in hits if hit_doi(h) != query.citing]
+    hit = others[0] if others else hits[0]
+    raw_score = hit.get("score")
+    score = float(raw_score) if isinstance(raw_score, (int, float)) and not isinstance(raw_score, bool) else None
+    doi = hit_doi(hit)
+    reason = check_hit(query, hit, citing=query.citing)
+    if reason is not None:
+        log.debug("reference %s #%d: hit %s refused (%s): %.80r", query.citing, query.position, doi, reason,
+                  query.text)
+        return (query.citing, query.position, None, score, annotate(query.text, f"{REJECTED} {doi}: {reason}")), True
+    return (query.citing, query.position, doi, score, query.text), False
 
 
 def snowball(
@@ -400,6 +471,10 @@ def snowball(
             )
         lv = LevelReport(level=level, candidates=len(level_candidates), capped=capped)
         report.levels.append(lv)
+        if level > 0 and not level_candidates:
+            # nothing links out of the network any more: deeper levels would be empty too
+            log.info("level %d is empty: nothing further to snowball (stopping before depth %d)", level, depth)
+            break
         keys = [k for k, _ in level_candidates]
         stored = store.stored_keys(keys)
         missing_known = set() if retry_not_found else store.not_found_keys(keys, source=source.name)
@@ -438,10 +513,9 @@ def snowball(
             if matcher is not None and direction != "forward" and not unanswered:
                 _match_references(store, matcher, sorted(store.stored_keys(keys)), match_threshold, lv, progress)
             if forward and citations is not None:
-                _check_forward(store, citations, network, lv, report, progress, also=unanswered)
+                _check_forward(store, citations, network, lv, report, progress, also=unanswered,
+                               retry_empty=retry_not_found)
         if unanswered:
             log.warning("stopping after level %d: %s did not answer", level, source.name)
             break
-        if level < depth and not lv.candidates:
-            log.info("level %d is empty: nothing further to snowball", level)
     return report
