@@ -109,9 +109,15 @@ def test_unreachable_crossref_keeps_the_seeds_and_exits_5(run, tmp_path: Path) -
     result = run("--store", "s.sqlite", "fetch", "10.1111/jdv.14987", "--mailto", MAILTO, env=env)
     assert result.exit_code == 5
     assert "connection failed" in one_line_error(result)
+    # the retry was told at the default verbosity, in one line, and -q hides it
+    (retry,) = [line for line in result.stderr.splitlines() if "retry" in line]
+    assert retry.startswith("citegraph: Crossref at http://127.0.0.1:9 did not answer for one request "
+                            "(connection failed") and retry.endswith("; retry 1 of 1 in 0.5 s")
     with Store(tmp_path / "s.sqlite") as store:
         assert [s.doi for s in store.seeds()] == ["10.1111/jdv.14987"]
         assert store.runs()[-1]["status"] == "failed"
+    quiet = run("--store", "s.sqlite", "fetch", "-q", "--mailto", MAILTO, env=env)
+    assert quiet.exit_code == 5 and "retry" not in quiet.stderr
 
 
 def test_status_without_a_store_exits_4(run) -> None:
@@ -131,9 +137,48 @@ def test_bad_environment_value_exits_2(run) -> None:
     assert "timeout = 'soon' (from env CITEGRAPH_TIMEOUT): expected a number of seconds" in one_line_error(result)
 
 
-def test_bad_option_value_is_clicks_usage_error(run) -> None:
+def test_bad_option_value_is_one_usage_line(run) -> None:
     result = run("fetch", "--depth", "-1", "10.1111/jdv.14987")
-    assert result.exit_code == 2 and "Invalid value for '--depth'" in result.stderr
+    assert result.exit_code == 2
+    assert one_line_error(result) == ("citegraph: error: Invalid value for '--depth': -1 is not in the range "
+                                      "x>=0. (see 'citegraph fetch -h')")
+    assert result.stderr.count("\n") == 1  # not click's three lines (Usage, Try, Error)
+
+
+@pytest.mark.parametrize("args, words", [
+    (["graph", "--kind", "tree"], ["'tree' is not one of 'citation', 'cocitation', 'coupling', 'topic', 'hybrid'",
+                                   "see 'citegraph graph -h'"]),
+    (["fetch", "--bogus"], ["No such option '--bogus'", "see 'citegraph fetch -h'"]),
+    (["nonsense"], ["No such command 'nonsense'"]),
+    (["export", "--format", "docx"], ["'docx' is not one of", "'graphml'"]),
+])
+def test_usage_errors_are_one_line_naming_the_valid_choices(run, args: list[str], words: list[str]) -> None:
+    result = run(*args)
+    assert result.exit_code == 2 and "Usage:" not in result.stderr
+    line = one_line_error(result)
+    for word in words:
+        assert word in line, line
+
+
+def test_store_quiet_and_verbose_are_accepted_after_the_command(run, tmp_path: Path, shared_dir: Path) -> None:
+    dump = str(shared_dir / "crossref" / "works-habanero.jsonl.gz")
+    quiet = run("fetch", "10.1371/journal.pone.0033693", "--from", dump, "--depth", "0", "--quiet",
+                "--store", "after.sqlite")
+    assert quiet.exit_code == 0, quiet.stderr
+    assert quiet.stdout == "" and (tmp_path / "after.sqlite").is_file()  # --quiet, not a hint towards --query
+    assert not (tmp_path / "data" / "citegraph.sqlite").exists()
+    after = run("status", "-q", "--store", "after.sqlite")
+    before = run("-q", "--store", "after.sqlite", "status")
+    assert after.exit_code == before.exit_code == 0 and "works: 1" in after.stdout
+    assert after.stdout.split("\n")[:4] == before.stdout.split("\n")[:4]
+    # after the command wins over before it, as the later of two flags does
+    assert run("--store", "missing.sqlite", "status", "--store", "after.sqlite").exit_code == 0
+    verbose = run("fetch", "10.1371/journal.pone.0033693", "--from", dump, "--depth", "0", "-v",
+                  "--store", "after.sqlite")
+    assert verbose.exit_code == 0 and "level 0" in verbose.stderr  # INFO lines
+    for command in ("fetch", "status", "graph", "analyse", "plot", "export", "report", "duplicates", "config"):
+        help_text = run(command, "-h").stdout
+        assert "--store" in help_text and "-q, --quiet" in help_text and "-v, --verbose" in help_text, command
 
 
 def test_config_shows_origins(run, tmp_path: Path) -> None:
@@ -200,7 +245,10 @@ def test_fetch_both_directions_then_coverage(run, replay_server, tmp_path: Path)
     assert result.exit_code == 0, result.stderr
     assert ("level 0: 1 works, 0 already stored, 1 fetched, 0 not in crossref; citing works asked for 1 works"
             in result.stdout)
-    cov = run("--store", "s.sqlite", "status", "--coverage", env=env)
+    printed = run("--store", "s.sqlite", "status", "--coverage", env=env)
+    assert printed.exit_code == 0 and "10.1108/jd-12-2013-0166" in printed.stdout
+    assert not (tmp_path / "out").exists()  # a read command writes nothing unless -o asks
+    cov = run("--store", "s.sqlite", "status", "--coverage", "-o", str(tmp_path / "out" / "coverage.json"), env=env)
     assert cov.exit_code == 0
     saved = json.loads((tmp_path / "out" / "coverage.json").read_text())
     assert saved["seeds"][0]["doi"] == "10.1108/jd-12-2013-0166"
@@ -304,3 +352,22 @@ def test_graph_filters_and_text_output(run, small_store: Path) -> None:
 def test_graph_bad_options(run, small_store: Path, args: list[str], message: str) -> None:
     result = run("--store", str(small_store), "graph", *args)
     assert result.exit_code == 2 and message in one_line_error(result)
+
+
+def test_status_is_compact_and_lists_every_seed_on_request(run, tmp_path: Path, shared_dir: Path) -> None:
+    dump = str(shared_dir / "crossref" / "works-habanero.jsonl.gz")
+    seeds = [json.loads(line)["DOI"] for line in __import__("gzip").open(dump, "rt", encoding="utf-8")][:8]
+    seeds.append("10.5555/citegraph-test-not-in-the-dump")
+    fetched = run("--store", "s.sqlite", "fetch", *seeds, "--from", dump, "--depth", "0")
+    assert fetched.exit_code == 0, fetched.stderr
+    compact = run("--store", "s.sqlite", "status").stdout.splitlines()
+    full = run("--store", "s.sqlite", "status", "--seeds").stdout.splitlines()
+    assert "seeds: 9 (8 stored, " in "\n".join(compact)
+    assert "the 5 worst-covered seeds (status --seeds lists all 9):" in compact
+    listed = [line.split()[0] for line in compact if line.startswith("10.")]
+    assert len(listed) == 5 and listed[0] == "10.5555/citegraph-test-not-in-the-dump"  # not stored: worst
+    assert sorted(line.split()[0] for line in full if line.startswith("10.")) == sorted(d.lower() for d in seeds)
+    assert len(full) == len(compact) + 4 - 1  # every seed, and no "worst-covered" heading
+    refused = run("--store", "s.sqlite", "status", "-o", "c.json")
+    assert refused.exit_code == 2 and "saves the coverage report: add --coverage" in one_line_error(refused)
+    assert not (tmp_path / "c.json").exists() and not (tmp_path / "data").exists()

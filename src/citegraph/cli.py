@@ -63,7 +63,24 @@ def _setup_logging(verbosity: int) -> None:
 
 
 class _Group(click.Group):
-    """Turns library errors into one-line messages and exit codes."""
+    """Turns library errors, and click's usage errors, into one-line messages and exit codes."""
+
+    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,
+             complete_var: str | None = None, standalone_mode: bool = True, **extra: Any) -> Any:
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        try:
+            returned = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.exceptions.NoArgsIsHelpError as exc:  # `citegraph` alone: the help, as click shows it
+            exc.show()
+            sys.exit(exc.exit_code)
+        except click.ClickException as exc:
+            _say(f"citegraph: error: {_usage_line(exc)}", err=True)
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            _say("citegraph: interrupted; everything stored so far is kept", err=True)
+            sys.exit(EXIT_INTERRUPTED)
+        sys.exit(returned if isinstance(returned, int) else 0)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -93,7 +110,7 @@ class _Group(click.Group):
             sys.exit(EXIT_INTERNAL)
 
 
-@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(name="citegraph", cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="citegraph")
 @click.option("--store", type=click.Path(path_type=Path), default=None,
               help="SQLite store [default: data/citegraph.sqlite; env CITEGRAPH_STORE].")
@@ -119,6 +136,50 @@ def cli(ctx: click.Context, store: Path | None, quiet: bool, verbose: int) -> No
     verbosity = -1 if quiet else verbose
     _setup_logging(verbosity)
     ctx.obj = _Context({"store": store}, verbosity)
+
+
+def _usage_line(exc: click.ClickException) -> str:
+    """Click's usage error in one line, naming the command whose help says more.
+
+    Examples
+    --------
+    >>> _usage_line(click.UsageError("No such option: --bogus"))
+    'No such option: --bogus'
+    """
+    message = " ".join(exc.format_message().split())
+    command = getattr(getattr(exc, "ctx", None), "command_path", None)
+    return f"{message} (see '{command} -h')" if command else message
+
+
+def _late_store(ctx: click.Context, param: click.Parameter, value: Path | None) -> None:
+    if value is not None:
+        ctx.find_object(_Context).flags["store"] = value  # type: ignore[union-attr]
+
+
+def _late_quiet(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    obj = ctx.find_object(_Context)
+    if value and obj is not None:
+        obj.verbosity = -1
+        _setup_logging(obj.verbosity)
+
+
+def _late_verbose(ctx: click.Context, param: click.Parameter, value: int) -> None:
+    obj = ctx.find_object(_Context)
+    if value and obj is not None:
+        obj.verbosity = max(obj.verbosity, 0) + value
+        _setup_logging(obj.verbosity)
+
+
+def _global_options() -> list[click.Option]:
+    """``--store``, ``-q`` and ``-v`` as every command's own options too: accepted before or after its name."""
+    return [
+        click.Option(["--store"], type=click.Path(path_type=Path), default=None, expose_value=False,
+                     callback=_late_store, help="SQLite store (as before the command)."),
+        click.Option(["-q", "--quiet"], is_flag=True, expose_value=False, callback=_late_quiet,
+                     help="Print only errors."),
+        click.Option(["-v", "--verbose"], count=True, expose_value=False, callback=_late_verbose,
+                     help="More detail (-vv for debugging)."),
+    ]
 
 
 def _say(message: str = "", *, err: bool = False) -> None:
@@ -268,13 +329,49 @@ def duplicates(ctx: click.Context, merge: bool, as_json: bool) -> None:
                                           "; not merged (use --merge, or fetch --merge-duplicates)"))
 
 
+#: Seeds listed by a plain ``status`` (the worst covered); ``status --seeds`` lists every one.
+_STATUS_SEEDS = 5
+
+
+def _seed_rows(rows: Sequence[Any]) -> list[str]:
+    lines = [f"{'seed DOI':<32} {'role':<8} {'stored':<6} {'refs':>5} {'open':>5} {'doi':>5} "
+             f"{'stored':>6} {'missing':>7}"]
+    for c in rows:
+        lines.append(
+            f"{c.doi:<32} {(c.role or '-'):<8} {'yes' if c.stored else 'no':<6} "
+            f"{'-' if c.references_count is None else c.references_count:>5} {c.references_open:>5} "
+            f"{c.with_doi:>5} {c.resolved:>6} {c.not_found:>7}")
+    lines.append("(refs: reference count Crossref reports; open: entries deposited; doi: entries with a DOI; "
+                 "stored: those in the store; missing: those the source does not know)")
+    return lines
+
+
+def _worst_covered(coverage: Sequence[Any]) -> list[Any]:
+    """Seeds by how little of their reference list the store holds: not stored, no open list, then share."""
+    def key(c: Any) -> tuple[Any, ...]:
+        share = c.resolved / c.with_doi if c.with_doi else 0.0
+        return (c.stored, c.references_open > 0, share, c.doi)
+    return sorted(coverage, key=key)
+
+
 @cli.command()
-@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text (every seed).")
+@click.option("--seeds", "with_seeds", is_flag=True,
+              help=f"The table of every seed (default: a summary and the {_STATUS_SEEDS} worst-covered seeds).")
 @click.option("--coverage", "with_coverage", is_flag=True,
-              help="Print the coverage report and save it as JSON (data/coverage.json).")
+              help="Print the coverage report: how complete the network is, per seed.")
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
+              help="With --coverage: also save the report as JSON in this file (e.g. data/coverage.json).")
 @click.pass_context
-def status(ctx: click.Context, as_json: bool, with_coverage: bool) -> None:
-    """What the store holds: works, references, not-found DOIs, seed coverage."""
+def status(ctx: click.Context, as_json: bool, with_seeds: bool, with_coverage: bool, output: Path | None) -> None:
+    """What the store holds: works, references, not-found DOIs, seed coverage.
+
+    \b
+    A read command: it writes nothing unless --coverage -o FILE asks it to.
+      citegraph status                      # counts, seeds in a line, the worst-covered seeds
+      citegraph status --seeds              # every seed
+      citegraph status --coverage -o data/coverage.json
+    """
     from dataclasses import asdict
 
     from citegraph.analysis.coverage import coverage_report, format_coverage
@@ -282,52 +379,53 @@ def status(ctx: click.Context, as_json: bool, with_coverage: bool) -> None:
     from citegraph.outputs.tables import write_coverage
     from citegraph.store import Store
 
+    if output is not None and not with_coverage:
+        raise UsageError(f"-o {str(output)!r} saves the coverage report: add --coverage")
     settings = ctx.obj.settings()
-    if with_coverage:
-        check_output_files([settings.data_dir / "coverage.json"])  # before the report is computed
+    if output is not None:
+        check_output_files([output])  # before the report is computed
     with Store(settings.store, readonly=True) as store:
         counts = store.counts()
         coverage = store.seed_coverage()
         runs = store.runs()
         report = coverage_report(store) if with_coverage else None
     if report is not None:
-        path = write_coverage(report, settings.data_dir / "coverage.json")
+        path = write_coverage(report, output) if output is not None else None
         if as_json:
             _say(json.dumps(report, indent=2, sort_keys=True))
         else:
             for line in format_coverage(report):
                 _say(line)
-            _say(f"(saved to {path})")
+            if path is not None:
+                _say(f"(saved to {path})")
         return
     if as_json:
         _say(json.dumps({"store": str(settings.store), "counts": counts,
-                               "seeds": [asdict(c) for c in coverage],
-                               "last_run": runs[-1] if runs else None}, indent=2, sort_keys=True))
+                         "seeds": [asdict(c) for c in coverage],
+                         "last_run": runs[-1] if runs else None}, indent=2, sort_keys=True))
         return
     _say(f"store: {settings.store}")
     _say(f"works: {counts['works']}")
     _say(f"references: {counts['references']} ({counts['references_with_doi']} with DOI, "
-               f"{counts['references_without_doi']} without)")
+         f"{counts['references_without_doi']} without)")
     _say(f"cited DOIs: {counts['distinct_cited_dois']} distinct, {counts['cited_dois_resolved']} resolved")
     _say(f"not found: {counts['not_found']}")
-    _say(f"seeds: {counts['seeds']}")
+    stored = sum(1 for c in coverage if c.stored)
+    closed = sum(1 for c in coverage if c.stored and not c.references_open)
+    _say(f"seeds: {counts['seeds']}" + (f" ({stored} stored, {closed} of them without open references, "
+                                        f"{len(coverage) - stored} not stored)" if coverage else ""))
     if coverage:
+        shown = coverage if with_seeds else _worst_covered(coverage)[:_STATUS_SEEDS]
         _say("")
-        _say(f"{'seed DOI':<32} {'role':<8} {'stored':<6} {'refs':>5} {'open':>5} {'doi':>5} "
-                   f"{'stored':>6} {'missing':>7}")
-        for c in coverage:
-            _say(
-                f"{c.doi:<32} {(c.role or '-'):<8} {'yes' if c.stored else 'no':<6} "
-                f"{'-' if c.references_count is None else c.references_count:>5} {c.references_open:>5} "
-                f"{c.with_doi:>5} {c.resolved:>6} {c.not_found:>7}"
-            )
-        _say("(refs: reference count Crossref reports; open: entries deposited; doi: entries with a DOI; "
-                   "stored: those in the store; missing: those the source does not know)")
+        if not with_seeds and len(coverage) > len(shown):
+            _say(f"the {len(shown)} worst-covered seeds (status --seeds lists all {len(coverage)}):")
+        for line in _seed_rows(shown):
+            _say(line)
     if runs:
         last = runs[-1]
         _say("")
         _say(f"last run: {last['command']} {last['status']} at {last['started_at']}"
-                   + (f" ({last['error']})" if last.get("error") else ""))
+             + (f" ({last['error']})" if last.get("error") else ""))
 
 
 def _year_range(value: str | None) -> tuple[int | None, int | None] | None:
@@ -656,6 +754,10 @@ def report(ctx: click.Context, output: Path | None, max_nodes: int, figures: boo
                         figures=drawn, coverage=coverage, source=_source_name(settings), max_nodes=max_nodes,
                         seed=seed)
     _echo(ctx, f"wrote {path}" + (f" (figures in {settings.figures_dir})" if drawn else ""))
+
+
+for _command in cli.commands.values():
+    _command.params.extend(_global_options())
 
 
 def main(argv: Sequence[str] | None = None) -> None:

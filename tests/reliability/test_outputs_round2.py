@@ -227,7 +227,8 @@ def test_ctrl_c_while_a_figure_is_saved_keeps_the_previous_figure(store: Path, w
 def test_a_full_disk_during_status_coverage_keeps_the_previous_file(store: Path, work: Path,
                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     runner = CliRunner()
-    first = runner.invoke(cli, ["--store", str(store), "status", "--coverage"], catch_exceptions=False)
+    args = ["--store", str(store), "status", "--coverage", "-o", "data/coverage.json"]
+    first = runner.invoke(cli, args, catch_exceptions=False)
     assert first.exit_code == 0, first.stderr
     old = (work / "data" / "coverage.json").read_bytes()
     (work / "data" / "coverage.json").write_bytes(old + b"\n")  # so that a rewrite would show
@@ -236,7 +237,7 @@ def test_a_full_disk_during_status_coverage_keeps_the_previous_file(store: Path,
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
     monkeypatch.setattr(os, "fsync", full)
-    result = runner.invoke(cli, ["--store", str(store), "status", "--coverage"], catch_exceptions=False)
+    result = runner.invoke(cli, args, catch_exceptions=False)
     assert result.exit_code == 2, result.stderr
     assert result.stderr.splitlines() == [f"citegraph: error: cannot write {str(Path('data') / 'coverage.json')!r}: "
                                           "No space left on device"]
@@ -354,7 +355,7 @@ def test_the_writer_follows_a_chain_of_links_and_a_dangling_one(tmp_path: Path) 
     ("figures/rpys.svg", ["plot", "--format", "svg"]),
     ("figures/bursts.png", ["report"]),
     ("data/report.html", ["report", "--no-figures"]),
-    ("data/coverage.json", ["status", "--coverage"]),
+    ("data/coverage.json", ["status", "--coverage", "-o", "data/coverage.json"]),
 ])
 def test_every_command_refuses_a_bad_output_before_it_analyses(store: Path, work: Path, monkeypatch: pytest.MonkeyPatch,
                                                                fifo: str, args: list[str]) -> None:

@@ -801,7 +801,10 @@ def call_with_retries(attempt: Callable[[], T], *, retries: int, backoff: float,
                 except TransientError as exc:
                     failures["transient"] += 1
                     last_error[0] = str(exc)
-                    logger.info("%s: %s %s (attempt %d of %d)", service, exc, what, failures["transient"], retries + 1)
+                    if failures["transient"] <= retries:  # one line at the default verbosity per retry
+                        logger.warning("%s did not answer %s (%s); retry %d of %d in %.3g s", service, what, exc,
+                                       failures["transient"], retries,
+                                       min(30.0, backoff * 2.0 ** (failures["transient"] - 1)))
                     raise
                 except ThrottledError as exc:
                     failures["throttled"] += 1
