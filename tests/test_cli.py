@@ -371,3 +371,43 @@ def test_status_is_compact_and_lists_every_seed_on_request(run, tmp_path: Path, 
     refused = run("--store", "s.sqlite", "status", "-o", "c.json")
     assert refused.exit_code == 2 and "saves the coverage report: add --coverage" in one_line_error(refused)
     assert not (tmp_path / "c.json").exists() and not (tmp_path / "data").exists()
+
+
+@pytest.mark.parametrize("options", [[], ["--years", "2000-2016", "--top-k", "5", "--normalise", "jaccard"],
+                                     ["--top-k", "0", "--min-local-citations", "1"]])
+def test_analyse_clusters_the_hybrid_graph_that_graph_describes(run, small_store: Path, tmp_path: Path,
+                                                                options: list[str]) -> None:
+    described = run("--store", str(small_store), "graph", "--kind", "hybrid", "--json", *options)
+    assert described.exit_code == 0, described.stderr
+    analysed = run("--store", str(small_store), "analyse", "--out", "out", "-q", *options)
+    assert analysed.exit_code == 0, analysed.stderr
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    graph = json.loads(described.stdout)
+    assert (summary["graph"]["nodes"], summary["graph"]["edges"]) == (graph["nodes"], graph["edges"])
+    recorded = summary["parameters"]["graph_options"]  # the values used, in the output's metadata
+    assert recorded["top_k"] == ({"0": None, "5": 5}.get(options[options.index("--top-k") + 1])
+                                 if "--top-k" in options else 20)
+    if "--years" in options:
+        assert recorded["years"] == [2000, 2016] and recorded["normalise"] == "jaccard"
+
+
+def test_export_thins_a_cocitation_network_with_the_shared_options(run, small_store: Path, tmp_path: Path) -> None:
+    sizes = {}
+    for top_k in ("0", "2"):
+        result = run("--store", str(small_store), "export", "--format", "json", "--network", "cocitation",
+                     "--top-k", top_k, "-o", f"co-{top_k}.json")
+        assert result.exit_code == 0, result.stderr
+        data = json.loads((tmp_path / f"co-{top_k}.json").read_text())
+        sizes[top_k] = len(data.get("links", data.get("edges", [])))
+    assert 0 < sizes["2"] < sizes["0"]
+
+
+def test_the_cli_starts_without_importing_the_analysis() -> None:
+    import citegraph.cli as cli_module
+    from citegraph.analysis.pipeline import ANALYSE_TOP_K
+
+    assert cli_module._TOP_K == ANALYSE_TOP_K  # the default the CLI shows is the library's
+    code = "import sys, citegraph.cli; print(sorted(m for m in sys.modules if m.startswith(('sklearn', 'igraph', " \
+           "'matplotlib', 'citegraph.analysis'))))"
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert loaded.stdout.strip() == "[]"  # a command pays for what it uses, at its start

@@ -459,42 +459,78 @@ def _weights(value: str | None) -> dict[str, float] | None:
     return out
 
 
+#: ``citegraph.analysis.pipeline.ANALYSE_TOP_K``, written out: importing the analysis here would cost every
+#: command 1.5 s of start-up (scikit-learn, igraph); a test checks the two agree.
+_TOP_K = 20
+
+
+def _keep_graph_option(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    ctx.meta.setdefault("citegraph.graph_options", {})[param.name] = value
+    return value
+
+
+def _graph_options(func: Any) -> Any:
+    """The selection and graph options every command that builds a graph shares, with one set of defaults.
+
+    ``graph``, ``analyse``, ``plot``, ``export`` and ``report`` take them alike, so the hybrid graph
+    ``analyse`` clusters is the one ``graph --kind hybrid`` describes for the same options; read back with
+    :func:`_selected_graph_options`.
+    """
+    def option(*names: str, **kwargs: Any) -> Any:
+        return click.option(*names, expose_value=False, callback=_keep_graph_option, **kwargs)
+
+    options = [
+        option("--normalise", type=click.Choice(["count", "cosine", "association", "jaccard"]), default="cosine",
+               show_default=True, help="Weight of co-citation and coupling links."),
+        option("--min-count", type=click.IntRange(min=1), default=1, show_default=True,
+               help="Drop co-citation/coupling pairs seen fewer times."),
+        option("--min-weight", type=click.FloatRange(min=0), default=0.0, show_default=True,
+               help="Drop links weaker than this (normalised weight)."),
+        option("--top-k", type=click.IntRange(min=0), default=_TOP_K, show_default=True,
+               help="Keep each work's K strongest co-citation/coupling links (0: every link)."),
+        option("--topic-k", type=click.IntRange(min=1), default=10, show_default=True,
+               help="Topic neighbours per work."),
+        option("--topic-threshold", type=click.FloatRange(min=0, max=1), default=0.1, show_default=True,
+               help="Lowest TF-IDF cosine similarity for a topic link."),
+        option("--weights", default=None, help="Hybrid weights, e.g. citation=1,cocitation=1,coupling=1,topic=1."),
+        option("--years", default=None, help="Keep works published in a range, e.g. 1990-2020."),
+        option("--types", default=None, help="Keep these work types, e.g. journal-article,book-chapter."),
+        option("--min-local-citations", type=click.IntRange(min=0), default=0, show_default=True,
+               help="Keep works cited at least this often in the network."),
+        option("--largest-component", is_flag=True, help="Keep only the largest connected component."),
+    ]
+    for decorate in reversed(options):
+        func = decorate(func)
+    return func
+
+
+def _selected_graph_options(ctx: click.Context) -> Any:
+    """The :class:`~citegraph.graphs.build.GraphOptions` of the shared options given to this command."""
+    from citegraph.graphs.build import GraphOptions
+
+    o = ctx.meta.get("citegraph.graph_options", {})
+    return GraphOptions(
+        normalise=o["normalise"], min_count=o["min_count"], min_weight=o["min_weight"],
+        top_k=o["top_k"] or None, topic_k=o["topic_k"], topic_threshold=o["topic_threshold"],
+        hybrid_weights=_weights(o["weights"]), years=_year_range(o["years"]),
+        types=tuple(t.strip() for t in o["types"].split(",") if t.strip()) if o["types"] else None,
+        min_local_citations=o["min_local_citations"], largest_component=o["largest_component"],
+    )
+
+
 @cli.command()
 @click.option("--kind", type=click.Choice(["citation", "cocitation", "coupling", "topic", "hybrid"]),
               default="citation", show_default=True, help="Which graph.")
-@click.option("--normalise", type=click.Choice(["count", "cosine", "association", "jaccard"]), default="cosine",
-              show_default=True, help="Weight of co-citation and coupling links.")
-@click.option("--min-count", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Drop co-citation/coupling pairs seen fewer times.")
-@click.option("--min-weight", type=click.FloatRange(min=0), default=0.0, show_default=True,
-              help="Drop links weaker than this (normalised weight).")
-@click.option("--top-k", type=click.IntRange(min=1), default=None, help="Keep each work's K strongest links.")
-@click.option("--topic-k", type=click.IntRange(min=1), default=10, show_default=True,
-              help="Topic neighbours per work.")
-@click.option("--topic-threshold", type=click.FloatRange(min=0, max=1), default=0.1, show_default=True,
-              help="Lowest TF-IDF cosine similarity for a topic link.")
-@click.option("--weights", default=None, help="Hybrid weights, e.g. citation=1,cocitation=1,coupling=1,topic=1.")
-@click.option("--years", default=None, help="Keep works published in a range, e.g. 1990-2020.")
-@click.option("--types", default=None, help="Keep these work types, e.g. journal-article,book-chapter.")
-@click.option("--min-local-citations", type=click.IntRange(min=0), default=0, show_default=True,
-              help="Keep works cited at least this often in the network.")
-@click.option("--largest-component", is_flag=True, help="Keep only the largest connected component.")
+@_graph_options
 @click.option("--top", type=click.IntRange(min=0), default=10, show_default=True, help="Heaviest links to list.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 @click.pass_context
-def graph(ctx: click.Context, kind: str, normalise: str, min_count: int, min_weight: float, top_k: int | None,
-          topic_k: int, topic_threshold: float, weights: str | None, years: str | None, types: str | None,
-          min_local_citations: int, largest_component: bool, top: int, as_json: bool) -> None:
+def graph(ctx: click.Context, kind: str, top: int, as_json: bool) -> None:
     """Build a graph from the store and describe it. Seeds are always kept."""
-    from citegraph.graphs.build import GraphOptions, build_graph, graph_summary
+    from citegraph.graphs.build import build_graph, graph_summary
     from citegraph.store import Store
 
-    options = GraphOptions(
-        normalise=normalise, min_count=min_count, min_weight=min_weight, top_k=top_k, topic_k=topic_k,
-        topic_threshold=topic_threshold, hybrid_weights=_weights(weights), years=_year_range(years),
-        types=tuple(t.strip() for t in types.split(",") if t.strip()) if types else None,
-        min_local_citations=min_local_citations, largest_component=largest_component,
-    )
+    options = _selected_graph_options(ctx)
     settings = ctx.obj.settings()
     with Store(settings.store, readonly=True) as store:
         G = build_graph(store, kind, options)
@@ -535,7 +571,7 @@ def _analysis_options(func: Any) -> Any:
     ]
     for option in reversed(options):
         func = option(func)
-    return func
+    return _graph_options(func)
 
 
 def _run_analysis(ctx: click.Context, *, graph_kind: str, score: str, cluster_method: str, resolution: float,
@@ -549,7 +585,8 @@ def _run_analysis(ctx: click.Context, *, graph_kind: str, score: str, cluster_me
 
     settings = ctx.obj.settings()
     options = AnalyseOptions(graph=graph_kind, score=score, top=top, cluster_method=cluster_method,
-                             resolution=resolution, seed=seed, reference_year=reference_year)
+                             resolution=resolution, seed=seed, reference_year=reference_year,
+                             graph_options=_selected_graph_options(ctx))
     with Store(settings.store, readonly=True) as store:
         result = run_analysis(store, options)
         coverage = coverage_report(store) if with_coverage else None
@@ -715,7 +752,7 @@ def export_command(ctx: click.Context, formats: tuple[str, ...], output: Path | 
             elif network == graph_kind:
                 base = result.graph
             else:
-                base = build_graph(store, network, citation=result.citation)
+                base = build_graph(store, network, result.options.graph_options, citation=result.citation)
             graph = export_graph(base, rankings=result.rankings, cluster_of=result.cluster_of)
         for fmt in chosen:
             path = targets[fmt]
