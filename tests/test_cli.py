@@ -411,3 +411,34 @@ def test_the_cli_starts_without_importing_the_analysis() -> None:
            "'matplotlib', 'citegraph.analysis'))))"
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert loaded.stdout.strip() == "[]"  # a command pays for what it uses, at its start
+
+
+def test_one_name_per_concept_and_json_where_a_result_is_printed(run, small_store: Path, tmp_path: Path) -> None:
+    store = ("--store", str(small_store))
+    analysed = run(*store, "analyse", "-o", "tables", "--json", "--show", "3")
+    assert analysed.exit_code == 0, analysed.stderr
+    summary = json.loads(analysed.stdout)
+    assert summary["graph"]["kind"] == "hybrid" and (tmp_path / "tables" / "rankings.csv").is_file()
+    assert sorted(Path(p).name for p in summary["written"]) == sorted(p.name for p in (tmp_path / "tables").iterdir())
+    shown = run(*store, "analyse", "--output", "tables", "--show", "3").stdout
+    assert shown.count("\n  ") >= 1 and "top 3 by composite:" in shown
+    assert run(*store, "analyse", "--out", "old", "--top", "2", "-q").exit_code == 0  # the old names still work
+    plotted = run(*store, "plot", "rpys", "--format", "svg", "-o", "figs")
+    assert plotted.exit_code == 0 and (tmp_path / "figs" / "rpys.svg").is_file()
+    links = json.loads(run(*store, "graph", "--kind", "cocitation", "--links", "2", "--json").stdout)
+    assert len(links["heaviest"]) == 2
+    config = json.loads(run("config", "--json").stdout)
+    assert config["store"]["origin"] == "default" and config["mailto"]["value"] is None
+    for command, name in (("graph", "--links"), ("analyse", "--show"), ("export", "--entries")):
+        assert name in run(command, "-h").stdout
+
+
+def test_fetch_help_has_examples_and_completion_is_clicks() -> None:
+    from click.testing import CliRunner
+
+    help_text = CliRunner().invoke(cli, ["fetch", "-h"]).stdout
+    assert "Examples:" in help_text and "citegraph fetch seeds/alopecia-areata.txt --depth 1" in help_text
+    env = {**__import__("os").environ, "_CITEGRAPH_COMPLETE": "bash_source"}
+    script = subprocess.run([sys.executable, "-m", "citegraph.cli"], env=env, capture_output=True, text=True,
+                            check=False)
+    assert script.returncode == 0 and "_citegraph_completion()" in script.stdout

@@ -247,6 +247,11 @@ def fetch(
     .ris). Without SEEDS, the seeds already in the store are used. A rerun
     sends no request for what is already stored, so an interrupted fetch
     resumes where it stopped.
+
+    \b
+    Examples:
+      citegraph fetch seeds/alopecia-areata.txt --depth 1 --mailto you@example.org
+      citegraph fetch 10.1111/jdv.14987 --direction both --match-references -q
     """
     from citegraph.sources.fetch import DEFAULT_MATCH_THRESHOLD, FetchOptions, run_fetch
     from citegraph.sources.seeds import load_seeds
@@ -522,7 +527,8 @@ def _selected_graph_options(ctx: click.Context) -> Any:
 @click.option("--kind", type=click.Choice(["citation", "cocitation", "coupling", "topic", "hybrid"]),
               default="citation", show_default=True, help="Which graph.")
 @_graph_options
-@click.option("--top", type=click.IntRange(min=0), default=10, show_default=True, help="Heaviest links to list.")
+@click.option("--links", "--top", "top", type=click.IntRange(min=0), default=10, show_default=True,
+              help="Heaviest links to list (--top: the old name).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 @click.pass_context
 def graph(ctx: click.Context, kind: str, top: int, as_json: bool) -> None:
@@ -594,14 +600,16 @@ def _run_analysis(ctx: click.Context, *, graph_kind: str, score: str, cluster_me
 
 
 @cli.command()
-@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=None,
+@click.option("-o", "--output", "--out", "out_dir", type=click.Path(path_type=Path), default=None,
               help="Folder for rankings.csv, clusters.csv, bursts.csv, rpys.csv, main_path.csv, summary.json "
                    "[default: data/].")
 @_analysis_options
-@click.option("--top", type=click.IntRange(min=0), default=20, show_default=True, help="Works to print.")
+@click.option("--show", "--top", "top", type=click.IntRange(min=0), default=20, show_default=True,
+              help="Best-ranked works to print (--top: the old name).")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary (summary.json) as JSON instead of text.")
 @click.pass_context
-def analyse(ctx: click.Context, out_dir: Path | None, graph_kind: str, score: str, top: int, cluster_method: str,
-            resolution: float, seed: int, reference_year: int | None) -> None:
+def analyse(ctx: click.Context, out_dir: Path | None, graph_kind: str, score: str, top: int, as_json: bool,
+            cluster_method: str, resolution: float, seed: int, reference_year: int | None) -> None:
     """Rank the influential literature; find clusters, bursts, RPYS peaks and main paths."""
     from citegraph.outputs.files import check_output_files
     from citegraph.outputs.tables import OUTPUT_FILES, write_outputs
@@ -611,6 +619,10 @@ def analyse(ctx: click.Context, out_dir: Path | None, graph_kind: str, score: st
     result, _, _ = _run_analysis(ctx, graph_kind=graph_kind, score=score, top=top, cluster_method=cluster_method,
                                  resolution=resolution, seed=seed, reference_year=reference_year)
     written = write_outputs(result, out)
+    if as_json:
+        _say(json.dumps({**result.summary, "written": [str(p) for p in written]}, indent=2, sort_keys=True,
+                        default=str))
+        return
     if ctx.obj.verbosity < 0:
         return
     s = result.summary
@@ -664,10 +676,17 @@ def analyse(ctx: click.Context, out_dir: Path | None, graph_kind: str, score: st
 
 
 @cli.command(name="config")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON: each setting's value and origin.")
 @click.pass_context
-def show_config(ctx: click.Context) -> None:
+def show_config(ctx: click.Context, as_json: bool) -> None:
     """Show every setting, its value and where it came from."""
     settings = ctx.obj.settings()
+    if as_json:
+        raw = {name: getattr(settings, name) for name, _, _ in settings.describe()}
+        _say(json.dumps({name: {"value": shown if shown == "***" or isinstance(raw[name], Path) else raw[name],
+                                "origin": origin}
+                         for name, shown, origin in settings.describe()}, indent=2, sort_keys=True, default=str))
+        return
     for name, value, origin in settings.describe():
         _say(f"{name:<20} {value:<40} {origin}")
 
@@ -678,7 +697,7 @@ def _source_name(settings: Settings) -> str:
 
 @cli.command()
 @click.argument("names", nargs=-1)
-@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=None,
+@click.option("-o", "--output", "--out", "out_dir", type=click.Path(path_type=Path), default=None,
               help="Folder for the figures [default: figures/].")
 @click.option("--format", "formats", type=click.Choice(["png", "svg", "pdf"]), multiple=True,
               help="File format; repeat for several [default: png and svg].")
@@ -713,7 +732,7 @@ def plot(ctx: click.Context, names: tuple[str, ...], out_dir: Path | None, forma
               help="The file to write (one --format only) [default: data/citegraph.<ext>].")
 @click.option("--network", "network", type=click.Choice(["citation", "cocitation", "coupling", "topic", "hybrid"]),
               default="citation", show_default=True, help="The graph written to the network formats.")
-@click.option("--top", type=click.IntRange(min=1), default=None,
+@click.option("--entries", "--top", "top", type=click.IntRange(min=1), default=None,
               help="BibTeX/RIS: the N best-ranked works, cited-only ones as minimal entries "
                    "[default: every work with a stored record, in rank order].")
 @_analysis_options
