@@ -442,3 +442,21 @@ def test_fetch_help_has_examples_and_completion_is_clicks() -> None:
     script = subprocess.run([sys.executable, "-m", "citegraph.cli"], env=env, capture_output=True, text=True,
                             check=False)
     assert script.returncode == 0 and "_citegraph_completion()" in script.stdout
+
+
+@pytest.mark.parametrize("args", [["analyse", "-o", "notes.txt"], ["plot", "-o", "notes.txt"],
+                                  ["export", "--format", "csv", "-o", "notes.txt/net"]])
+def test_an_output_folder_that_is_a_file_is_refused_before_the_analysis(run, small_store: Path, tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch,
+                                                                        args: list[str]) -> None:
+    import citegraph.analysis.pipeline
+
+    def no_work(*a: object, **k: object) -> None:
+        raise AssertionError("the analysis ran before the output paths were checked")
+
+    monkeypatch.setattr(citegraph.analysis.pipeline, "analyse", no_work)
+    (tmp_path / "notes.txt").write_text("mine\n")
+    result = run("--store", str(small_store), *args)
+    assert result.exit_code == 2
+    assert "'notes.txt' is a file, not a folder" in one_line_error(result)
+    assert (tmp_path / "notes.txt").read_text() == "mine\n"

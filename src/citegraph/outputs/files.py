@@ -103,7 +103,11 @@ def output_target(path: str | os.PathLike[str]) -> Path:
 
 
 def check_output_files(paths: Sequence[str | os.PathLike[str]]) -> None:
-    """Refuse, before any work is done, output paths that cannot be replaced (see :func:`output_target`).
+    """Refuse, before any work is done, output paths that cannot be written.
+
+    A path that cannot be replaced (see :func:`output_target`), or whose folder
+    cannot exist because a file stands where a folder on its way belongs
+    (``analyse -o notes.txt``), is refused with a :class:`UsageError` naming it.
 
     Examples
     --------
@@ -111,8 +115,21 @@ def check_output_files(paths: Sequence[str | os.PathLike[str]]) -> None:
     Traceback (most recent call last):
     ...
     citegraph.errors.UsageError: cannot write '/dev/null': it is a character device; give a regular file, ...
+    >>> import tempfile
+    >>> with tempfile.NamedTemporaryFile() as notes:
+    ...     try:
+    ...         check_output_files([Path(notes.name) / "tables" / "rankings.csv"])
+    ...     except UsageError as exc:
+    ...         print(str(exc).split(": ", 1)[1].replace(notes.name, "NOTES"))
+    'NOTES' is a file, not a folder; give a folder (new or existing) for the outputs
     """
     for path in paths:
+        for folder in Path(path).parents:
+            if folder.exists():
+                if not folder.is_dir():
+                    raise UsageError(f"cannot write {str(path)!r}: {str(folder)!r} is a file, not a folder; "
+                                     "give a folder (new or existing) for the outputs")
+                break
         output_target(path)
 
 
