@@ -181,13 +181,23 @@ def test_store_quiet_and_verbose_are_accepted_after_the_command(run, tmp_path: P
         assert "--store" in help_text and "-q, --quiet" in help_text and "-v, --verbose" in help_text, command
 
 
-def test_config_shows_origins(run, tmp_path: Path) -> None:
+def test_config_shows_origins(run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "pyproject.toml").write_text('[tool.citegraph]\nmailto = "toml@example.org"\n')
     result = run("config", env={"CITEGRAPH_TIMEOUT": "3"})
     rows = {line.split()[0]: line.split() for line in result.stdout.splitlines()}
     assert rows["mailto"][1:] == ["toml@example.org", str(tmp_path / "pyproject.toml")]
     assert rows["timeout"][1:] == ["3.0", "env", "CITEGRAPH_TIMEOUT"]
-    assert rows["store"][1:] == ["data/citegraph.sqlite", "default"]
+    # in a project (a pyproject.toml with [tool.citegraph]) the default paths are in its folder ...
+    assert rows["store"][1:] == [str(tmp_path / "data" / "citegraph.sqlite"), "default,", "in", "the", "project",
+                                 "folder", str(tmp_path)]
+    # ... wherever in it the command runs; outside a project, in the working folder
+    (tmp_path / "notes").mkdir()
+    monkeypatch.chdir(tmp_path / "notes")
+    inner = {line.split()[0]: line.split() for line in run("config").stdout.splitlines()}
+    assert inner["data_dir"][1] == str(tmp_path / "data") and inner["figures_dir"][1] == str(tmp_path / "figures")
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "not a citegraph project"\n')
+    plain = {line.split()[0]: line.split() for line in run("config").stdout.splitlines()}
+    assert plain["store"][1:] == ["data/citegraph.sqlite", "default"]
 
 
 def test_console_script_runs_as_a_process() -> None:

@@ -6,7 +6,9 @@ Each setting is taken from the first layer that gives it:
 2. an environment variable ``CITEGRAPH_<NAME>`` (e.g. ``CITEGRAPH_MAILTO``),
 3. ``[tool.citegraph]`` in the nearest ``pyproject.toml`` (searching from the
    working folder upwards); relative paths there are relative to that file,
-4. the built-in default.
+4. the built-in default; in a project (a ``pyproject.toml`` with a
+   ``[tool.citegraph]`` table) the default paths (the store, ``data/``,
+   ``figures/``) are in the project's folder, wherever in it the command runs.
 
 :attr:`Settings.origins` says which layer each value came from.
 
@@ -168,6 +170,12 @@ def find_pyproject(start_dir: Path) -> Path | None:
     return None
 
 
+def _has_citegraph_table(path: Path) -> bool:
+    """Whether ``path`` (a readable pyproject.toml) has a ``[tool.citegraph]`` table, empty or not."""
+    with path.open("rb") as fh:
+        return "citegraph" in tomllib.load(fh).get("tool", {})
+
+
 def _pyproject_table(path: Path) -> dict[str, Any]:
     try:
         with path.open("rb") as fh:
@@ -217,10 +225,12 @@ def load_settings(
 
     table: dict[str, Any] = {}
     table_path: Path | None = None
+    in_project = False
     if start_dir is not None:
         table_path = find_pyproject(start_dir.resolve())
         if table_path is not None:
             table = _pyproject_table(table_path)
+            in_project = _has_citegraph_table(table_path)
             unknown = sorted(set(table) - set(names))
             if unknown:
                 raise ConfigError(
@@ -241,6 +251,10 @@ def load_settings(
             origin = f"{table_path}"
             values[name] = _coerce(name, table[name], origin, table_path.parent)
             origins[name] = origin
+        elif in_project and table_path is not None and _kind(name) == "path":
+            default = {f.name: f.default for f in _fields()}[name]
+            values[name] = table_path.parent / Path(str(default))
+            origins[name] = f"default, in the project folder {table_path.parent}"
         else:
             origins[name] = "default"
     return Settings(**values, origins=origins)
