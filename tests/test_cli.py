@@ -470,3 +470,17 @@ def test_an_output_folder_that_is_a_file_is_refused_before_the_analysis(run, sma
     assert result.exit_code == 2
     assert "'notes.txt' is a file, not a folder" in one_line_error(result)
     assert (tmp_path / "notes.txt").read_text() == "mine\n"
+
+
+def test_long_steps_say_what_they_do_unless_quiet(run, small_store: Path, shared_dir: Path) -> None:
+    dump = str(shared_dir / "crossref" / "works-habanero.jsonl.gz")
+    fetched = run("--store", str(small_store), "fetch", "--from", dump, "--depth", "1")
+    assert fetched.exit_code == 0, fetched.stderr
+    levels = [line for line in fetched.stderr.splitlines() if line.startswith("citegraph: level ")]
+    assert [line.split(":")[1].strip() for line in levels] == ["level 0", "level 1"]
+    analysed = run("--store", str(small_store), "analyse", "-o", "out", "--show", "0")
+    with Store(small_store) as store:
+        works = store.counts()["works"]
+    assert analysed.stderr.startswith(f"citegraph: analysing {works} works: citation graph, topics, the hybrid graph")
+    for args in (("fetch", "--from", dump, "--depth", "1"), ("analyse", "-o", "out")):
+        assert run("--store", str(small_store), *args, "-q").stderr == ""

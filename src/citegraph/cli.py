@@ -59,6 +59,8 @@ def _setup_logging(verbosity: int) -> None:
     root = logging.getLogger("citegraph")
     root.handlers[:] = [handler]
     root.setLevel(level)
+    # what a long step is doing (a fetch level, an analysis): shown by default, hidden by -q
+    logging.getLogger("citegraph.progress").setLevel(logging.INFO if verbosity >= 0 else logging.ERROR)
     root.propagate = False
 
 

@@ -42,6 +42,8 @@ from citegraph.store import Store
 __all__ = ["ANALYSE_TOP_K", "AnalyseOptions", "Analysis", "analyse", "analyse_graph_options"]
 
 log = logging.getLogger(__name__)
+#: Lines that say what a long step is doing; the CLI shows them at its default verbosity (not under -q).
+progress_log = logging.getLogger("citegraph.progress")
 
 #: Co-citation and coupling links kept per work in the graph ``analyse`` clusters (see :class:`AnalyseOptions`).
 ANALYSE_TOP_K = 20
@@ -164,6 +166,8 @@ def analyse(store: Store, options: AnalyseOptions | None = None) -> Analysis:
     works = _indicator_works(store)
     if not works:
         raise UsageError(f"the store {store.display_path} holds no works yet: run `citegraph fetch` first")
+    progress_log.info("analysing %s works: citation graph, topics, the %s graph, rankings, clusters, bursts, "
+                      "RPYS, main paths", f"{len(works):,}", o.graph)
     citation = citation_graph(store)
     # the citation graph as arrays, once, for every measure below; its links all weigh 1 (citation_graph),
     # so the weights need not be read from the edge attributes

@@ -78,6 +78,8 @@ __all__ = [
 DIRECTIONS = ("backward", "forward", "both")
 
 log = logging.getLogger(__name__)
+#: Lines that say what a long step is doing; the CLI shows them at its default verbosity (not under -q).
+progress_log = logging.getLogger("citegraph.progress")
 
 
 class Source(Protocol):
@@ -482,7 +484,7 @@ def snowball(
         lv.known_missing = len(missing_known - stored)
         ask = [DOI(k, o) for k, o in level_candidates if k not in stored and k not in missing_known]
         lv.asked = len(ask)
-        log.info(
+        progress_log.info(
             "level %d: %d works (%d stored, %d known missing, %d to ask %s%s)",
             level, lv.candidates, lv.already_stored, lv.known_missing, lv.asked, source.name,
             f"; {capped} more dropped by --max-works" if capped else "",
