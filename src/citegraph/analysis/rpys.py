@@ -196,20 +196,24 @@ def reference_years_from_store(store: Store) -> list[tuple[int, str | None, str]
     alias = store.merges()
     out: list[tuple[int, str | None, str]] = []
     first, last = plausible_years()
-    absurd = store.execute(f"SELECT COUNT(*) FROM refs WHERE year < {first:d} OR year > {last:d}").fetchone()[0]
-    if absurd:
-        log.warning("RPYS: %d reference entr(ies) with a year outside the plausible years %d-%d ignored",
-                    absurd, first, last)
+    absurd = 0
     rows = store.execute(
-        f"""SELECT year, cited, first_author, article_title, journal_title, unstructured FROM refs
-           WHERE year BETWEEN {first:d} AND {last:d} ORDER BY citing, position"""
+        """SELECT year, cited, first_author, article_title, journal_title, unstructured FROM refs
+           WHERE year IS NOT NULL ORDER BY citing, position"""
     )
     for year, cited, author, title, journal, unstructured in rows:
+        # counted here: one pass over refs, not a second query for the warning (text in the column is absurd too)
+        if not isinstance(year, (int, float)) or not first <= year <= last:
+            absurd += 1
+            continue
         if cited is not None:
             key = alias.get(cited, cited)
             out.append((int(year), key, key))
         else:
             out.append((int(year), None, _describe_reference(int(year), author, title, journal, unstructured)))
+    if absurd:
+        log.warning("RPYS: %d reference entr(ies) with a year outside the plausible years %d-%d ignored",
+                    absurd, first, last)
     return out
 
 

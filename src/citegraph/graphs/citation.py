@@ -89,20 +89,22 @@ def citation_graph(store: Store, *, merged: bool = True) -> nx.DiGraph:
     seeds = {alias.get(s.doi, s.doi) for s in store.seeds()}
     G = nx.DiGraph()
     first, last = plausible_years()
-    absurd = store.execute(f"SELECT COUNT(*) FROM works WHERE year < {first:d} OR year > {last:d}").fetchone()[0]
+    rows = _tuples(store, "SELECT doi, doi_original, title, year, container, type, first_author, "
+                          "is_referenced_by_count FROM works ORDER BY doi")
+    absurd = 0  # counted in the one pass over works, not by a second query
+    nodes = []
+    for key, original, title, year, journal, kind, author, cited in rows:
+        if year is not None and (not isinstance(year, (int, float)) or not first <= year <= last):
+            absurd += 1
+            year = None  # an absurd year is an unknown one
+        if key not in alias:
+            nodes.append((key, _scalar_attrs(doi=original, label=node_label(author, year, original), title=title,
+                                             year=year, journal=journal, type=kind, citations_global=cited,
+                                             is_seed=key in seeds, resolved=True)))
     if absurd:
         log.warning("citation graph: %d stored work(s) with a year outside the plausible years %d-%d: "
                     "taken as unknown", absurd, first, last)
-    rows = _tuples(store, f"SELECT doi, doi_original, title, CASE WHEN year BETWEEN {first:d} AND {last:d} "
-                          "THEN year END, container, type, first_author, "
-                          "is_referenced_by_count FROM works ORDER BY doi")
-    G.add_nodes_from(
-        (key, _scalar_attrs(doi=original, label=node_label(author, year, original), title=title, year=year,
-                            journal=journal, type=kind, citations_global=cited, is_seed=key in seeds,
-                            resolved=True))
-        for key, original, title, year, journal, kind, author, cited in rows
-        if key not in alias
-    )
+    G.add_nodes_from(nodes)
     stored = G.number_of_nodes()
     _add_new_edges(G, _citation_edges(store, alias))
     missing = [n for n, d in G.nodes(data=True) if "resolved" not in d] if G.number_of_nodes() > stored else []
