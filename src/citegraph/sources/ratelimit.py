@@ -785,11 +785,15 @@ def call_with_retries(attempt: Callable[[], T], *, retries: int, backoff: float,
     def stop(state: RetryCallState) -> bool:
         return failures["transient"] > retries or failures["throttled"] > max_throttles
 
+    def pause(transient: int) -> float:
+        """The back-off after the ``transient``-th transient failure."""
+        return float(min(30.0, backoff * 2.0 ** (transient - 1)))
+
     def wait_time(state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None
         if isinstance(exc, ThrottledError):
             return 0.0  # the limiter itself holds every new start back
-        return float(min(30.0, backoff * 2.0 ** (failures["transient"] - 1)))
+        return pause(failures["transient"])
 
     retrying = Retrying(stop=stop, wait=wait_time, retry=retry_if_exception_type((TransientError, ThrottledError)),
                         reraise=True, sleep=_sleep_unless_stopped)
@@ -803,8 +807,7 @@ def call_with_retries(attempt: Callable[[], T], *, retries: int, backoff: float,
                     last_error[0] = str(exc)
                     if failures["transient"] <= retries:  # one line at the default verbosity per retry
                         logger.warning("%s did not answer %s (%s); retry %d of %d in %.3g s", service, what, exc,
-                                       failures["transient"], retries,
-                                       min(30.0, backoff * 2.0 ** (failures["transient"] - 1)))
+                                       failures["transient"], retries, pause(failures["transient"]))
                     raise
                 except ThrottledError as exc:
                     failures["throttled"] += 1
