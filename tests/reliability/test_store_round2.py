@@ -233,6 +233,14 @@ def test_a_store_in_a_read_only_folder_can_be_read(shared_tmp: Path) -> None:
             pytest.skip("running as root without setpriv: the folder cannot be made read-only")
         prefix = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"]
     env = clean_env(HOME=str(home), MPLCONFIGDIR=str(home))
+    if prefix:
+        # `nobody` must reach this checkout and its venv: a clone inside a private folder (mktemp's 0700) hides
+        # them, and Python then starts without the venv
+        probe = subprocess.run([*prefix, sys.executable, "-c", "import citegraph.cli"], env=env,
+                               capture_output=True, text=True, timeout=120, cwd=home)
+        if probe.returncode != 0:
+            pytest.skip("the unprivileged user cannot import citegraph from this checkout (a parent folder is "
+                        f"private to root): {probe.stderr.strip().splitlines()[-1]}")
     result = subprocess.run([*prefix, *cli_command("--store", str(store), "status", "--json")], env=env,
                             capture_output=True, text=True, timeout=120, cwd=home)
     assert result.returncode == 0, result.stderr
