@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,18 @@ except ImportError:  # plain `pytest`: pytest puts tests/ itself on sys.path
     from replay import ReplayServer  # type: ignore[no-redef]
 
 REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(autouse=True)
+def _citegraph_logging_restored() -> Iterator[None]:
+    """Undo what a command run in-process does to the ``citegraph`` loggers (its own handler, a level, no
+    propagation), so a later test's ``caplog`` sees every record whatever ran before it."""
+    yield
+    root = logging.getLogger("citegraph")
+    root.handlers[:] = []
+    root.setLevel(logging.NOTSET)
+    root.propagate = True
+    logging.getLogger("citegraph.progress").setLevel(logging.NOTSET)
 
 
 @pytest.fixture(scope="session")

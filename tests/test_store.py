@@ -40,7 +40,7 @@ def fixture_work(doi: str, refs: list[str | None], **extra: object) -> dict:
 def test_new_store_has_schema_wal_and_tables(tmp_path: Path) -> None:
     path = tmp_path / "sub" / "s.sqlite"
     with Store(path) as s:
-        assert s.schema_version == SCHEMA_VERSION == 2
+        assert s.schema_version == SCHEMA_VERSION == 3
         assert s.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         tables = {r[0] for r in s.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         assert {"works", "refs", "not_found", "seeds", "runs"} <= tables
@@ -172,7 +172,7 @@ def test_newer_schema_is_refused(tmp_path: Path) -> None:
     con = sqlite3.connect(p)
     con.execute("PRAGMA user_version = 99")
     con.close()
-    with pytest.raises(StoreError, match=r"schema version 99, but this citegraph .* knows versions up to 2"):
+    with pytest.raises(StoreError, match=r"schema version 99, but this citegraph .* knows versions up to 3"):
         Store(p)
 
 
@@ -294,18 +294,24 @@ def test_concurrent_first_opens_migrate_once(tmp_path: Path) -> None:
             assert s.schema_version == SCHEMA_VERSION and s.integrity_check() == "ok"
 
 
-def test_version_1_store_migrates_to_2_keeping_its_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_version_1_store_migrates_to_the_current_schema_keeping_its_data(tmp_path: Path) -> None:
     p = tmp_path / "s.sqlite"
-    monkeypatch.setattr(store_module, "MIGRATIONS", store_module.MIGRATIONS[:1])
-    monkeypatch.setattr(store_module, "SCHEMA_VERSION", 1)
+    con = sqlite3.connect(p)  # a version-1 store as citegraph 0.1 wrote it
+    con.executescript(store_module.MIGRATIONS[0])
+    con.execute("INSERT INTO works (doi, doi_original, source, fetched_at, raw_json) "
+                "VALUES ('10.5555/a', '10.5555/A', 'x', 't', '{}')")
+    con.execute("INSERT INTO refs (citing, position, cited) VALUES ('10.5555/a', 1, '10.5555/b')")
+    con.execute("PRAGMA user_version = 1")
+    con.commit()
+    con.close()
     with Store(p) as s:
-        s.add_works([parse_work(fixture_work("10.5555/a", ["10.5555/b"]), source="x")])
-        assert s.schema_version == 1
-    monkeypatch.undo()
-    with Store(p) as s:
-        assert s.schema_version == 2
+        assert s.schema_version == 3
         assert [r.cited for r in s.references("10.5555/a")] == ["10.5555/b"]
         assert s.counts()["opencitations_edges"] == 0
+        assert s.work("10.5555/a")["volume"] is None
+        assert [(e.citing, e.cited, e.sources) for e in s.citation_edges()] == [("10.5555/a", "10.5555/b",
+                                                                                  ("crossref",))]
+        assert s.import_summary()["records"] == 0
 
 
 def test_citation_edges_merge_provenance_and_aliases(tmp_path: Path) -> None:

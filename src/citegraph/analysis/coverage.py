@@ -53,7 +53,8 @@ _CHUNK = 500
 _REFS_SQL = "SELECT citing, COUNT(*), COUNT(cited), COUNT(DISTINCT cited) FROM refs GROUP BY citing"
 # References looked up (sent to Crossref) and matched; a reference not sent is stored with its query text
 # marked "[not sent: reason] ..." (citegraph.sources.matching.NOT_SENT) and is not a lookup.
-_MATCHES_SQL = ("SELECT citing, COALESCE(SUM(query NOT LIKE '[not sent:%'), 0), COUNT(matched) FROM ref_matches "
+_MATCHES_SQL = ("SELECT citing, COALESCE(SUM(rule IS NULL AND query NOT LIKE '[not sent:%'), 0), COUNT(matched) "
+                "FROM ref_matches "
                 "GROUP BY citing")
 _FORWARD_SQL = "SELECT doi, MAX(citations) FROM forward_checks GROUP BY doi"
 _WORKS_SQL = "SELECT doi, references_count, is_referenced_by_count FROM works ORDER BY doi"

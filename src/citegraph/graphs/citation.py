@@ -21,6 +21,7 @@ from typing import Any
 import networkx as nx
 
 from citegraph.store import Store
+from citegraph.store.database import REF_SOURCE_SQL
 from citegraph.store.records import plausible_years
 
 __all__ = ["citation_graph", "node_label", "topic_documents"]
@@ -166,9 +167,10 @@ def _citation_edges(store: Store, alias: Mapping[str, str]) -> list[tuple[str, s
     ``asserted_by`` (when known) joined by ``;`` and ``weight`` 1.
     """
     rows: list[tuple[str, str, str, str]] = _tuples(
-        store, "SELECT citing, cited, 'crossref', COALESCE(doi_asserted_by, '') FROM refs WHERE cited IS NOT NULL"
+        store, f"SELECT citing, cited, {REF_SOURCE_SQL} FROM refs WHERE cited IS NOT NULL"
     ).fetchall()
-    rows += _tuples(store, "SELECT citing, matched, 'crossref-match', '' FROM ref_matches WHERE matched IS NOT NULL")
+    rows += _tuples(store, "SELECT citing, matched, COALESCE(rule, 'crossref-match'), '' FROM ref_matches "
+                           "WHERE matched IS NOT NULL")
     rows += _tuples(store, "SELECT citing, cited, 'opencitations', '' FROM oc_citations")
     if alias:
         get = alias.get

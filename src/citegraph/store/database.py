@@ -22,6 +22,15 @@ Tables
     the seed DOIs of this store, with their role and where they came from.
 ``runs``
     a log of commands run against the store (arguments, times, counts).
+``imports`` and ``imported``
+    the database export files read by ``citegraph import`` (path, format,
+    checksum, counts) and, per imported work, the file, line and the
+    database's own identifier (WoS ``UT``, Scopus ``EID``, Lens ID).
+
+Works are keyed by their lower-case DOI; a work imported without a DOI is
+keyed by its database identifier with a prefix (``wos:000263829900013``,
+``scopus:2-s2.0-...``, ``lens:...``, ``openalex:W...``), which never looks
+like a DOI (DOIs start with ``10.``).
 
 Examples
 --------
@@ -59,7 +68,9 @@ from citegraph.errors import StoreError
 from citegraph.store.records import ParsedWork, ReferenceRow, clean_work
 
 __all__ = [
+    "IMPORT_DATABASES",
     "MIGRATIONS",
+    "REF_SOURCE_SQL",
     "SCHEMA_VERSION",
     "CitationEdge",
     "SeedCoverage",
@@ -174,10 +185,50 @@ CREATE TABLE merges (
 )
 """
 
+_SCHEMA_V3 = """
+ALTER TABLE works ADD COLUMN volume TEXT;
+ALTER TABLE works ADD COLUMN page TEXT;
+ALTER TABLE refs ADD COLUMN volume TEXT;
+ALTER TABLE refs ADD COLUMN page TEXT;
+ALTER TABLE ref_matches ADD COLUMN rule TEXT;
+CREATE TABLE imports (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    path        TEXT NOT NULL,
+    format      TEXT NOT NULL,
+    sha256      TEXT NOT NULL,
+    records     INTEGER NOT NULL,
+    refs        INTEGER NOT NULL,
+    problems    INTEGER NOT NULL,
+    imported_at TEXT NOT NULL,
+    run         INTEGER
+);
+CREATE TABLE imported (
+    work      TEXT NOT NULL,
+    import    INTEGER NOT NULL REFERENCES imports(id) ON DELETE CASCADE,
+    line      INTEGER,
+    native_id TEXT,
+    PRIMARY KEY (work, import)
+);
+CREATE INDEX imported_native ON imported(native_id)
+"""
+
 #: Forward migrations: entry ``i`` brings a store from version ``i`` to ``i+1``.
 #: Version 2 adds OpenCitations edges, forward-citation checks, reference
-#: matches and recorded merges of duplicates.
-MIGRATIONS: tuple[str, ...] = (_SCHEMA_V1, _SCHEMA_V2)
+#: matches and recorded merges of duplicates. Version 3 adds imported export
+#: files, volume and first page of works and references (for matching
+#: references to records by key) and the rule that made each reference match.
+MIGRATIONS: tuple[str, ...] = (_SCHEMA_V1, _SCHEMA_V2, _SCHEMA_V3)
+
+#: Databases whose exports ``citegraph import`` reads: a reference entry whose ``doi_asserted_by`` is one
+#: of them came from that database's export, and its edge is credited to it (not to Crossref).
+IMPORT_DATABASES = ("lens", "openalex", "scopus", "wos")
+
+#: SQL columns ``source, asserted_by`` of a ``refs`` row: the database of an imported entry, else Crossref
+#: (which says who asserted the DOI: ``publisher`` or ``crossref``).
+REF_SOURCE_SQL = (
+    "CASE WHEN doi_asserted_by IN ({0}) THEN doi_asserted_by ELSE 'crossref' END, "
+    "CASE WHEN doi_asserted_by IN ({0}) THEN '' ELSE COALESCE(doi_asserted_by, '') END"
+).format(", ".join(f"'{d}'" for d in IMPORT_DATABASES))
 
 #: The schema version this citegraph writes.
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -198,6 +249,8 @@ _WORK_COLUMNS = (
     "source",
     "fetched_at",
     "raw_json",
+    "volume",
+    "page",
 )
 _REF_COLUMNS = (
     "citing",
@@ -211,6 +264,8 @@ _REF_COLUMNS = (
     "journal_title",
     "year",
     "first_author",
+    "volume",
+    "page",
 )
 
 
@@ -535,7 +590,8 @@ class Store:
 
     def _holds_data(self) -> bool:
         """Whether anything but the run log is stored."""
-        tables = ("works", "refs", "not_found", "seeds", "oc_citations", "forward_checks", "ref_matches", "merges")
+        tables = ("works", "refs", "not_found", "seeds", "oc_citations", "forward_checks", "ref_matches", "merges",
+                  "imports")
         sql = " OR ".join(f"EXISTS (SELECT 1 FROM {t})" for t in tables)
         return bool(self._conn.execute(f"SELECT {sql}").fetchone()[0])
 
@@ -977,10 +1033,14 @@ class Store:
 
         Sources: ``crossref`` (a reference list entry with a DOI; with
         ``asserted_by`` ``publisher`` or ``crossref``), ``crossref-match``
-        (an entry without DOI matched by bibliographic query) and
-        ``opencitations``. An edge seen by several sources is one edge with
-        all of them. With ``merged``, recorded duplicate merges map aliases to
-        their canonical DOI (self-citations made by a merge are dropped).
+        (an entry without DOI matched by bibliographic query),
+        ``opencitations``, and for imported exports the database whose
+        reference gave the DOI (``wos``, ``scopus``, ``lens``, ``openalex``)
+        or the rule that matched a reference to a record (``wos-key``,
+        ``wos-key+source``, ``lens-id``: see :mod:`citegraph.sources.importing`).
+        An edge seen by several sources is one edge with all of them. With
+        ``merged``, recorded duplicate merges map aliases to their canonical
+        DOI (self-citations made by a merge are dropped).
         Ordered by citing, then cited DOI.
         """
         alias = self.merges() if merged else {}
@@ -995,11 +1055,12 @@ class Store:
             if asserted:
                 asserted_by.add(asserted)
 
-        crossref = "SELECT citing, cited, doi_asserted_by FROM refs WHERE cited IS NOT NULL"
-        for c, d, asserted in self._conn.execute(crossref):
-            add(c, d, "crossref", asserted)
-        for c, d in self._conn.execute("SELECT citing, matched FROM ref_matches WHERE matched IS NOT NULL"):
-            add(c, d, "crossref-match")
+        for c, d, source, asserted in self._conn.execute(f"SELECT citing, cited, {REF_SOURCE_SQL} FROM refs "
+                                                         "WHERE cited IS NOT NULL"):
+            add(c, d, source, asserted or None)
+        for c, d, rule in self._conn.execute("SELECT citing, matched, COALESCE(rule, 'crossref-match') "
+                                             "FROM ref_matches WHERE matched IS NOT NULL"):
+            add(c, d, rule)
         for c, d in self._conn.execute("SELECT citing, cited FROM oc_citations"):
             add(c, d, "opencitations")
         return [
@@ -1027,6 +1088,33 @@ class Store:
             "merges": q("SELECT COUNT(*) FROM merges").fetchone()[0],
             "seeds": q("SELECT COUNT(*) FROM seeds").fetchone()[0],
             "runs": q("SELECT COUNT(*) FROM runs").fetchone()[0],
+        }
+
+    def import_summary(self) -> dict[str, Any]:
+        """What ``citegraph import`` stored: files per format, records, and how their references matched.
+
+        ``references`` counts the reference entries of imported records; ``with_doi`` those giving a
+        DOI; ``by_doi`` those whose DOI is a stored work's; ``by_id``/``by_key`` those matched by a
+        database identifier or by key (first author, year, volume, page); ``outside`` the rest.
+        Empty counts when nothing was imported.
+        """
+        q = self._conn.execute
+        databases = ", ".join(f"'{d}'" for d in IMPORT_DATABASES)
+        files = [dict(zip(("format", "files", "records"), r, strict=True)) for r in q(
+            "SELECT format, COUNT(*), SUM(records) FROM imports GROUP BY format ORDER BY format")]
+        refs, with_doi, by_doi = q(
+            f"""SELECT COUNT(*), COUNT(r.cited), COUNT(w.doi) FROM refs r LEFT JOIN works w ON w.doi = r.cited
+                WHERE r.doi_asserted_by IN ({databases})""").fetchone()
+        rules = dict(q(f"""SELECT CASE WHEN m.rule LIKE '%-id' THEN 'by_id' ELSE 'by_key' END, COUNT(*)
+                           FROM ref_matches m JOIN refs r ON r.citing = m.citing AND r.position = m.position
+                           WHERE m.matched IS NOT NULL AND m.rule IS NOT NULL AND r.doi_asserted_by IN ({databases})
+                           GROUP BY 1""").fetchall())
+        matched = by_doi + rules.get("by_id", 0) + rules.get("by_key", 0)
+        return {
+            "files": files,
+            "records": q("SELECT COUNT(DISTINCT work) FROM imported").fetchone()[0],
+            "references": refs, "with_doi": with_doi, "by_doi": by_doi, "by_id": rules.get("by_id", 0),
+            "by_key": rules.get("by_key", 0), "outside": refs - matched,
         }
 
     def seed_coverage(self) -> list[SeedCoverage]:
@@ -1071,8 +1159,10 @@ class Store:
             "oc_citations": "SELECT citing, cited, citing_original, oci, creation, timespan, journal_sc, author_sc, "
                             "source FROM oc_citations ORDER BY citing, cited, source",
             "forward_checks": "SELECT doi, source, citations FROM forward_checks ORDER BY doi, source",
-            "ref_matches": "SELECT citing, position, matched, score, threshold, query FROM ref_matches "
+            "ref_matches": "SELECT citing, position, matched, score, threshold, query, rule FROM ref_matches "
                            "ORDER BY citing, position",
+            "imports": "SELECT path, format, sha256, records, refs, problems FROM imports ORDER BY id",
+            "imported": "SELECT work, import, line, native_id FROM imported ORDER BY work, import",
             "merges": "SELECT alias, canonical, reason FROM merges ORDER BY alias",
         }
         return {table: [tuple(r) for r in self._conn.execute(sql)] for table, sql in queries.items()}
@@ -1109,6 +1199,8 @@ def _insert_works(conn: sqlite3.Connection, works: Iterable[ParsedWork], stamp: 
                 w.source,
                 stamp,
                 w.raw_json,
+                w.volume,
+                w.page,
             ),
         )
         conn.executemany(

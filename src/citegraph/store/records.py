@@ -51,6 +51,7 @@ __all__ = [
     "WorkRow",
     "author_name",
     "clean_work",
+    "first_page",
     "parse_work",
     "plausible_year",
     "plausible_years",
@@ -108,6 +109,8 @@ class WorkRow:
     subjects: tuple[str, ...]
     source: str
     raw_json: str
+    volume: str | None = None
+    page: str | None = None
 
 
 @dataclass(frozen=True)
@@ -130,6 +133,8 @@ class ReferenceRow:
     journal_title: str | None
     year: int | None
     first_author: str | None
+    volume: str | None = None
+    page: str | None = None
 
 
 @dataclass(frozen=True)
@@ -356,7 +361,23 @@ def _reference(citing: str, position: int, entry: Mapping[str, Any], problems: l
         or _clean(entry.get("series-title")),
         year=year,
         first_author=_clean(entry.get("author")),
+        volume=_clean(entry.get("volume")),
+        page=_clean(entry.get("first-page")),
     )
+
+
+def first_page(value: Any) -> str | None:
+    """The first page of a page range as written (``"145-150"`` -> ``"145"``), None when there is none.
+
+    Examples
+    --------
+    >>> first_page("145-150"), first_page("e1002"), first_page(" "), first_page(None)
+    ('145', 'e1002', None, None)
+    """
+    text = _clean(value)
+    if text is None:
+        return None
+    return re.split(r"\s*[-\u2010-\u2015,]\s*", text, maxsplit=1)[0] or None
 
 
 def _count(record: Mapping[str, Any], name: str, problems: list[str]) -> int | None:
@@ -464,6 +485,8 @@ def parse_work(record: Mapping[str, Any], *, source: str) -> ParsedWork:
         else (),
         source=source,
         raw_json=raw_json,
+        volume=_clean(record.get("volume")),
+        page=first_page(record.get("page")),
     )
     _warn(doi.key, problems)
     return ParsedWork(work=work, references=references)
