@@ -184,6 +184,11 @@ def _global_options() -> list[click.Option]:
     ]
 
 
+def _n(count: int, noun: str) -> str:
+    """``"1 record"``, ``"2 records"``."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
 def _say(message: str = "", *, err: bool = False) -> None:
     """Print one message (on stderr with ``err``) through :func:`~citegraph.outputs.text.terminal_text`.
 
@@ -307,6 +312,61 @@ def fetch(
         raise PartialInputError(f"{len(loaded.rejected)} seed input(s) rejected (listed above); the rest was fetched")
 
 
+@cli.command(name="import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["auto", "wos", "wos-tab", "wos-bib", "scopus", "lens",
+                                                    "openalex-csv"]),
+              default="auto", show_default=True, help="Export format; auto detects it from each file's content.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@click.pass_context
+def import_(ctx: click.Context, files: Sequence[Path], fmt: str, as_json: bool) -> None:
+    """Import database exports (Web of Science, Scopus, Lens, OpenAlex) into the store.
+
+    Stores every record with its cited references, matches the references to
+    the records (by DOI, else by first author, year, volume and page), and
+    makes the records the store's seeds, so analyse, plot, export and report
+    work on them and fetch grows the map from them. Importing a file again
+    replaces its records.
+
+    \b
+    Examples:
+      citegraph import savedrecs*.txt              # a WoS export saved in files of 500
+      citegraph import scopus.csv --format scopus --store scopus.sqlite
+    """
+    from citegraph.sources.importing import import_exports
+    from citegraph.store import Store
+
+    settings = ctx.obj.settings()
+    with Store(settings.store) as store, store.writer_lock():
+        report = import_exports(store, [str(f) for f in files], fmt=fmt)
+    for problem in report.problems:
+        _say(f"citegraph: {problem}", err=True)
+    m = report.matching
+    if as_json:
+        _say(json.dumps({"store": str(settings.store), **report.as_dict()}, indent=2, sort_keys=True))
+    else:
+        _echo(ctx, f"store: {settings.store}")
+        for f in report.files:
+            problems = f", {_n(len(f.problems), 'problem')}" if f.problems else ""
+            _echo(ctx, f"{f.path}: {f.format if f.format != 'auto' else 'not read'}, {_n(f.records, 'record')}, "
+                       f"{_n(f.references, 'reference')}{problems}")
+        duplicates = sum(f.duplicates for f in report.files)
+        kept = sum(f.kept_existing for f in report.files)
+        _echo(ctx, f"records read: {sum(f.records for f in report.files)}, works stored: {report.records}"
+                   + (f" ({_n(duplicates, 'record')} with the DOI or identifier of an earlier record: one work, "
+                      "stored once)" if duplicates else "")
+                   + (f"; {kept} already stored from Crossref, kept" if kept else ""))
+        _echo(ctx, f"references: {m.references} ({m.with_doi} with DOI); citing a stored record: {m.by_doi} "
+                   f"by DOI, {m.by_key} by key, {m.by_id} by identifier ({m.ambiguous} ambiguous keys left "
+                   f"unmatched); {m.outside} cite works outside the store")
+    usable = sum(f.records for f in report.files)
+    if not usable:
+        raise UsageError(f"nothing imported: no file gave a record ({len(report.problems)} problems, above)")
+    if report.problems:
+        raise PartialInputError(f"{_n(len(report.problems), 'problem')} in the files (listed above); "
+                                "the rest was imported")
+
+
 @cli.command()
 @click.option("--merge", is_flag=True, help="Merge every group listed (recorded in the store).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
@@ -395,6 +455,7 @@ def status(ctx: click.Context, as_json: bool, with_seeds: bool, with_coverage: b
         counts = store.counts()
         coverage = store.seed_coverage()
         runs = store.runs()
+        imported = store.import_summary()
         report = coverage_report(store) if with_coverage else None
     if report is not None:
         path = write_coverage(report, output) if output is not None else None
@@ -407,7 +468,7 @@ def status(ctx: click.Context, as_json: bool, with_seeds: bool, with_coverage: b
                 _say(f"(saved to {path})")
         return
     if as_json:
-        _say(json.dumps({"store": str(settings.store), "counts": counts,
+        _say(json.dumps({"store": str(settings.store), "counts": counts, "imported": imported,
                          "seeds": [asdict(c) for c in coverage],
                          "last_run": runs[-1] if runs else None}, indent=2, sort_keys=True))
         return
@@ -428,6 +489,16 @@ def status(ctx: click.Context, as_json: bool, with_seeds: bool, with_coverage: b
             _say(f"the {len(shown)} worst-covered seeds (status --seeds lists all {len(coverage)}):")
         for line in _seed_rows(shown):
             _say(line)
+    if imported is not None and imported["records"]:
+        last_import = next((r for r in reversed(runs) if r["command"] == "import"), None)
+        ambiguous = ((last_import or {}).get("counts") or {}).get("matching", {}).get("ambiguous")
+        _say("")
+        _say(f"imported: {imported['records']} records from "
+             + ", ".join(f"{f['files']} {f['format']} file{'s' if f['files'] != 1 else ''}" for f in imported["files"]))
+        _say(f"their references: {imported['references']} ({imported['with_doi']} with DOI); citing a stored "
+             f"record: {imported['by_doi']} by DOI, {imported['by_key']} by key, {imported['by_id']} by identifier"
+             + (f" ({ambiguous} ambiguous keys left unmatched)" if ambiguous else "")
+             + f"; {imported['outside']} cite works outside the store")
     if runs:
         last = runs[-1]
         _say("")

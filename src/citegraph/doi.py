@@ -55,6 +55,7 @@ __all__ = [
     "MAX_DOI_LENGTH",
     "doi_key",
     "extract_dois",
+    "is_doi_key",
     "is_valid_doi",
     "normalize_doi",
 ]
@@ -238,6 +239,20 @@ def _invalid_reason(doi: str) -> str | None:
                 "a DOI has only printable characters"
             )
     return None
+
+
+def is_doi_key(key: str) -> bool:
+    """Whether a store key is a DOI (``10.`` + ...), not a database identifier such as ``wos:000123``.
+
+    Works imported from a database export without a DOI are keyed by the database's own identifier;
+    outputs link and cite a work by DOI only when its key is one.
+
+    Examples
+    --------
+    >>> is_doi_key("10.1111/jdv.14987"), is_doi_key("wos:000263829900013"), is_doi_key("openalex:W2755950973")
+    (True, False, False)
+    """
+    return key[:3] == "10."
 
 
 def normalize_doi(value: str) -> DOI:

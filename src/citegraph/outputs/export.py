@@ -78,6 +78,7 @@ from urllib.parse import quote
 import networkx as nx
 
 from citegraph._version import __version__
+from citegraph.doi import is_doi_key
 from citegraph.errors import UsageError
 from citegraph.outputs.files import write_text_files
 from citegraph.outputs.palette import cluster_rgb
@@ -893,7 +894,9 @@ def write_vosviewer(G: nx.Graph, path: str | os.PathLike[str]) -> list[Path]:
         if where:
             described.append(where)
         description = "<br>".join(html.escape(part, quote=False) for part in described)
-        row = [str(ids[key]), _vos_field(str(d["label"])), _vos_field(description), doi_url(str(d.get("doi", key)))]
+        doi = str(d.get("doi", key))
+        row = [str(ids[key]), _vos_field(str(d["label"])), _vos_field(description), doi_url(doi) if is_doi_key(doi)
+               else ""]
         if with_cluster:
             row.append(str(d["cluster"]))
         row.extend(_number(max(float(d[a]), 0.0)) if a in d else "0" for a, _ in weights)
@@ -995,6 +998,8 @@ def _from_record(key: str, work: Mapping[str, Any]) -> _Reference:
         raw = {}
     if not isinstance(raw, dict):
         raw = {}
+    if isinstance(raw.get("record"), dict) and "format" in raw:
+        return _from_imported(key, work)
     ref = _Reference(doi=_text(str(raw.get("DOI") or work.get("doi_original") or key)), resolved=True)
     ref.kind = _first_text(raw.get("type")) or work.get("type")
     for person in raw.get("author") or []:
@@ -1021,6 +1026,26 @@ def _from_record(key: str, work: Mapping[str, Any]) -> _Reference:
     ref.isbn = _texts(raw.get("ISBN") or [])
     abstract = raw.get("abstract") if isinstance(raw.get("abstract"), str) else work.get("abstract")
     ref.abstract = (strip_markup(abstract, abstract=True) or None) if abstract else None
+    return ref
+
+
+def _from_imported(key: str, work: Mapping[str, Any]) -> _Reference:
+    """A work imported from a database export: its stored columns (the export's own record is in ``raw_json``).
+
+    ``doi`` is the DOI, or the database's identifier (``wos:...``) for a record without one (then no DOI
+    field is written).
+    """
+    ref = _Reference(doi=_text(str(work.get("doi_original") if is_doi_key(key) else key)), resolved=True)
+    ref.kind = work.get("type")
+    for name in work.get("authors") or []:
+        family, _, given = str(name).partition(",")
+        ref.authors.append(_Person(family=_text(family) or None, given=_text(given) or None))
+    ref.title = (strip_markup(work["title"]) or None) if work.get("title") else None
+    ref.container = (strip_markup(work["container"]) or None) if work.get("container") else None
+    ref.volume = work.get("volume")
+    ref.pages = work.get("page")
+    ref.year = work.get("year")
+    ref.abstract = (strip_markup(work["abstract"], abstract=True) or None) if work.get("abstract") else None
     return ref
 
 
@@ -1212,8 +1237,9 @@ def _bibtex_entry(ref: _Reference) -> str:
         fields.append(("issn", bibtex_escape(", ".join(ref.issn))))
     if ref.isbn:
         fields.append(("isbn", bibtex_escape(", ".join(ref.isbn))))
-    fields.append(("doi", _bib_verbatim(ref.doi)))
-    fields.append(("url", doi_url(ref.doi)))
+    if is_doi_key(ref.doi):
+        fields.append(("doi", _bib_verbatim(ref.doi)))
+        fields.append(("url", doi_url(ref.doi)))
     if ref.abstract:
         fields.append(("abstract", bibtex_escape(ref.abstract)))
     body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
@@ -1280,7 +1306,9 @@ def _ris_entry(ref: _Reference) -> str:
     tags.append(("PY", str(ref.year) if ref.year is not None else None))
     tags.append(("PB", ref.institution if kind == "THES" and ref.institution else ref.publisher))
     tags.append(("SN", ", ".join(ref.issn + ref.isbn) or None))
-    tags.extend([("DO", ref.doi), ("UR", doi_url(ref.doi)), ("AB", ref.abstract)])
+    if is_doi_key(ref.doi):
+        tags.extend([("DO", ref.doi), ("UR", doi_url(ref.doi))])
+    tags.append(("AB", ref.abstract))
     lines = [f"{tag}  - {_text(value)}" for tag, value in tags if value and _text(value)]
     return "\n".join(lines) + "\nER  - \n"
 

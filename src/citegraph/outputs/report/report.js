@@ -40,7 +40,9 @@
   }
   function doiLink(doi, text) {
     var url = doiUrl(doi);
-    if (url === null || url.indexOf(DOI_PREFIX) !== 0) return el("span", "bidi", text === undefined ? doi : text);
+    if (url === null || url.indexOf(DOI_PREFIX) !== 0 || String(doi).slice(0, 3) !== "10.") {
+      return el("span", "bidi", text === undefined ? doi : text);  // no DOI: an imported record's own id
+    }
     var a = el("a", "bidi", text === undefined ? doi : text);
     a.href = url;
     a.target = "_blank";
