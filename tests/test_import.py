@@ -408,3 +408,33 @@ def test_the_store_of_an_import_is_plain_sqlite(imported: dict[str, Any]) -> Non
     finally:
         con.close()
     assert (formats, lines) == ("wos-tab", 2499)
+
+
+@pytest.mark.parametrize(("folder", "name", "works"), [
+    ("crispr-2017-wostab", "savedrecs (1).txt", 100),  # its header and first 100 rows (a full file: 12 s)
+    ("premature-mortality-wosbib", "wos3.bib", 82),
+    ("bibliometrix-samples", "scopus_sample.csv", 8),
+    ("bibliometrix-samples", "lens_sample.csv", 8),
+    ("bibliometrix-samples", "openalex_sample.csv", 8),
+])
+def test_every_format_imports_then_analyses_and_reports(shared_dir: Path, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch, folder: str, name: str,
+                                                        works: int) -> None:
+    """One real file of each other format, imported with the CLI, then analysed and reported."""
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    store = ["--store", "s.sqlite", "-q"]
+    source = shared_dir / "corpora" / folder / name
+    if works == 100:
+        head = source.read_text("utf-8-sig").splitlines(keepends=True)[:101]
+        source = tmp_path / name
+        source.write_text("".join(head), encoding="utf-8")
+    imported = runner.invoke(cli, ["import", str(source), *store], catch_exceptions=False)
+    assert imported.exit_code == 0, imported.stderr
+    analysed = runner.invoke(cli, ["analyse", *store, "-o", "out"], catch_exceptions=False)
+    assert analysed.exit_code == 0, analysed.stderr
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert summary["coverage"]["works"] == works
+    reported = runner.invoke(cli, ["report", *store, "-o", "report.html", "--no-figures"], catch_exceptions=False)
+    assert reported.exit_code == 0, reported.stderr
+    assert "<!DOCTYPE html>" in (tmp_path / "report.html").read_text()
