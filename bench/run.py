@@ -1,8 +1,10 @@
 """Run every benchmark and write ``bench/RESULTS.md`` from scratch.
 
-Runs ``bench/fetch.py``, ``bench/graphs.py`` and ``bench/analyse.py`` (twice:
+Runs ``bench/fetch.py``, ``bench/graphs.py``, ``bench/analyse.py`` (twice:
 ``analyse`` on the a = 1 Price graphs, ``analyse-tail`` at 10^6 references
-with a = 20, the in-degree tail of real citation data), each as
+with a = 20, the in-degree tail of real citation data) and ``bench/importing.py``
+(``import``: ``citegraph import`` on the real Web of Science exports of
+``../shared/corpora``), each as
 a child process with ``--json`` (their progress goes to stderr), and writes one
 Markdown file: the machine (usable cores, memory, CPU, Python and library
 versions, git revision, date), a table of every target (measured, met or
@@ -12,13 +14,20 @@ baseline or floor measured in the same run.
 
 ``--quick`` runs small sizes with one repeat (what CI runs, so the suite cannot
 rot); its figures say nothing about the targets. A benchmark that cannot run
-(``fetch`` without ``../shared``) is reported as skipped; one that fails makes
+(``fetch`` and ``import`` without ``../shared``) is reported as skipped; one that fails makes
 the exit status 1 (the file is still written). Missed targets do not change
 the exit status: they are what the file reports.
 
-Run: ``python bench/run.py [--quick] [--only fetch,graphs,analyse,analyse-tail] [--out bench/RESULTS.md]
+Run: ``python bench/run.py [--quick] [--only fetch,graphs,analyse,analyse-tail,import] [--out bench/RESULTS.md]
 [--json PATH]``; ``python bench/run.py --render PATH`` writes ``RESULTS.md`` again from figures saved
-with ``--json``, measuring nothing (when only the text changed).
+with ``--json``, measuring nothing (when only the text changed); with ``--merge`` too, it puts the saved
+benchmarks' sections into ``--out`` as below.
+
+``--merge`` (with ``--only``) measures only the chosen benchmarks and puts their sections and target rows
+into the existing ``--out`` file in place of their old ones, keeping every other section, target row and
+note as it was (they are not measured again); the header lists each merged benchmark with its date,
+revision, machine and command, so the file says which sections were measured when. The "why missed"
+notes are those of the full run and are not rewritten.
 """
 
 from __future__ import annotations
@@ -30,6 +39,7 @@ import importlib.metadata
 import json
 import os
 import platform
+import re
 import subprocess
 import sys
 import threading
@@ -44,10 +54,14 @@ sys.path.insert(0, str(HERE))
 
 __all__ = ["BENCHMARKS", "git_revision", "machine", "main", "markdown", "targets"]
 
-BENCHMARKS = ("fetch", "graphs", "analyse", "analyse-tail")
+BENCHMARKS = ("fetch", "graphs", "analyse", "analyse-tail", "import")
 
 #: The script each benchmark runs (``bench/<script>.py``).
-SCRIPTS = {"fetch": "fetch", "graphs": "graphs", "analyse": "analyse", "analyse-tail": "analyse"}
+SCRIPTS = {"fetch": "fetch", "graphs": "graphs", "analyse": "analyse", "analyse-tail": "analyse",
+           "import": "importing"}
+
+#: The benchmark column of a benchmark's rows in the targets table, where it is not its name.
+LABELS = {"analyse-tail": "analyse (a = 20)"}
 
 #: The arguments of each benchmark: the figures of record, and the smoke run CI does.
 ARGS: dict[str, dict[str, list[str]]] = {
@@ -60,6 +74,9 @@ ARGS: dict[str, dict[str, list[str]]] = {
     # the same stages on a graph with the in-degree tail of real citation data (a = 20: exponent 3)
     "analyse-tail": {"full": ["--sizes", "1e6", "--repeats", "1", "--a", "20"],
                      "quick": ["--sizes", "2000", "--repeats", "1", "--a", "20", "--stages", "analyse"]},
+    # the real WoS exports of ../shared/corpora; quick: the first file of the plain-text export
+    "import": {"full": ["--repeats", "3"],
+               "quick": ["--corpora", "coffee", "--files", "1", "--repeats", "1", "--no-peer"]},
 }
 
 TITLES = {
@@ -67,6 +84,7 @@ TITLES = {
     "graphs": "Graphs at scale: co-citation and coupling on SYNTHETIC Price-model citation graphs",
     "analyse": "Analysis scaling: every stage of `citegraph analyse` on SYNTHETIC Price-model citation graphs",
     "analyse-tail": "Analysis at 10^6 references with the citation tail of real data (SYNTHETIC, a = 20)",
+    "import": "Import: `citegraph import` on real Web of Science exports",
 }
 
 
@@ -149,7 +167,7 @@ def machine() -> dict[str, Any]:
 def command(name: str, quick: bool, shared: Path | None) -> list[str]:
     """The arguments of one benchmark (without ``--json``)."""
     argv = list(ARGS[name]["quick" if quick else "full"])
-    if name == "fetch" and shared is not None:
+    if name in ("fetch", "import") and shared is not None:
         argv += ["--shared", str(shared)]
     return argv
 
@@ -285,11 +303,37 @@ def _tail_targets(r: dict[str, Any]) -> list[dict[str, Any]]:
     return _analyse_targets(r, "analyse-tail")
 
 
+IMPORT_TARGET = "import of the CRISPR tab export <= 10 s and <= 1 GB peak RSS"
+
+
+def _import_targets(r: dict[str, Any]) -> list[dict[str, Any]]:
+    rows = []
+    t = (r.get("targets") or {}).get("crispr")
+    if t is None:
+        files = r.get("params", {}).get("files")
+        rows.append(_row("import", IMPORT_TARGET, "not measured (" + (f"only the first {files} file(s) of each "
+                         "corpus" if files else "the CRISPR export was not chosen") + ")", None))
+    else:
+        rows.append(_row("import", IMPORT_TARGET, t["measured"], t["met"], t.get("miss", "")))
+    coffee = next((c for c in r.get("corpora", []) if c.get("name") == "coffee" and c.get("edges")), None)
+    if coffee is not None:
+        x, m = coffee["edges"], coffee["report"]["matching"]
+        share = 100 * m["matched"] / m["references"] if m["references"] else 0.0
+        whole = "" if not r.get("params", {}).get("files") else f" (first {r['params']['files']} file(s) only)"
+        row = _row("import", "coffee/obesity export: citations between records by DOI alone and with key "
+                   "matching added; share of references matched" + whole,
+                   f"{x['by_doi']:,} by DOI, {x['with_key']:,} with key ({x['key_only']:,} added); "
+                   f"{share:.1f} % of {m['references']:,} references matched", None)
+        row["reported"] = True
+        rows.append(row)
+    return rows
+
+
 def targets(results: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     """Every target of every benchmark that ran: target, measured, met (None: not judged), by how much missed."""
     rows: list[dict[str, Any]] = []
     for name, fn in (("fetch", _fetch_targets), ("graphs", _graphs_targets), ("analyse", _analyse_targets),
-                     ("analyse-tail", _tail_targets)):
+                     ("analyse-tail", _tail_targets), ("import", _import_targets)):
         r = results.get(name)
         if r is None or "error" in r or "skipped" in r:
             continue
@@ -301,6 +345,8 @@ def targets(results: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _verdict(row: dict[str, Any], quick: bool = False) -> str:
+    if row.get("reported"):
+        return "reported (no threshold)"
     if row["met"] is None:
         return "not judged here"
     text = "met" if row["met"] else f"**missed**: {row['miss']}" if row["miss"] else "**missed**"
@@ -377,6 +423,42 @@ than the 2.5–3 Price measured on real citation data: a few early papers are ci
 share of all later ones, so bibliographic coupling links nearly every pair of papers and its exact
 top-k costs ~n^2 products (7.4 billion at 10^6 references). Here the same stages run on a Price
 graph with a = 20 (tail exponent 3, the lighter end of real data), otherwise identical."""
+
+
+IMPORT_INTRO = """Targets: `citegraph import` of the 2,500-record tab-delimited CRISPR export (19 MB) in under
+10 s on this machine with under 1 GB peak RSS, throughput in records/s; on the coffee/obesity
+export, the citations between records found by DOI alone and with key matching added, and the
+share of references matched. The data are **real** Web of Science exports in `../shared/corpora`
+(read in place, never copied into the repository): tab-delimited (`crispr-2017-wostab`), plain
+text (`coffee-obesity-wos`) and BibTeX (`premature-mortality-wosbib`). Each repeat runs, each in a
+fresh process on a fresh store: the command itself (`citegraph --store S -q import --json FILES`,
+timed from process start to exit, so **interpreter start, imports and closing the store are
+included**: this is what the target is judged on), the library call it makes
+(`import_exports(store, paths)` in `Store(S)` and `store.writer_lock()`, imports not timed; its
+read and match parts timed inside the call, store being the rest) and the readers alone
+(`read_export` on every file). Peak RSS is each child's `ru_maxrss` as `os.wait4` reports it (what
+`/usr/bin/time` shows): one import per process, interpreter included."""
+
+IMPORT_NOTES = """Notes:
+- records/s counts the records read (duplicates included: WoS lists some articles twice under two
+  `UT`; they are stored once); references/s the cited-reference entries read. The references of
+  `ImportReport.matching` are those of the stored records, so a duplicate's are not counted there.
+- "by DOI alone" counts edges one of whose sources is the database's DOI link (`wos`: the cited
+  reference gives the DOI of a stored record); "with key matching added" every edge between stored
+  works, the rest coming from `wos-key` (first author, year, volume, first page) or
+  `wos-key+source` (the same with the source as tie-breaker). A record cited by DOI and by key
+  from the same paper is one edge.
+- The peer is metaknowledge 3.4.1 (2020; installed from PyPI in seconds, it needs only networkx).
+  It reads WoS plain text only, not tab-delimited or BibTeX, so it is timed on the coffee/obesity
+  files and compared with citegraph's readers alone; it only parses (no store, no matching). It is
+  not a dependency of citegraph: it ran from its own venv, named by `BENCH_PEER_PYTHON` (or
+  `--peer-python`); without one the section says it was not measured. Other WoS readers on PyPI
+  (pybibx, litstudy, wostools) were not tried. To reproduce with the peer:
+  `python -m venv /tmp/peer && /tmp/peer/bin/pip install metaknowledge==3.4.1`, then
+  `BENCH_PEER_PYTHON=/tmp/peer/bin/python python bench/run.py --only import --merge`.
+- The load average is the machine's, this benchmark's own process included (about 1 of it).
+- A smoke run of this benchmark (the first coffee/obesity file, one repeat) is part of the test
+  suite (`tests/test_bench_smoke.py`)."""
 
 
 def _stage_s(r: dict[str, Any] | None, size: int, stage: str) -> float | None:
@@ -524,7 +606,103 @@ def _section(name: str, r: dict[str, Any], cmd: str) -> str:
         return "\n".join([GRAPHS_INTRO, "", body, "", GRAPHS_NOTES])
     if name == "analyse-tail":
         return "\n".join([TAIL_INTRO, "", body])
+    if name == "import":
+        return "\n".join([IMPORT_INTRO, "", body, "", IMPORT_NOTES])
     return "\n".join([ANALYSE_INTRO, "", body])
+
+
+# --------------------------------------------------------------------------------------------------
+# Merging some benchmarks into an existing RESULTS.md
+# --------------------------------------------------------------------------------------------------
+
+MERGE_NOTE = ("Sections measured later and merged in (`python bench/run.py --only NAME --merge`); every other "
+              "section, target row and note is from the run named above and was not measured again:")
+
+
+def _blocks(text: str) -> list[list[str]]:
+    """The lines of ``text`` cut before every ``## `` heading (the first block: the title and header)."""
+    blocks: list[list[str]] = [[]]
+    for line in text.splitlines():
+        if line.startswith("## "):
+            blocks.append([])
+        blocks[-1].append(line)
+    return blocks
+
+
+def _table_rows(block: list[str]) -> list[int]:
+    """Indexes of the data rows of the targets table in the ``## Targets`` block."""
+    rows, inside = [], False
+    for i, line in enumerate(block):
+        if line.startswith("| benchmark | target |"):
+            inside = True
+        elif inside and line.startswith("|---"):
+            continue
+        elif inside and line.startswith("| "):
+            rows.append(i)
+        elif inside:
+            break
+    return rows
+
+
+def merge_markdown(old: str, results: dict[str, dict[str, Any]], mc: dict[str, Any], quick: bool,
+                   commands: dict[str, str], run_command: str) -> str:
+    """``old`` (a RESULTS.md) with the sections and target rows of the benchmarks in ``results`` replaced
+    by (or, when absent, added from) those of this run; everything else kept as it was."""
+    fresh = _blocks(markdown(results, mc, quick, commands, run_command))
+    blocks = _blocks(old)
+    names = [n for n in BENCHMARKS if n in results]
+    labels = {LABELS.get(n, n) for n in names} | set(names)
+    # the header: one line per merged benchmark, saying when, where and how it was measured
+    head = blocks[0]
+    while head and not head[-1].strip():
+        head.pop()
+    if MERGE_NOTE not in head:
+        head += ["", MERGE_NOTE, ""]
+    at = head.index(MERGE_NOTE)
+    keep = [ln for ln in head[at + 1:] if not any(ln.startswith(f"- **{n}**:") for n in names)]
+    old_cpu = next((m.group(1).strip() for ln in old.splitlines() if (m := re.match(r"\| CPU \| (.*) \|$", ln))),
+                   None)
+    rev = mc.get("git_revision")
+    for n in names:
+        where = (f"{mc['cores']} cores, {mc['cpu']}, {mc['ram_gib']} GiB, Python {mc['python']}"
+                 + (f" (**not the CPU of the machine table**, {old_cpu}: compare its figures with the others "
+                    "with care)" if old_cpu and old_cpu != mc["cpu"] else " (the machine table's CPU)"))
+        keep.append(f"- **{n}**: measured on {mc['date']} by `{run_command}`"
+                    + (" (**QUICK run**: its figures do not judge the targets)" if quick else "")
+                    + f", citegraph {mc['versions']['citegraph']} at git "
+                    + (f"{rev[:10]}" if rev else "revision unknown") + f" (uncommitted changes not shown); {where}.")
+    head[at + 1:] = ["", *[ln for ln in keep if ln.strip()]]
+    head.append("")
+    # the targets table: this run's rows in place of the old rows of the same benchmarks
+    new_rows: list[str] = []
+    for block in fresh:
+        if block and block[0] == "## Targets":
+            new_rows = [block[i] for i in _table_rows(block)]
+    for block in blocks:
+        if block and block[0] == "## Targets":
+            rows = _table_rows(block)
+            if not rows:
+                continue
+            kept = [block[i] for i in rows if block[i].split("|")[1].strip() not in labels]
+            block[rows[0]:rows[-1] + 1] = kept + new_rows
+    # the sections: replaced in place, or added at the end
+    for n in names:
+        heading = f"## {TITLES[n]}"
+        section = next((b for b in fresh if b and b[0] == heading), None)
+        if section is None:
+            continue
+        found = [i for i, b in enumerate(blocks) if b and b[0] == heading]
+        if found:
+            blocks[found[0]] = section
+        else:
+            if blocks[-1] and blocks[-1][-1].strip():
+                blocks[-1].append("")
+            blocks.append(section)
+    for block in blocks[:-1]:  # one blank line between sections
+        while block and not block[-1].strip():
+            block.pop()
+        block.append("")
+    return "\n".join(line for block in blocks for line in block).rstrip("\n") + "\n"
 
 
 # --------------------------------------------------------------------------------------------------
@@ -532,8 +710,22 @@ def _section(name: str, r: dict[str, Any], cmd: str) -> str:
 # --------------------------------------------------------------------------------------------------
 
 
-def render(raw: Path, out: Path) -> int:
-    """Write ``out`` again from the figures a run saved with ``--json`` (for changes of text, not of figures)."""
+def _merge_base(out: Path) -> str | None:
+    """The RESULTS.md that ``--merge`` puts sections into; None (and why, on stderr) if there is none."""
+    try:
+        old = out.read_text(encoding="utf-8")
+    except OSError as exc:
+        log(f"--merge: cannot read {str(out)!r} to merge into: {exc.strerror or exc}")
+        return None
+    if "\n## Targets" not in old:
+        log(f"--merge: {str(out)!r} is not a RESULTS.md written by this script (no targets table)")
+        return None
+    return old
+
+
+def render(raw: Path, out: Path, merge: bool = False) -> int:
+    """Write ``out`` again from the figures a run saved with ``--json`` (for changes of text, not of figures);
+    with ``merge``, put those benchmarks' sections into ``out`` as ``--merge`` does."""
     try:
         saved = json.loads(raw.read_text(encoding="utf-8"))
         results, mc, commands = saved["results"], saved["machine"], saved["commands"]
@@ -541,8 +733,14 @@ def render(raw: Path, out: Path) -> int:
         log(f"cannot read the saved figures in {str(raw)!r}: {exc}")
         return 2
     run_command = saved.get("run_command") or "python bench/run.py" + (" --quick" if saved.get("quick") else "")
-    text = markdown(results, mc, bool(saved.get("quick")), commands, run_command,
-                    rendered=datetime.date.today().isoformat())
+    if merge:
+        old = _merge_base(out)
+        if old is None:
+            return 2
+        text = merge_markdown(old, results, mc, bool(saved.get("quick")), commands, run_command)
+    else:
+        text = markdown(results, mc, bool(saved.get("quick")), commands, run_command,
+                        rendered=datetime.date.today().isoformat())
     try:
         out.write_text(text, encoding="utf-8")
     except OSError as exc:
@@ -563,25 +761,35 @@ def main(argv: list[str] | None = None) -> int:
                     help="kill a benchmark after this many seconds (default: 900 with --quick, else none)")
     ap.add_argument("--render", type=Path, metavar="JSON",
                     help="measure nothing: write --out again from the raw figures a run saved with --json")
+    ap.add_argument("--merge", action="store_true",
+                    help="put the sections and target rows of the benchmarks run (--only) into the existing --out, "
+                         "keeping the others as they are")
     args = ap.parse_args(argv)
     if args.render is not None:
-        return render(args.render, args.out)
+        return render(args.render, args.out, merge=args.merge)
     chosen = [s.strip() for s in args.only.split(",") if s.strip()]
     unknown = [s for s in chosen if s not in BENCHMARKS]
     if unknown or not chosen:
         ap.error(f"--only {args.only!r}: give a comma-separated subset of {','.join(BENCHMARKS)}")
     timeout = args.timeout if args.timeout is not None else (900.0 if args.quick else None)
+    old = None
+    if args.merge and (old := _merge_base(args.out)) is None:
+        return 2
     mc = machine()
     results: dict[str, dict[str, Any]] = {}
     commands: dict[str, str] = {}
     for name in BENCHMARKS:
         if name not in chosen:
             continue
-        shared = args.shared if name == "fetch" and args.shared != REPO.parent / "shared" else None
+        shared = args.shared if name in ("fetch", "import") and args.shared != REPO.parent / "shared" else None
         bench_argv = command(name, args.quick, shared)
         commands[name] = _section_command(name, bench_argv)
         if name == "fetch" and not (args.shared / "crossref" / "works-habanero.jsonl.gz").is_file():
             results[name] = {"skipped": f"no recorded data at {args.shared} (crossref/works-habanero.jsonl.gz)"}
+            log(f"{name}: skipped ({results[name]['skipped']})")
+            continue
+        if name == "import" and not (args.shared / "corpora").is_dir():
+            results[name] = {"skipped": f"no real exports at {args.shared / 'corpora'}"}
             log(f"{name}: skipped ({results[name]['skipped']})")
             continue
         log(f"{name}: {commands[name]}")
@@ -589,8 +797,9 @@ def main(argv: list[str] | None = None) -> int:
         log(f"{name}: " + (results[name]["error"] if "error" in results[name]
                            else f"done in {results[name]['wall_s']:.0f} s"))
     run_command = "python bench/run.py" + (" --quick" if args.quick else "") + (
-        f" --only {','.join(chosen)}" if chosen != list(BENCHMARKS) else "")
-    text = markdown(results, mc, args.quick, commands, run_command)
+        f" --only {','.join(chosen)}" if chosen != list(BENCHMARKS) else "") + (" --merge" if args.merge else "")
+    text = (merge_markdown(old, results, mc, args.quick, commands, run_command) if old is not None
+            else markdown(results, mc, args.quick, commands, run_command))
     try:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(text, encoding="utf-8")

@@ -162,7 +162,8 @@ def test_run_quick_writes_every_section(tmp_path: Path) -> None:
     text = out.read_text(encoding="utf-8")
     data = json.loads(raw.read_text(encoding="utf-8"))
     for heading in ("# Benchmark results", "## Machine", "## Targets", "## Graphs at scale", "## Analysis scaling",
-                    "## Fetch", "## Analysis at 10^6 references with the citation tail of real data"):
+                    "## Fetch", "## Analysis at 10^6 references with the citation tail of real data",
+                    "## Import: `citegraph import` on real Web of Science exports"):
         assert f"\n{heading}" in f"\n{text}", heading
     assert "**QUICK run**" in text and "| benchmark | target | measured | verdict |" in text
     assert "Command: `python bench/analyse.py --sizes 2000 --repeats 1`" in text
@@ -196,6 +197,14 @@ def test_run_quick_writes_every_section(tmp_path: Path) -> None:
         assert "Skipped: no recorded data" in text
     else:
         assert res["fetch"]["warm"]["requests"] == 0 and "fetch" in benches
+    if "skipped" in res["import"]:
+        assert "Skipped: no real exports" in text
+    else:  # the first coffee/obesity file: the CRISPR target is not judged, the coffee edges are reported
+        assert "Command: `python bench/importing.py --corpora coffee --files 1 --repeats 1 --no-peer`" in text
+        (coffee,) = res["import"]["corpora"]
+        assert coffee["records"] == 500 and coffee["edges"]["with_key"] >= coffee["edges"]["by_doi"] > 0
+        rows = [t for t in data["targets"] if t["benchmark"] == "import"]
+        assert [t["met"] for t in rows] == [None, None] and "reported (no threshold)" in text
     # --render writes the same file again from the saved figures, measuring nothing
     again = tmp_path / "again.md"
     proc = subprocess.run([sys.executable, str(BENCH / "run.py"), "--render", str(raw), "--out", str(again)],
@@ -230,6 +239,58 @@ def test_run_reports_an_unwritable_output(tmp_path: Path, capsys: pytest.Capture
     err = capsys.readouterr().err
     assert status == 2 and f"cannot write {str(blocker)!r}" in err
     assert "fetch: skipped (no recorded data at" in err  # no ../shared there: fetch cannot run
+
+
+def test_run_merge_replaces_one_benchmark_and_keeps_the_rest(tmp_path: Path,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    results = tmp_path / "RESULTS.md"
+    old = (BENCH / "RESULTS.md").read_text(encoding="utf-8")
+    results.write_text(old, encoding="utf-8")
+    for _ in range(2):  # merging again replaces what the first merge put in
+        status = run.main(["--only", "import", "--merge", "--shared", str(tmp_path / "none"), "--out", str(results)])
+        assert status == 0 and "import: skipped (no real exports at" in capsys.readouterr().err
+    text = results.read_text(encoding="utf-8")
+    headings = [ln for ln in text.splitlines() if ln.startswith("## ")]
+    old_headings = [ln for ln in old.splitlines() if ln.startswith("## ")]
+    import_heading = f"## {run.TITLES['import']}"
+    assert headings == [h for h in old_headings if h != import_heading] + [import_heading]
+    kept = [ln for block in run._blocks(old) if not block or block[0] != import_heading for ln in block
+            if not ln.startswith(("| import |", "- **import**:"))]
+    for line in kept:  # every other line of the old file is still there
+        assert line in text, line
+    assert text.count("| import | (all) | skipped: no real exports at") == 1
+    assert text.count("- **import**: measured on ") == 1 and text.count(run.MERGE_NOTE) == 1
+    assert "by `python bench/run.py --only import --merge`" in text
+    assert text.split(import_heading)[1].count("Skipped: no real exports at") == 1
+
+
+def test_run_merge_puts_target_rows_in_the_table() -> None:
+    old = "\n".join(["# Benchmark results", "", "Written by `python bench/run.py` on 2026-11-22.", "",
+                     "## Machine", "", "| | |", "|---|---|", "| CPU | Other CPU |", "", "## Targets", "",
+                     "| benchmark | target | measured | verdict |", "|---|---|---|---|", "| fetch | a | 1 | met |",
+                     "| import | old | 9 s | met |", "", "Why the missed targets are missed:", "", "- none", "",
+                     "## Fetch", "", "fetch text", ""])
+    mc = {**run.machine(), "cpu": "This CPU"}
+    bench_mc = {"citegraph": "0.1.0", "head": "a" * 40, "cores": 2, "cpu": "This CPU", "python": "3.11.7",
+                "sqlite": "3.40.1", "date": "2026-12-02"}
+    fake = {"machine": bench_mc, "command": "python bench/importing.py", "params": {"files": None, "repeats": 3},
+            "corpora": [], "targets": {"crispr": {"met": True, "miss": "", "measured": "5.0 s, 180 MB"}},
+            "wall_s": 30.0}
+    text = run.merge_markdown(old, {"import": fake}, mc, False, {"import": "python bench/importing.py"},
+                              "python bench/run.py --only import --merge")
+    lines = text.splitlines()
+    table = lines[lines.index("| benchmark | target | measured | verdict |"):]
+    assert table[2:4] == ["| fetch | a | 1 | met |", f"| import | {run.IMPORT_TARGET} | 5.0 s, 180 MB | met |"]
+    assert table[4] == "" and "| import | old |" not in text and "- none" in text and "fetch text" in text
+    assert "not the CPU of the machine table**, Other CPU" in text
+    assert text.endswith("\n\n(Wall time of this benchmark: 30 s.)\n")
+    assert text.index("## Fetch") < text.index(f"## {run.TITLES['import']}")
+
+
+def test_run_merge_needs_a_results_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    status = run.main(["--only", "import", "--merge", "--out", str(tmp_path / "none.md")])
+    assert status == 2 and "--merge: cannot read" in capsys.readouterr().err
+    assert not (tmp_path / "none.md").exists()
 
 
 def test_git_revision_reads_the_git_files(tmp_path: Path) -> None:
