@@ -356,3 +356,20 @@ def test_merge_chains_resolve_to_the_final_canonical(tmp_path: Path) -> None:
     with Store(tmp_path / "s.sqlite") as s:
         s.add_merges([("10.5555/a", "10.5555/b", "r"), ("10.5555/b", "10.5555/c", "r")])
         assert s.merges() == {"10.5555/a": "10.5555/c", "10.5555/b": "10.5555/c"}
+
+
+def test_a_read_command_brings_an_older_store_forward_once(tmp_path: Path) -> None:
+    p = tmp_path / "s.sqlite"
+    con = sqlite3.connect(p)  # a version-2 store, as the citegraph before `import` wrote it
+    for script in store_module.MIGRATIONS[:2]:
+        con.executescript(script)
+    con.execute("INSERT INTO works (doi, doi_original, source, fetched_at, raw_json) "
+                "VALUES ('10.5555/a', '10.5555/A', 'x', 't', '{}')")
+    con.execute("PRAGMA user_version = 2")
+    con.commit()
+    con.close()
+    with Store(p, readonly=True) as s:  # status, analyse, plot, report open it read-only
+        assert s.schema_version == 3 and s.readonly
+        assert s.counts()["works"] == 1 and s.import_summary()["records"] == 0
+        with pytest.raises(sqlite3.OperationalError, match="readonly"):
+            s.execute("DELETE FROM works")

@@ -318,8 +318,20 @@ def fetch(
                                                     "openalex-csv"]),
               default="auto", show_default=True, help="Export format; auto detects it from each file's content.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@click.option("--enrich", is_flag=True,
+              help="Then resolve the imported DOIs through Crossref, in batches, and add what the exports lack "
+                   "(abstract, type, pages...); where an export and Crossref disagree, the export's value stays "
+                   "and both are kept (see status).")
+@click.option("--from", "from_file", type=click.Path(path_type=Path), default=None,
+              help="With --enrich: read Crossref records from a local file (.jsonl, .json, .gz, .tar.gz, folder) "
+                   "instead of the API.")
+@click.option("--mailto", default=None, help="Contact e-mail for Crossref's polite pool [env CITEGRAPH_MAILTO].")
+@click.option("--crossref-url", default=None, help="Crossref API base URL [env CITEGRAPH_CROSSREF_URL].")
+@click.option("--timeout", type=float, default=None, help="Seconds to wait for one response.")
+@click.option("--retry-not-found", is_flag=True, help="With --enrich: ask again for DOIs the source did not know.")
 @click.pass_context
-def import_(ctx: click.Context, files: Sequence[Path], fmt: str, as_json: bool) -> None:
+def import_(ctx: click.Context, files: Sequence[Path], fmt: str, as_json: bool, enrich: bool, from_file: Path | None,
+            mailto: str | None, crossref_url: str | None, timeout: float | None, retry_not_found: bool) -> None:
     """Import database exports (Web of Science, Scopus, Lens, OpenAlex) into the store.
 
     Stores every record with its cited references, matches the references to
@@ -332,18 +344,29 @@ def import_(ctx: click.Context, files: Sequence[Path], fmt: str, as_json: bool) 
     Examples:
       citegraph import savedrecs*.txt              # a WoS export saved in files of 500
       citegraph import scopus.csv --format scopus --store scopus.sqlite
+      citegraph import savedrecs*.txt --enrich --mailto you@example.org
     """
+    import contextlib
+
+    from citegraph.sources.enrich import EnrichReport, enrich_imported, record_source
     from citegraph.sources.importing import import_exports
     from citegraph.store import Store
 
-    settings = ctx.obj.settings()
-    with Store(settings.store) as store, store.writer_lock():
+    if not enrich and (from_file is not None or retry_not_found):
+        raise UsageError("--from and --retry-not-found go with --enrich: add --enrich")
+    settings = ctx.obj.settings(mailto=mailto, crossref_url=crossref_url, timeout=timeout)
+    enriched: EnrichReport | None = None
+    with Store(settings.store) as store, store.writer_lock(), contextlib.ExitStack() as stack:
+        source = stack.enter_context(record_source(settings, from_file)) if enrich else None  # a bad --from stops here
         report = import_exports(store, [str(f) for f in files], fmt=fmt)
+        if source is not None and any(f.records for f in report.files):
+            enriched = enrich_imported(store, source, progress=ctx.obj.verbosity >= 0, retry_not_found=retry_not_found)
     for problem in report.problems:
         _say(f"citegraph: {problem}", err=True)
     m = report.matching
     if as_json:
-        _say(json.dumps({"store": str(settings.store), **report.as_dict()}, indent=2, sort_keys=True))
+        _say(json.dumps({"store": str(settings.store), **report.as_dict(),
+                         "enrich": enriched.as_dict() if enriched is not None else None}, indent=2, sort_keys=True))
     else:
         _echo(ctx, f"store: {settings.store}")
         for f in report.files:
@@ -359,9 +382,14 @@ def import_(ctx: click.Context, files: Sequence[Path], fmt: str, as_json: bool) 
         _echo(ctx, f"references: {m.references} ({m.with_doi} with DOI); citing a stored record: {m.by_doi} "
                    f"by DOI, {m.by_key} by key, {m.by_id} by identifier ({m.ambiguous} ambiguous keys left "
                    f"unmatched); {m.outside} cite works outside the store")
+        if enriched is not None:
+            _echo(ctx, enriched.summary())
     usable = sum(f.records for f in report.files)
     if not usable:
         raise UsageError(f"nothing imported: no file gave a record ({len(report.problems)} problems, above)")
+    if enriched is not None and enriched.error:
+        raise SourceError(f"--enrich: {enriched.error}; the import and what was found are stored: run the same "
+                          "command again to ask for the rest")
     if report.problems:
         raise PartialInputError(f"{_n(len(report.problems), 'problem')} in the files (listed above); "
                                 "the rest was imported")
@@ -456,6 +484,7 @@ def status(ctx: click.Context, as_json: bool, with_seeds: bool, with_coverage: b
         coverage = store.seed_coverage()
         runs = store.runs()
         imported = store.import_summary()
+        disagreements = store.field_conflicts_summary()
         report = coverage_report(store) if with_coverage else None
     if report is not None:
         path = write_coverage(report, output) if output is not None else None
@@ -469,6 +498,7 @@ def status(ctx: click.Context, as_json: bool, with_seeds: bool, with_coverage: b
         return
     if as_json:
         _say(json.dumps({"store": str(settings.store), "counts": counts, "imported": imported,
+                         "field_conflicts": disagreements,
                          "seeds": [asdict(c) for c in coverage],
                          "last_run": runs[-1] if runs else None}, indent=2, sort_keys=True))
         return
@@ -499,6 +529,10 @@ def status(ctx: click.Context, as_json: bool, with_seeds: bool, with_coverage: b
              f"record: {imported['by_doi']} by DOI, {imported['by_key']} by key, {imported['by_id']} by identifier"
              + (f" ({ambiguous} ambiguous keys left unmatched)" if ambiguous else "")
              + f"; {imported['outside']} cite works outside the store")
+    if disagreements:
+        _say("field disagreements with Crossref: "
+             + ", ".join(f"{name} {n}" for name, n in sorted(disagreements.items()))
+             + " (works; the imported value is kept, both are in the table field_conflicts)")
     if runs:
         last = runs[-1]
         _say("")

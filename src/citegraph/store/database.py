@@ -26,6 +26,14 @@ Tables
     the database export files read by ``citegraph import`` (path, format,
     checksum, counts) and, per imported work, the file, line and the
     database's own identifier (WoS ``UT``, Scopus ``EID``, Lens ID).
+``enrichments`` and ``field_conflicts``
+    written by ``citegraph import --enrich`` (:mod:`citegraph.sources.enrich`):
+    per imported work and source, the Crossref record found for its DOI
+    (NULL: the source does not know it), when it was asked, and a digest of
+    the imported record it was applied to (to apply it again after a re-import);
+    and per work and field where the imported value and the source's value
+    disagree, both values (the imported one is the one kept in ``works``).
+    A conflict row goes with its work when the work is replaced (re-import).
 
 Works are keyed by their lower-case DOI; a work imported without a DOI is
 keyed by its database identifier with a prefix (``wos:000263829900013``,
@@ -209,14 +217,32 @@ CREATE TABLE imported (
     native_id TEXT,
     PRIMARY KEY (work, import)
 );
-CREATE INDEX imported_native ON imported(native_id)
+CREATE INDEX imported_native ON imported(native_id);
+CREATE TABLE enrichments (
+    work       TEXT NOT NULL,
+    source     TEXT NOT NULL,
+    record     TEXT,
+    checked_at TEXT NOT NULL,
+    applied_to TEXT,
+    PRIMARY KEY (work, source)
+);
+CREATE TABLE field_conflicts (
+    work         TEXT NOT NULL REFERENCES works(doi) ON DELETE CASCADE,
+    field        TEXT NOT NULL,
+    kept         TEXT,
+    kept_source  TEXT NOT NULL,
+    other        TEXT,
+    other_source TEXT NOT NULL,
+    PRIMARY KEY (work, field, other_source)
+)
 """
 
 #: Forward migrations: entry ``i`` brings a store from version ``i`` to ``i+1``.
 #: Version 2 adds OpenCitations edges, forward-citation checks, reference
 #: matches and recorded merges of duplicates. Version 3 adds imported export
 #: files, volume and first page of works and references (for matching
-#: references to records by key) and the rule that made each reference match.
+#: references to records by key), the rule that made each reference match,
+#: and the Crossref records and field disagreements of ``import --enrich``.
 MIGRATIONS: tuple[str, ...] = (_SCHEMA_V1, _SCHEMA_V2, _SCHEMA_V3)
 
 #: Databases whose exports ``citegraph import`` reads: a reference entry whose ``doi_asserted_by`` is one
@@ -519,9 +545,18 @@ class Store:
         if version == SCHEMA_VERSION:
             return
         if self.readonly:
+            if self.path is not None and os.access(self.path, os.W_OK) and os.access(self.path.parent, os.W_OK):
+                # a read command on a store an older citegraph wrote: bring the schema forward once (adding
+                # tables and columns only), then read it as asked
+                with Store(self.path):
+                    log.info("store %s: schema brought from version %d to %d", self.display_path, version,
+                             SCHEMA_VERSION)
+                self._conn.close()
+                self._conn = _open_readonly(str(self.path))
+                return
             raise StoreError(
                 f"store {self.display_path} has schema version {version} and needs migrating "
-                f"to {SCHEMA_VERSION}; open it once without read-only"
+                f"to {SCHEMA_VERSION}, but it is not writable here; run citegraph once where it is"
             )
         for target in range(version + 1, SCHEMA_VERSION + 1):
             try:
@@ -591,7 +626,7 @@ class Store:
     def _holds_data(self) -> bool:
         """Whether anything but the run log is stored."""
         tables = ("works", "refs", "not_found", "seeds", "oc_citations", "forward_checks", "ref_matches", "merges",
-                  "imports")
+                  "imports", "enrichments", "field_conflicts")
         sql = " OR ".join(f"EXISTS (SELECT 1 FROM {t})" for t in tables)
         return bool(self._conn.execute(f"SELECT {sql}").fetchone()[0])
 
@@ -1117,6 +1152,23 @@ class Store:
             "by_key": rules.get("by_key", 0), "outside": refs - matched,
         }
 
+    def field_conflicts_summary(self) -> dict[str, int]:
+        """How many works disagree with another source (Crossref) on each field: ``{field: works}``.
+
+        Written by ``citegraph import --enrich`` (:mod:`citegraph.sources.enrich`): where an imported
+        work and the source's record give different values (after normalisation), ``works`` keeps the
+        imported value and ``field_conflicts`` holds both. A work asked of two sources counts once per
+        field. Fields without disagreement are absent; ``{}`` when nothing was enriched.
+
+        Examples
+        --------
+        >>> with Store(":memory:") as store:
+        ...     store.field_conflicts_summary()
+        {}
+        """
+        return dict(self._conn.execute(
+            "SELECT field, COUNT(DISTINCT work) FROM field_conflicts GROUP BY field ORDER BY field").fetchall())
+
     def seed_coverage(self) -> list[SeedCoverage]:
         """Reference coverage of every seed, ordered by DOI."""
         rows = self._conn.execute(
@@ -1164,6 +1216,9 @@ class Store:
             "imports": "SELECT path, format, sha256, records, refs, problems FROM imports ORDER BY id",
             "imported": "SELECT work, import, line, native_id FROM imported ORDER BY work, import",
             "merges": "SELECT alias, canonical, reason FROM merges ORDER BY alias",
+            "enrichments": "SELECT work, source, record FROM enrichments ORDER BY work, source",
+            "field_conflicts": "SELECT work, field, kept, kept_source, other, other_source FROM field_conflicts "
+                               "ORDER BY work, field, other_source",
         }
         return {table: [tuple(r) for r in self._conn.execute(sql)] for table, sql in queries.items()}
 
