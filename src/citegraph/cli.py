@@ -852,7 +852,14 @@ def export_command(ctx: click.Context, formats: tuple[str, ...], output: Path | 
     Nodes carry the scores and the cluster of `citegraph analyse`.
     """
     from citegraph.graphs.build import build_graph
-    from citegraph.outputs.export import EXPORT_FORMATS, GRAPH_FORMATS, export, export_graph, output_paths
+    from citegraph.outputs.export import (
+        EXPORT_FORMATS,
+        GRAPH_FORMATS,
+        export,
+        export_graph,
+        export_metadata,
+        output_paths,
+    )
     from citegraph.outputs.files import check_output_files
     from citegraph.store import Store
 
@@ -873,13 +880,12 @@ def export_command(ctx: click.Context, formats: tuple[str, ...], output: Path | 
     with Store(settings.store, readonly=True) as store:
         graph = None
         if any(f in GRAPH_FORMATS for f in chosen):
-            if network == "citation":
-                base = result.citation
-            elif network == graph_kind:
+            if network == graph_kind:
                 base = result.graph
-            else:
+            else:  # the citation graph too goes through the selection (--years, --types, ...)
                 base = build_graph(store, network, result.options.graph_options, citation=result.citation)
-            graph = export_graph(base, rankings=result.rankings, cluster_of=result.cluster_of)
+            graph = export_graph(base, rankings=result.rankings, cluster_of=result.cluster_of,
+                                 metadata=export_metadata(result, network, store=settings.store))
         for fmt in chosen:
             path = targets[fmt]
             if fmt in GRAPH_FORMATS:

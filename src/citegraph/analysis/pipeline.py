@@ -36,10 +36,11 @@ from citegraph.errors import UsageError
 from citegraph.graphs.arrays import GraphArrays
 from citegraph.graphs.build import GRAPH_KINDS, GraphOptions, build_graph
 from citegraph.graphs.citation import citation_graph, topic_documents
+from citegraph.graphs.hybrid import DEFAULT_HYBRID_WEIGHTS
 from citegraph.graphs.topics import fit_topics
 from citegraph.store import Store
 
-__all__ = ["ANALYSE_TOP_K", "AnalyseOptions", "Analysis", "analyse", "analyse_graph_options"]
+__all__ = ["ANALYSE_TOP_K", "AnalyseOptions", "Analysis", "analyse", "analyse_graph_options", "options_note"]
 
 log = logging.getLogger(__name__)
 #: Lines that say what a long step is doing; the CLI shows them at its default verbosity (not under -q).
@@ -59,6 +60,86 @@ def analyse_graph_options() -> GraphOptions:
     (20, 'cosine')
     """
     return GraphOptions(top_k=ANALYSE_TOP_K)
+
+
+_PAIR_KINDS = {"cocitation": "co-citation", "coupling": "coupling", "hybrid": "co-citation/coupling"}
+
+
+def _years_text(years: tuple[int | None, int | None]) -> str:
+    lo, hi = years
+    if lo is not None and lo == hi:
+        return f"year {lo}"
+    if lo is not None and hi is not None:
+        return f"years {lo}–{hi}"
+    if lo is not None:
+        return f"years {lo} on"
+    return f"years to {hi}" if hi is not None else "years any"
+
+
+def options_note(options: GraphOptions, kind: str | None = None, *, links: bool = True) -> str:
+    """The selection and graph options that differ from their defaults, in a few words ("" when none do).
+
+    The defaults are those of every command (:func:`analyse_graph_options`).
+    The selection (years, types, minimum local citations, largest component,
+    seeds not kept) is always named; with ``links``, the options of the links
+    of graph ``kind`` too: normalisation, minimum count and weight, top-k
+    (co-citation, coupling, hybrid), topic neighbours and threshold (topic,
+    hybrid), hybrid weights (hybrid). Parts are joined with ``"; "``. Figure
+    captions, the report header and the export metadata use this text.
+
+    Examples
+    --------
+    >>> options_note(analyse_graph_options(), "hybrid")
+    ''
+    >>> from dataclasses import replace
+    >>> options_note(replace(analyse_graph_options(), years=(1990, 2020), types=("journal-article",),
+    ...                      min_local_citations=3, largest_component=True, min_count=2), "cocitation")
+    'years 1990–2020; types journal-article; min 3 local citations; largest component; co-citation: min-count 2'
+    >>> options_note(replace(analyse_graph_options(), normalise="jaccard", top_k=None, topic_k=5), "hybrid")
+    'co-citation/coupling: jaccard, every link (no top-k); topic: 5 neighbours'
+    >>> options_note(replace(analyse_graph_options(), years=(2010, None), normalise="count"), "topic")
+    'years 2010 on'
+    """
+    default = analyse_graph_options()
+    parts: list[str] = []
+    if options.years is not None and options.years != (None, None):
+        parts.append(_years_text(options.years))
+    if options.types is not None:
+        parts.append("types " + ", ".join(options.types))
+    if options.min_local_citations:
+        n = options.min_local_citations
+        parts.append(f"min {n} local citation{'' if n == 1 else 's'}")
+    if options.largest_component:
+        parts.append("largest component")
+    if not options.keep_seeds:
+        parts.append("seeds not kept")
+    if not links or kind is None:
+        return "; ".join(parts)
+    if kind in _PAIR_KINDS:
+        pair = []
+        if options.normalise != default.normalise:
+            pair.append(options.normalise)
+        if options.min_count != default.min_count:
+            pair.append(f"min-count {options.min_count}")
+        if options.min_weight != default.min_weight:
+            pair.append(f"min weight {options.min_weight:g}")
+        if options.top_k != default.top_k:
+            pair.append("every link (no top-k)" if options.top_k is None else f"top-k {options.top_k}")
+        if pair:
+            parts.append(f"{_PAIR_KINDS[kind]}: " + ", ".join(pair))
+    if kind in ("topic", "hybrid"):
+        topic = []
+        if options.topic_k != default.topic_k:
+            topic.append(f"{options.topic_k} neighbour{'' if options.topic_k == 1 else 's'}")
+        if options.topic_threshold != default.topic_threshold:
+            topic.append(f"similarity ≥ {options.topic_threshold:g}")
+        if topic:
+            parts.append("topic: " + ", ".join(topic))
+    if kind == "hybrid" and options.hybrid_weights is not None:
+        weights = dict(options.hybrid_weights)
+        if weights != DEFAULT_HYBRID_WEIGHTS:
+            parts.append("hybrid weights " + ", ".join(f"{k} {v:g}" for k, v in sorted(weights.items())))
+    return "; ".join(parts)
 
 
 @dataclass(frozen=True)

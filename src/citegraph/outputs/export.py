@@ -72,7 +72,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import networkx as nx
@@ -86,6 +86,9 @@ from citegraph.outputs.text import spreadsheet_cell
 from citegraph.store import Store
 from citegraph.store.records import record_year
 
+if TYPE_CHECKING:
+    from citegraph.analysis.pipeline import Analysis
+
 __all__ = [
     "CROSSREF_TYPES",
     "EXPORT_FORMATS",
@@ -97,6 +100,7 @@ __all__ = [
     "doi_url",
     "export",
     "export_graph",
+    "export_metadata",
     "output_paths",
     "sibling_paths",
     "strip_markup",
@@ -288,7 +292,8 @@ def _clean_attrs(data: Mapping[Any, Any], reserved: frozenset[str]) -> dict[str,
 
 
 def export_graph(G: nx.Graph, *, rankings: Sequence[Mapping[str, Any]] | None = None,
-                 cluster_of: Mapping[str, int] | None = None) -> nx.Graph:
+                 cluster_of: Mapping[str, int] | None = None,
+                 metadata: Mapping[str, Any] | None = None) -> nx.Graph:
     """A copy of ``G`` that every export format can hold.
 
     Parameters
@@ -304,6 +309,11 @@ def export_graph(G: nx.Graph, *, rankings: Sequence[Mapping[str, Any]] | None = 
     cluster_of : mapping, optional
         Node key -> cluster id, stored as the ``cluster`` attribute (it wins
         over a ``cluster`` column of ``rankings``).
+    metadata : mapping, optional
+        Graph-level attributes, e.g. :func:`export_metadata` of the analysis:
+        cleaned as node attributes are (unknown values left out) and kept in
+        ``H.graph``, which GraphML writes as graph ``<data>``, GEXF as its
+        ``<meta><description>`` line and JSON as its ``graph`` object.
 
     Returns
     -------
@@ -316,7 +326,7 @@ def export_graph(G: nx.Graph, *, rankings: Sequence[Mapping[str, Any]] | None = 
         are on every node, ``weight`` (default 1) on every edge. Node
         attributes named ``id`` and edge attributes named ``id``, ``key``,
         ``source`` or ``target`` are renamed ``<name>_attr``. Graph-level
-        attributes (``G.graph``) are not exported.
+        attributes of ``G`` (``G.graph``) are not exported: ``metadata`` is.
 
     Raises
     ------
@@ -399,8 +409,91 @@ def export_graph(G: nx.Graph, *, rankings: Sequence[Mapping[str, Any]] | None = 
     for node, attrs in zip(order, node_rows, strict=True):
         H.add_node(keys[node], **attrs)
     H.add_edges_from(edge_list)
+    H.graph.update(_clean_attrs(dict(sorted((metadata or {}).items(), key=lambda kv: str(kv[0]))), frozenset()))
     H.graph[_MARK] = True
     return H
+
+
+def _graph_attrs(H: nx.Graph) -> dict[str, bool | int | float | str]:
+    """The graph-level attributes of an :func:`export_graph` copy, by name."""
+    return {str(k): v for k, v in sorted(H.graph.items(), key=lambda kv: str(kv[0]))
+            if k != _MARK and isinstance(v, (bool, int, float, str))}
+
+
+def _years_value(years: tuple[int | None, int | None] | None) -> str:
+    """``"1990-2020"``, ``"1990-"``, ``"-2020"``; ``"all"`` without a year filter (as ``--years`` is written)."""
+    if years is None or years == (None, None):
+        return "all"
+    lo, hi = years
+    return f"{'' if lo is None else lo}-{'' if hi is None else hi}"
+
+
+def export_metadata(analysis: Analysis, network: str | None = None, *,
+                    store: str | os.PathLike[str] | None = None) -> dict[str, bool | int | float | str]:
+    """The graph-level attributes of an exported network: what made it, with every option value used.
+
+    ``citegraph_version``; ``network`` (the kind written; default: the
+    graph the clusters come from) and ``store`` (the store file's name,
+    without its folder); the analysis' ``score``, ``cluster_graph``,
+    ``cluster_method``, ``resolution``, ``seed`` and ``reference_year``
+    (``"latest"`` when unset); and every selection and graph option
+    (:class:`citegraph.graphs.build.GraphOptions`): ``years`` (``"1990-2020"``,
+    ``"1990-"``, ``"all"``), ``types`` (comma-joined, or ``"all"``),
+    ``min_local_citations``, ``largest_component``, ``keep_seeds``,
+    ``normalise``, ``min_count``, ``min_weight``, ``top_k`` (0: every link,
+    as ``--top-k 0``), ``topic_k``, ``topic_threshold``, ``hybrid_weights``
+    (``kind=weight`` pairs, comma-joined); ``options`` is the
+    human-readable note of those that differ from their defaults (as in the
+    figure captions and the report header), ``"defaults"`` when none do. No
+    dates or paths: the same analysis gives the same attributes.
+
+    Examples
+    --------
+    >>> from citegraph.analysis.pipeline import AnalyseOptions, Analysis, analyse_graph_options
+    >>> from dataclasses import replace
+    >>> options = AnalyseOptions(graph_options=replace(analyse_graph_options(), years=(2010, 2020), min_count=2))
+    >>> G = nx.DiGraph([("10.1/a", "10.1/b")])  # a hand-made two-work analysis
+    >>> a = Analysis(options, G, G.to_undirected(), [], [], {}, [], [], [], {}, [], [], {}, {}, [], {})
+    >>> meta = export_metadata(a, "cocitation", store="data/citegraph.sqlite")
+    >>> meta["network"], meta["store"], meta["years"], meta["min_count"], meta["top_k"]
+    ('cocitation', 'citegraph.sqlite', '2010-2020', 2, 20)
+    >>> meta["options"]
+    'years 2010–2020; co-citation: min-count 2'
+    """
+    from citegraph.analysis.pipeline import options_note
+    from citegraph.graphs.hybrid import DEFAULT_HYBRID_WEIGHTS
+
+    o = analysis.options
+    go = o.graph_options
+    kind = network or o.graph
+    weights = DEFAULT_HYBRID_WEIGHTS if go.hybrid_weights is None else go.hybrid_weights
+    meta: dict[str, bool | int | float | str] = {
+        "citegraph_version": str(analysis.summary.get("versions", {}).get("citegraph", __version__)
+                                 if isinstance(analysis.summary, Mapping) else __version__),
+        "network": kind,
+        "score": o.score,
+        "cluster_graph": o.graph,
+        "cluster_method": o.cluster_method,
+        "resolution": float(o.resolution),
+        "seed": int(o.seed),
+        "reference_year": "latest" if o.reference_year is None else int(o.reference_year),
+        "years": _years_value(go.years),
+        "types": ",".join(go.types) if go.types is not None else "all",
+        "min_local_citations": int(go.min_local_citations),
+        "largest_component": bool(go.largest_component),
+        "keep_seeds": bool(go.keep_seeds),
+        "normalise": go.normalise,
+        "min_count": int(go.min_count),
+        "min_weight": float(go.min_weight),
+        "top_k": 0 if go.top_k is None else int(go.top_k),
+        "topic_k": int(go.topic_k),
+        "topic_threshold": float(go.topic_threshold),
+        "hybrid_weights": ",".join(f"{k}={v:g}" for k, v in sorted(weights.items())),
+        "options": options_note(go, kind) or "defaults",
+    }
+    if store is not None:
+        meta["store"] = Path(store).name
+    return dict(sorted(meta.items()))
 
 
 def _ready(G: nx.Graph) -> nx.Graph:
@@ -498,7 +591,10 @@ def write_graphml(G: nx.Graph, path: str | os.PathLike[str]) -> list[Path]:
     ``long``, ``double`` or ``string``) under a key id named after it (edge
     keys whose name a node key already uses get ``_2``); a value that is
     unknown is absent on that node. Node ids are the DOI keys,
-    ``edgedefault`` says whether the graph is directed.
+    ``edgedefault`` says whether the graph is directed. Graph-level
+    attributes (``metadata`` of :func:`export_graph`, e.g.
+    :func:`export_metadata`) are ``<data>`` of the ``<graph>`` element, declared
+    ``for="graph"``; ``networkx.read_graphml`` reads them into ``G.graph``.
 
     Returns
     -------
@@ -521,6 +617,8 @@ def write_graphml(G: nx.Graph, path: str | os.PathLike[str]) -> list[Path]:
     taken: set[str] = set()
     node_ids = _key_ids(node_kinds, taken)
     edge_ids = _key_ids(edge_kinds, taken)
+    graph_attrs = _graph_attrs(H)
+    graph_ids = _key_ids(graph_attrs, taken)
     out = io.StringIO()
     w = out.write
     w("<?xml version='1.0' encoding='utf-8'?>\n")
@@ -528,11 +626,15 @@ def write_graphml(G: nx.Graph, path: str | os.PathLike[str]) -> list[Path]:
       'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
       'xsi:schemaLocation="http://graphml.graphdrawing.org/xmlns '
       'http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd">\n')
-    for domain, kinds, ids in (("node", node_kinds, node_ids), ("edge", edge_kinds, edge_ids)):
+    graph_kinds = {name: type(value) for name, value in graph_attrs.items()}
+    for domain, kinds, ids in (("node", node_kinds, node_ids), ("edge", edge_kinds, edge_ids),
+                               ("graph", graph_kinds, graph_ids)):
         for name, kind in kinds.items():
             w(f'  <key id="{_xml_attr(ids[name])}" for="{domain}" attr.name="{_xml_attr(name)}" '
               f'attr.type="{_GRAPHML_TYPES[kind]}"/>\n')
     w(f'  <graph id="G" edgedefault="{"directed" if H.is_directed() else "undirected"}">\n')
+    for name, value in graph_attrs.items():
+        w(f'    <data key="{_xml_attr(graph_ids[name])}">{_xml_text(_format(value))}</data>\n')
     for key, data in nodes:
         w(f'    <node id="{_xml_attr(key)}">\n')
         for name in sorted(data):
@@ -572,7 +674,10 @@ def write_gexf(G: nx.Graph, path: str | os.PathLike[str]) -> list[Path]:
     ``boolean``, ``string``); the label is the node's ``label`` attribute.
     When nodes carry an integer ``cluster``, each gets a ``viz:color`` per
     cluster; when they carry a score (``composite``, else ``pagerank``, else
-    ``citations_local``), a ``viz:size`` from 4 to 40 by that score.
+    ``citations_local``), a ``viz:size`` from 4 to 40 by that score. GEXF
+    has no graph-level attributes: those of :func:`export_graph`'s
+    ``metadata`` (e.g. :func:`export_metadata`) are written as one
+    ``name=value | name=value`` line, names sorted, in ``<meta><description>``.
 
     networkx's own writer is not used: it stamps the date of the day into
     the file, writes ``timeformat="long"`` (not a GEXF 1.3 value) and a
@@ -609,7 +714,12 @@ def write_gexf(G: nx.Graph, path: str | os.PathLike[str]) -> list[Path]:
     w('<gexf xmlns="http://gexf.net/1.3" xmlns:viz="http://gexf.net/1.3/viz" '
       'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
       'xsi:schemaLocation="http://gexf.net/1.3 http://gexf.net/1.3/gexf.xsd" version="1.3">\n')
-    w(f"  <meta>\n    <creator>citegraph {_xml_text(__version__)}</creator>\n  </meta>\n")
+    w(f"  <meta>\n    <creator>citegraph {_xml_text(__version__)}</creator>\n")
+    graph_attrs = _graph_attrs(H)
+    if graph_attrs:  # GEXF has no graph attributes: one "name=value | ..." line
+        line = " | ".join(f"{name}={_format(value)}" for name, value in graph_attrs.items())
+        w(f"    <description>{_xml_text(line)}</description>\n")
+    w("  </meta>\n")
     mode = ' mode="dynamic" timeformat="integer"' if dynamic else ' mode="static"'
     w(f'  <graph defaultedgetype="{"directed" if H.is_directed() else "undirected"}"{mode}>\n')
     for cls, kinds, ids in (("node", node_kinds, node_ids), ("edge", edge_kinds, edge_ids)):
@@ -787,7 +897,8 @@ def write_json(G: nx.Graph, path: str | os.PathLike[str]) -> list[Path]:
     """Write ``G`` as node-link JSON (``networkx.node_link_data(G, edges="links")``).
 
     Nodes sorted by ``id``, links by ``(source, target)``, keys sorted,
-    UTF-8 (not ``\\u`` escapes); read it back with
+    graph-level attributes (:func:`export_graph`'s ``metadata``) in
+    ``graph``, UTF-8 (not ``\\u`` escapes); read it back with
     ``networkx.node_link_graph(data, edges="links")``.
 
     Examples
@@ -803,7 +914,7 @@ def write_json(G: nx.Graph, path: str | os.PathLike[str]) -> list[Path]:
     data = {
         "directed": bool(H.is_directed()),
         "multigraph": False,
-        "graph": {},
+        "graph": _graph_attrs(H),
         "nodes": [{**d, "id": key} for key, d in _nodes(H)],
         "links": [{**d, "source": u, "target": v} for u, v, d in _edges(H)],
     }

@@ -30,7 +30,14 @@ Clusters have the same colour in every figure, the report and the GEXF export
 cluster 1 is the largest; the nine largest get a colour of Paul Tol's
 colour-blind safe "muted" palette, the rest grey). Every figure carries a
 caption line at the bottom (:func:`caption`) naming the data and parameters
-that made it. Layouts are seeded; ties are broken by DOI key.
+that made it. The selection and graph options (``--years``, ``--types``,
+``--min-count``, ...) shape the graph the clusters are found in, not the works
+drawn. The caption names those that differ from their defaults (in the words
+of :func:`citegraph.analysis.pipeline.options_note`): beside the clusters in
+the figures coloured by cluster (works outside the selection are grey,
+"outside the selection" in the legend), as "not filtered" in the others. The
+co-citation map draws its links with the same ``normalise``, ``min_count`` and
+``min_weight``. Layouts are seeded; ties are broken by DOI key.
 
 Examples
 --------
@@ -147,6 +154,9 @@ _LABEL_SIZE = 7.0
 _TEXT_COLOUR = "#222222"
 _EDGE_COLOUR = "#555555"
 _HALO = [patheffects.withStroke(linewidth=2.5, foreground="white")]
+#: How co-citation links are weighted, by ``GraphOptions.normalise``.
+_WEIGHT_NAMES = {"count": "co-citation counts", "cosine": "Salton's cosine", "association": "association strength",
+                 "jaccard": "Jaccard index"}
 _SCORE_NAMES = {
     "composite": "composite score (mean percentile rank)",
     "local": "local citations",
@@ -238,8 +248,30 @@ def caption(analysis: Analysis, what: str, *, source: str | None = None) -> str:
 
 
 def _cluster_note(analysis: Analysis) -> str:
+    """How the clusters were found; with a selection or graph options other than the defaults, a second part
+    naming them and the works clustered (the rest, outside the selection, are in no cluster)."""
+    from citegraph.analysis.pipeline import options_note
+
     o = analysis.options
-    return f"clusters: {o.cluster_method} on {o.graph}, resolution {o.resolution:g}, seed {o.seed}"
+    text = f"clusters: {o.cluster_method} on {o.graph}, resolution {o.resolution:g}, seed {o.seed}"
+    note = options_note(o.graph_options, o.graph)
+    if note:
+        text += f" · clusters from {analysis.graph.number_of_nodes():,} works: {note}"
+    return text
+
+
+def _selection_note(analysis: Analysis) -> str:
+    """For a figure without clusters, drawn from every work: the selection given, which only shaped the
+    clusters ("" without one)."""
+    from citegraph.analysis.pipeline import options_note
+
+    note = options_note(analysis.options.graph_options, links=False)
+    return f"not filtered: the selection ({note}) only shapes the clusters" if note else ""
+
+
+def _with(what: str, note: str) -> str:
+    """``what`` and ``note`` joined as caption parts (``what`` alone when the note is empty)."""
+    return f"{what} · {note}" if note else what
 
 
 def _graph_note(analysis: Analysis) -> str:
@@ -389,7 +421,12 @@ def _cluster_legend(ax: Axes, analysis: Analysis, clusters: Sequence[int | None]
         text = f"{c}: {shorten(name, 38)}" + (f" ({int(size):,})" if size is not None else "")
         handles.append(_handle(marker, cluster_colour(c), _plain(text)))
     if any(c is None or cluster_colour(c) == OTHER_COLOUR for c in clusters):
-        handles.append(_handle(marker, OTHER_COLOUR, "other clusters"))
+        # works in no cluster are outside the selection, when there is one (see _cluster_note)
+        outside = any(c is None for c in clusters) and bool(_selection_note(analysis))
+        others = any(c is not None and cluster_colour(c) == OTHER_COLOUR for c in clusters)
+        label = "; ".join([name for name, shown in (("other clusters", others or not outside),
+                                                    ("outside the selection", outside)) if shown])
+        handles.append(_handle(marker, OTHER_COLOUR, label))
     if seeds:
         handles.append(_handle(marker, "white", "seed work", edge="black"))
     return ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0,
@@ -563,7 +600,7 @@ def _overlaps(box: np.ndarray, others: np.ndarray) -> float:
 # -- figures -------------------------------------------------------------------------------
 
 
-def network_map(analysis: Analysis, *, score: str = "composite", max_nodes: int = 300, labels: int = 15,
+def network_map(analysis: Analysis, *, score: str | None = None, max_nodes: int = 300, labels: int = 15,
                 seed: int = 0, ax: Axes | None = None, source: str | None = None) -> Figure:
     """The citation network of the ``max_nodes`` best-scored works.
 
@@ -580,8 +617,9 @@ def network_map(analysis: Analysis, *, score: str = "composite", max_nodes: int 
     Parameters
     ----------
     analysis : Analysis
-    score : str
-        One of :data:`citegraph.analysis.rank.SCORES`.
+    score : str, optional
+        One of :data:`citegraph.analysis.rank.SCORES`; by default the
+        analysis' own (``analysis.options.score``, ``--score``).
     max_nodes : int
         How many works to draw (at least 1).
     labels : int
@@ -609,6 +647,7 @@ def network_map(analysis: Analysis, *, score: str = "composite", max_nodes: int 
     >>> len(fig.axes[0].collections[-1].get_offsets()), [t.get_text() for t in fig.axes[0].texts]
     (3, ['10.5555/old'])
     """
+    score = analysis.options.score if score is None else score
     _check_score(score)
     _check_int("max_nodes", max_nodes, 1)
     _check_int("labels", labels, 0)
@@ -802,11 +841,15 @@ def cocitation_map(analysis: Analysis, *, top: int = 100, seed: int = 0, labels:
 
     Works are chosen by local citations (at least one; ties by DOI key).
     Links come from :func:`citegraph.graphs.cocitation_graph` over the
-    citations these works receive, with Salton's cosine as weight (line width
-    and opacity grow with it); only pairs cited together at least once are
-    linked. Layout: seeded spring layout weighted by co-citation, components
-    packed as in :func:`network_map`. Colour: cluster; area: local citations.
-    The ``labels`` most cited works are labelled.
+    citations these works receive, weighted as the analysis' graph options
+    say (``analysis.options.graph_options``: ``normalise``, Salton's cosine
+    by default; line width and opacity grow with the weight); only pairs cited
+    together at least ``min_count`` times (once by default) and weighing at
+    least ``min_weight`` are linked. ``top_k``, a sparsification of the
+    clusters' graph, is not applied: the map has at most ``top`` works.
+    Layout: seeded spring layout weighted by co-citation, components packed
+    as in :func:`network_map`. Colour: cluster; area: local citations. The
+    ``labels`` most cited works are labelled.
 
     Examples
     --------
@@ -830,7 +873,9 @@ def cocitation_map(analysis: Analysis, *, top: int = 100, seed: int = 0, labels:
     chosen = _most_cited(G, top)
     D = nx.DiGraph()
     D.add_edges_from(sorted((str(u), str(v)) for u, v in G.in_edges(chosen) if u != v))
-    co = cocitation_graph(D, normalise="cosine") if D.number_of_edges() else nx.Graph()
+    go = analysis.options.graph_options
+    co = (cocitation_graph(D, normalise=go.normalise, min_count=go.min_count, min_weight=go.min_weight)
+          if D.number_of_edges() else nx.Graph())
     H = nx.Graph()
     H.add_nodes_from(sorted(chosen))
     H.add_edges_from(sorted((min(u, v), max(u, v), {"weight": float(d["weight"]), "count": int(d["count"])})
@@ -838,7 +883,12 @@ def cocitation_map(analysis: Analysis, *, top: int = 100, seed: int = 0, labels:
     edges = sorted(H.edges(data="weight"))
     top_weight = max([w for _, _, w in edges] + [1e-9])
     styles = {(u, v): (0.3 + 3.0 * w / top_weight, 0.15 + 0.5 * w / top_weight) for u, v, w in edges}
-    what = (f"co-citation (Salton's cosine) among the {len(chosen)} most locally cited works of the "
+    links = _WEIGHT_NAMES.get(go.normalise, go.normalise)
+    if go.min_count > 1:
+        links += f", pairs co-cited {go.min_count}+ times"
+    if go.min_weight > 0:
+        links += f", weight ≥ {go.min_weight:g}"
+    what = (f"co-citation ({links}) among the {len(chosen)} most locally cited works of the "
             f"{_graph_note(analysis)} · {H.number_of_edges():,} co-citation links · spring layout, seed {seed} · "
             + _cluster_note(analysis))
     with _style():
@@ -851,14 +901,15 @@ def cocitation_map(analysis: Analysis, *, top: int = 100, seed: int = 0, labels:
     return fig
 
 
-def ranking_bar(analysis: Analysis, *, score: str = "composite", top: int = 20, ax: Axes | None = None,
+def ranking_bar(analysis: Analysis, *, score: str | None = None, top: int = 20, ax: Axes | None = None,
                 source: str | None = None) -> Figure:
     """Horizontal bars of the ``top`` works by ``score``, best at the top.
 
     Rows are labelled "Author Year: short title" (the DOI when there is no
     author), bars coloured by cluster, seeds outlined in black and marked
     "(seed)". Works without a value of the score (e.g. no global count) are
-    left out; ties by DOI key.
+    left out; ties by DOI key. ``score`` defaults to the analysis' own
+    (``analysis.options.score``, ``--score``).
 
     Examples
     --------
@@ -867,6 +918,7 @@ def ranking_bar(analysis: Analysis, *, score: str = "composite", top: int = 20, 
     >>> [t.get_text() for t in ax.get_yticklabels()], [float(p.get_width()) for p in ax.patches]
     (['10.5555/old', 'Doe 2000: Graph study'], [3.0, 0.0])
     """
+    score = analysis.options.score if score is None else score
     _check_score(score)
     _check_int("top", top, 1)
     rows = _ranked(analysis, score)[:top]
@@ -940,7 +992,7 @@ def publications_chart(analysis: Analysis, *, ax: Axes | None = None, source: st
             ax.yaxis.set_major_locator(MaxNLocator(integer=True))
             what = (f"{total:,} stored works with a publication year, {data[0][0]}–{data[-1][0]} "
                     f"(cited-only works not counted)")
-        _add_caption(fig, caption(analysis, what, source=source))
+        _add_caption(fig, caption(analysis, _with(what, _selection_note(analysis)), source=source))
     return fig
 
 
@@ -982,6 +1034,7 @@ def rpys_chart(analysis: Analysis, *, years: tuple[int, int] | None = None, ax: 
     if years is not None:
         what += f" in {years[0]}–{years[1]} ({outside:,} outside not shown)"
     what += f" · {window}-year median · peaks: {', '.join(str(p) for p in sorted(peaks)) or 'none'}"
+    what = _with(what, _selection_note(analysis))
     with _style():
         fig, ax = _figure_and_axes(ax, (10.0, 4.8))
         ax.set_title("Reference publication year spectroscopy (RPYS)")
@@ -1084,7 +1137,7 @@ def bursts_chart(analysis: Analysis, *, top: int = 20, ax: Axes | None = None, s
                  "last burst year" if bursts else "no bursts")
         what = (f"Kleinberg citation bursts, {params}, works with at least {o.burst_min_citations} citations · "
                 f"{found} · {_graph_note(analysis)}")
-        _add_caption(fig, caption(analysis, what, source=source))
+        _add_caption(fig, caption(analysis, _with(what, _selection_note(analysis)), source=source))
     return fig
 
 

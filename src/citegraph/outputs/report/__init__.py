@@ -4,8 +4,10 @@
 HTML file that works offline (no CDN; styles, scripts, data and figures are
 inlined) and :func:`write_report` saves it atomically. The page has
 
-- a header (title, source, citegraph version, counts, parameters) and the
-  summary with indicators (h-index, top journals and authors);
+- a header (title, source, citegraph version, score, the clusters' graph and
+  the selection and graph options that differ from their defaults, in the
+  words of the figure captions) and the summary with indicators (h-index,
+  top journals and authors) and, folded, every parameter and version used;
 - the coverage figures (how complete the fetched network is);
 - an interactive view of the citation network: the ``max_nodes`` best works
   by the analysis' score, plus every seed, placed by a seeded networkx layout
@@ -494,12 +496,46 @@ def _header_html(a: Analysis, title: str, source: str | None) -> str:
     if source:
         meta.insert(0, f"source: <span class=\"bidi\">{_e(source)}</span>")
     meta.append(f"ranked by {_e(params.get('score', a.options.score))}")
-    meta.append(f"clusters from the {_e(params.get('graph', a.options.graph))} graph")
+    note = _options_note(a)
+    meta.append(f"clusters from the {_e(params.get('graph', a.options.graph))} graph"
+                + (f" ({_e(note)})" if note else ""))
     nav = "".join(f'<a href="#{k}">{v}</a>' for k, v in (
         ("summary", "Summary"), ("coverage", "Coverage"), ("network", "Network"), ("rankings", "Rankings"),
         ("clusters", "Clusters"), ("timeline", "Timeline"), ("figures", "Figures")))
     return (f'<header class="top"><div class="wrap"><h1>{_e(title)}</h1>'
             f'<p class="meta">{" · ".join(meta)}</p><nav>{nav}</nav></div></header>')
+
+
+def _options_note(a: Analysis) -> str:
+    """The selection and graph options of the clusters' graph that differ from their defaults, as in the
+    figure captions ("" when none do)."""
+    from citegraph.analysis.pipeline import options_note
+
+    return options_note(a.options.graph_options, a.options.graph)
+
+
+def _parameters(a: Analysis, *, source: str | None, max_nodes: int, seed: int) -> list[tuple[str, Any]]:
+    """Every value the report was made with: the analysis' parameters (``summary.json``'s, hybrid weights
+    and top-k spelt out when unset), the options note, the source and the network view's own."""
+    from citegraph.graphs.hybrid import DEFAULT_HYBRID_WEIGHTS
+
+    params = dict((a.summary or {}).get("parameters") or a.options.as_dict())
+    graph_options = dict(params.get("graph_options") or {})
+    if graph_options.get("hybrid_weights") is None:
+        graph_options["hybrid_weights"] = f"{json.dumps(DEFAULT_HYBRID_WEIGHTS, sort_keys=True)} (default)"
+    if "top_k" in graph_options and graph_options["top_k"] is None:
+        graph_options["top_k"] = "none (every link)"
+    for name in ("years", "types"):
+        if name in graph_options and graph_options[name] is None:
+            graph_options[name] = "all"
+    if params.get("reference_year") is None:
+        params["reference_year"] = "latest publication year in the store"
+    params["graph_options"] = graph_options
+    rows = _flatten(params)
+    rows.append(("options differing from the defaults", _options_note(a) or "none"))
+    rows += [("report.source", source or "–"), ("report.network_max_nodes", max_nodes),
+             ("report.network_layout_seed", seed)]
+    return rows
 
 
 def _flatten(params: Mapping[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
@@ -519,7 +555,7 @@ def _param_text(value: Any) -> str:
     return json.dumps(value, sort_keys=True)
 
 
-def _summary_html(a: Analysis) -> str:
+def _summary_html(a: Analysis, *, source: str | None = None, max_nodes: int = 500, seed: int = 0) -> str:
     s = a.summary or {}
     ind = a.indicators or {}
     store = s.get("store") or {}
@@ -542,11 +578,18 @@ def _summary_html(a: Analysis) -> str:
         _card(s.get("bursts", len(a.bursts)), "citation bursts"),
     ])
     rows = "".join(f"<tr><th>{_e(k)}</th><td>{_e(_param_text(v))}</td></tr>"
-                   for k, v in _flatten(s.get("parameters") or a.options.as_dict()))
+                   for k, v in _parameters(a, source=source, max_nodes=max_nodes, seed=seed))
     versions = " · ".join(f"{_e(k)} {_e(v)}" for k, v in sorted((s.get("versions") or {}).items()))
     notes = "".join(f"<li>{_e(n)}</li>" for n in s.get("notes") or [])
+    from citegraph.analysis.pipeline import options_note
+
+    note = _options_note(a)
+    selected = options_note(a.options.graph_options, links=False)  # years, types, ...: works left out
     graph_line = (f"<p class=\"muted\">Clusters come from the {_e(graph.get('kind'))} graph "
-                  f"({_e(graph.get('nodes'))} works, {_e(graph.get('edges'))} weighted links).</p>"
+                  f"({_e(graph.get('nodes'))} works, {_e(graph.get('edges'))} weighted links"
+                  + (f"; {_e(note)}" if note else "") + ")."
+                  + (" Only the clusters come from this selection: the rankings, bursts, timeline and figures "
+                     "cover every work." if selected else "") + "</p>"
                   if graph else "")
     return (
         '<section id="summary"><h2>Summary</h2>'
@@ -707,7 +750,7 @@ def render_report(
         title=_e(page_title),
         css=_asset(_STYLES),
         header=_header_html(analysis, page_title, source),
-        summary=_summary_html(analysis),
+        summary=_summary_html(analysis, source=source, max_nodes=max_nodes, seed=seed),
         coverage=_coverage_html(coverage, analysis),
         network_shown=f"{len(net['nodes']):,}",
         network_eligible=f"{net['eligible']:,}",
