@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import logging
 from collections import Counter
 from pathlib import Path
 
@@ -162,3 +163,18 @@ def test_indicators_read_only_the_columns_they_need(commonmeta_store: Path, comm
         expected = indicators(commonmeta_analysis.citation, list(store.works()))
     assert commonmeta_analysis.indicators == expected
     assert commonmeta_analysis.summary["store"]["works"] == expected["works"] == 50
+
+
+def test_a_long_analysis_step_says_what_it_is_doing(caplog: pytest.LogCaptureFixture) -> None:
+    import time
+
+    from citegraph.analysis.pipeline import step
+
+    with caplog.at_level(logging.INFO, logger="citegraph.progress"):
+        with step("a quick step", after=5):
+            pass
+        with step("a slow step", after=0.02):
+            time.sleep(0.2)
+    lines = [r.getMessage() for r in caplog.records if r.name == "citegraph.progress"]
+    assert lines[0] == "computing a slow step ..."
+    assert lines[1].startswith("a slow step: done in 0.") and len(lines) == 2

@@ -14,11 +14,14 @@ citation graph is built once, and turned into arrays once
 
 from __future__ import annotations
 
+import contextlib
 import importlib.metadata
 import json
 import logging
 import platform
-from collections.abc import Mapping
+import threading
+import time
+from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -40,7 +43,8 @@ from citegraph.graphs.hybrid import DEFAULT_HYBRID_WEIGHTS
 from citegraph.graphs.topics import fit_topics
 from citegraph.store import Store
 
-__all__ = ["ANALYSE_TOP_K", "AnalyseOptions", "Analysis", "analyse", "analyse_graph_options", "options_note"]
+__all__ = ["ANALYSE_TOP_K", "STEP_NOTICE_AFTER", "AnalyseOptions", "Analysis", "analyse", "analyse_graph_options",
+           "options_note", "step"]
 
 log = logging.getLogger(__name__)
 #: Lines that say what a long step is doing; the CLI shows them at its default verbosity (not under -q).
@@ -234,6 +238,37 @@ def _versions() -> dict[str, str]:
     return out
 
 
+#: A step of :func:`analyse` running longer than this (seconds) says so on the progress logger.
+STEP_NOTICE_AFTER = 2.0
+
+
+@contextlib.contextmanager
+def step(name: str, *, after: float | None = None) -> Iterator[None]:
+    """Say on the ``citegraph.progress`` logger what a step is doing, once it has run ``after`` seconds.
+
+    A step that ends sooner says nothing (short analyses stay quiet); a longer one gives two lines:
+    ``"computing NAME ..."`` when ``after`` has passed, and ``"NAME: done in S s"``. ``after`` defaults
+    to :data:`STEP_NOTICE_AFTER`.
+
+    Examples
+    --------
+    >>> with step("a quick step"):   # says nothing
+    ...     pass
+    """
+    wait = STEP_NOTICE_AFTER if after is None else after
+    timer = threading.Timer(wait, progress_log.info, args=("computing %s ...", name))
+    timer.daemon = True
+    started = time.perf_counter()
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.cancel()
+        took = time.perf_counter() - started
+        if took >= wait:
+            progress_log.info("%s: done in %.1f s", name, took)
+
+
 def analyse(store: Store, options: AnalyseOptions | None = None) -> Analysis:
     """Rank, cluster and date the literature in a store.
 
@@ -249,38 +284,47 @@ def analyse(store: Store, options: AnalyseOptions | None = None) -> Analysis:
         raise UsageError(f"the store {store.display_path} holds no works yet: run `citegraph fetch` first")
     progress_log.info("analysing %s works: citation graph, topics, the %s graph, rankings, clusters, bursts, "
                       "RPYS, main paths", f"{len(works):,}", o.graph)
-    citation = citation_graph(store)
-    # the citation graph as arrays, once, for every measure below; its links all weigh 1 (citation_graph),
-    # so the weights need not be read from the edge attributes
-    arrays = GraphArrays.from_graph(citation, weight=None)
-    model = fit_topics(topic_documents(store, citation))
-    graph = build_graph(store, o.graph, o.graph_options, citation=citation, model=model, arrays=arrays)
+    with step("the citation graph"):
+        citation = citation_graph(store)
+        # the citation graph as arrays, once, for every measure below; its links all weigh 1 (citation_graph),
+        # so the weights need not be read from the edge attributes
+        arrays = GraphArrays.from_graph(citation, weight=None)
+    with step("the topic model"):
+        model = fit_topics(topic_documents(store, citation))
+    with step(f"the {o.graph} graph"):
+        graph = build_graph(store, o.graph, o.graph_options, citation=citation, model=model, arrays=arrays)
 
-    rankings = rank_works(citation, RankOptions(score=o.score, seed=o.seed, reference_year=o.reference_year),
-                          arrays=arrays)
+    with step("the rankings"):
+        rankings = rank_works(citation, RankOptions(score=o.score, seed=o.seed, reference_year=o.reference_year),
+                              arrays=arrays)
     # the clusters' graph shares the arrays when it is the citation graph itself (unfiltered)
     same = o.graph == "citation" and arrays.matches(graph)
-    cluster_of = {str(k): v for k, v in find_clusters(graph, method=o.cluster_method, resolution=o.resolution,
-                                                      seed=o.seed, arrays=arrays if same else None).items()}
+    with step(f"the clusters ({o.cluster_method})"):
+        cluster_of = {str(k): v for k, v in find_clusters(graph, method=o.cluster_method, resolution=o.resolution,
+                                                          seed=o.seed, arrays=arrays if same else None).items()}
     key_of = {str(d.get("doi", n)): str(n) for n, d in citation.nodes(data=True)}  # DOI as shown -> node key
     by_key = {key_of.get(row["doi"], row["doi"]): row for row in rankings}
     centrality = {k: float(by_key[k]["composite"]) if k in by_key else 0.0 for k in cluster_of}
-    clusters = cluster_table(graph, cluster_of, model=model, centrality=centrality)
+    with step("the cluster labels"):
+        clusters = cluster_table(graph, cluster_of, model=model, centrality=centrality)
     for row in rankings:
         row["cluster"] = cluster_of.get(key_of.get(row["doi"], row["doi"]))
 
-    bursts = citation_bursts(citation, s=o.burst_s, gamma=o.burst_gamma, min_citations=o.burst_min_citations,
-                             arrays=arrays)
-    references = reference_years_from_store(store)
-    spectrum = rpys([year for year, _, _ in references], window=o.rpys_window)
-    peaks = rpys_peaks(spectrum)
-    behind = {year: peak_works(references, year) for year in peaks}
-    paths = main_path_analysis(citation, k=o.key_routes, arrays=arrays)  # SPC, global and key-route paths at once
+    with step("the citation bursts"):
+        bursts = citation_bursts(citation, s=o.burst_s, gamma=o.burst_gamma, min_citations=o.burst_min_citations,
+                                 arrays=arrays)
+    with step("the reference years (RPYS)"):
+        references = reference_years_from_store(store)
+        spectrum = rpys([year for year, _, _ in references], window=o.rpys_window)
+        peaks = rpys_peaks(spectrum)
+        behind = {year: peak_works(references, year) for year in peaks}
+    with step("the main paths"):
+        paths = main_path_analysis(citation, k=o.key_routes, arrays=arrays)  # SPC, global and key-route paths
     spc, main, routes = paths.spc, paths.main_path, paths.key_routes
-    stats = indicators(citation, works)
-
-    publications = publications_per_year(citation)
-    coverage = coverage_report(store)["overall"]
+    with step("the indicators and coverage"):
+        stats = indicators(citation, works)
+        publications = publications_per_year(citation)
+        coverage = coverage_report(store)["overall"]
     summary = {
         "parameters": o.as_dict(),
         "versions": _versions(),
