@@ -438,3 +438,30 @@ def test_every_format_imports_then_analyses_and_reports(shared_dir: Path, tmp_pa
     reported = runner.invoke(cli, ["report", *store, "-o", "report.html", "--no-figures"], catch_exceptions=False)
     assert reported.exit_code == 0, reported.stderr
     assert "<!DOCTYPE html>" in (tmp_path / "report.html").read_text()
+
+
+def test_forward_citations_are_asked_for_doi_keys_only(hand_made: Path, tmp_path: Path) -> None:
+    """An imported work without DOI (wos:...) is never sent to a DOI-based citation index."""
+    from citegraph.doi import DOI
+    from citegraph.sources.localfiles import FileSource
+    from citegraph.sources.snowball import snowball
+
+    class Recording:  # a citation source that finds nothing and records what it was asked
+        name = "opencitations"
+
+        def __init__(self) -> None:
+            self.asked: list[str] = []
+
+        def citations_many(self, dois: Any) -> Any:
+            for doi in dois:
+                self.asked.append(doi.key)
+                yield doi, []
+
+    crossref = tmp_path / "crossref.jsonl"  # hand-made unit-test record
+    crossref.write_text(json.dumps({"DOI": "10.5555/outside", "title": ["Outside"]}) + "\n")
+    citations = Recording()
+    with Store(":memory:") as store:
+        import_exports(store, [hand_made])
+        seeds = [DOI(s.doi, s.doi_original) for s in store.seeds()]
+        snowball(store, FileSource(crossref), seeds, depth=1, direction="both", citations=citations)
+    assert sorted(citations.asked) == ["10.5555/a1", "10.5555/b1", "10.5555/one"]

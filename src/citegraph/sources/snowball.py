@@ -48,7 +48,7 @@ from typing import Any, Protocol
 
 from tqdm import tqdm
 
-from citegraph.doi import DOI
+from citegraph.doi import DOI, is_doi_key
 from citegraph.errors import RecordError, SourceError, UsageError
 from citegraph.sources.crossref import Resolution
 from citegraph.sources.matching import (
@@ -293,7 +293,8 @@ def _check_forward(store: Store, citations: CitationSource, network: Sequence[st
     ``also``: works whose records the primary source failed to give; they are
     checked too, so a Crossref outage does not also cost their citing works.
     """
-    stored = store.stored_keys(network) | set(also)
+    # works imported without a DOI (keyed wos:..., scopus:...) have nothing a DOI-based index can be asked about
+    stored = {k for k in store.stored_keys(network) | set(also) if is_doi_key(k)}
     checked = store.forward_checked(stored, source=citations.name, found_only=retry_empty)
     todo = sorted(stored - checked)
     if not todo:
