@@ -226,8 +226,8 @@ def test_files_that_give_nothing_exit_2_naming_each(run: Any, tmp_path: Path) ->
     assert lines[0] == "citegraph: picture.png: a binary file, not an export (NUL bytes at byte 8)"
     assert lines[1].startswith("citegraph: notes.txt:1: ")
     assert lines[2].startswith("citegraph: wrong.csv:1: ") and "Source title" in lines[2]
-    assert lines[-1].startswith("citegraph: error: nothing imported")
-    assert not (tmp_path / "s.sqlite").exists() or Store(tmp_path / "s.sqlite", readonly=True).counts()["works"] == 0
+    assert lines[-1] == "citegraph: error: nothing imported: no file gave a record (3 problems, above)"
+    assert not (tmp_path / "s.sqlite").exists()  # the store this command created, left empty, is removed
 
 
 def test_an_export_under_the_wrong_format_is_named(run: Any, hand_made: Path) -> None:
@@ -465,3 +465,11 @@ def test_forward_citations_are_asked_for_doi_keys_only(hand_made: Path, tmp_path
         seeds = [DOI(s.doi, s.doi_original) for s in store.seeds()]
         snowball(store, FileSource(crossref), seeds, depth=1, direction="both", citations=citations)
     assert sorted(citations.asked) == ["10.5555/a1", "10.5555/b1", "10.5555/one"]
+
+
+def test_merging_duplicates_of_a_missing_store_is_a_store_error(run: Any, tmp_path: Path) -> None:
+    result = run("duplicates", "--merge", "--store", "none.sqlite")
+    assert result.exit_code == 4
+    assert error_lines(result) == ["citegraph: error: no store at 'none.sqlite': nothing to merge (run `citegraph "
+                                   "fetch` or `citegraph import` first, or pass --store)"]
+    assert not (tmp_path / "none.sqlite").exists()

@@ -26,6 +26,7 @@ from citegraph.errors import (
     CitegraphError,
     PartialInputError,
     SourceError,
+    StoreError,
     UsageError,
 )
 from citegraph.outputs.text import terminal_text
@@ -228,7 +229,8 @@ def _echo(ctx: click.Context, text: str = "") -> None:
               help="Merge likely duplicates (same title, close year; preprint/article) and record it.")
 @click.option("--mailto", default=None, help="Contact e-mail for Crossref's polite pool [env CITEGRAPH_MAILTO].")
 @click.option("--crossref-url", default=None, help="Crossref API base URL [env CITEGRAPH_CROSSREF_URL].")
-@click.option("--timeout", type=float, default=None, help="Seconds to wait for one response.")
+@click.option("--timeout", type=float, default=None,
+              help="Seconds to wait for one response [default: 30; env CITEGRAPH_TIMEOUT].")
 @click.option("--retry-not-found", is_flag=True, help="Ask again for DOIs the source did not know before.")
 @click.pass_context
 def fetch(
@@ -327,7 +329,8 @@ def fetch(
                    "instead of the API.")
 @click.option("--mailto", default=None, help="Contact e-mail for Crossref's polite pool [env CITEGRAPH_MAILTO].")
 @click.option("--crossref-url", default=None, help="Crossref API base URL [env CITEGRAPH_CROSSREF_URL].")
-@click.option("--timeout", type=float, default=None, help="Seconds to wait for one response.")
+@click.option("--timeout", type=float, default=None,
+              help="Seconds to wait for one response [default: 30; env CITEGRAPH_TIMEOUT].")
 @click.option("--retry-not-found", is_flag=True, help="With --enrich: ask again for DOIs the source did not know.")
 @click.pass_context
 def import_(ctx: click.Context, files: Sequence[Path], fmt: str, as_json: bool, enrich: bool, from_file: Path | None,
@@ -359,6 +362,12 @@ def import_(ctx: click.Context, files: Sequence[Path], fmt: str, as_json: bool, 
     with Store(settings.store) as store, store.writer_lock(), contextlib.ExitStack() as stack:
         source = stack.enter_context(record_source(settings, from_file)) if enrich else None  # a bad --from stops here
         report = import_exports(store, [str(f) for f in files], fmt=fmt)
+        if not any(f.records for f in report.files):
+            for problem in report.problems:
+                _say(f"citegraph: {problem}", err=True)
+            # raised inside the lock: a store this command created and left empty is removed
+            raise UsageError(f"nothing imported: no file gave a record ({_n(len(report.problems), 'problem')}, "
+                             "above)")
         if source is not None and any(f.records for f in report.files):
             enriched = enrich_imported(store, source, progress=ctx.obj.verbosity >= 0, retry_not_found=retry_not_found)
     for problem in report.problems:
@@ -384,9 +393,6 @@ def import_(ctx: click.Context, files: Sequence[Path], fmt: str, as_json: bool, 
                    f"unmatched); {m.outside} cite works outside the store")
         if enriched is not None:
             _echo(ctx, enriched.summary())
-    usable = sum(f.records for f in report.files)
-    if not usable:
-        raise UsageError(f"nothing imported: no file gave a record ({len(report.problems)} problems, above)")
     if enriched is not None and enriched.error:
         raise SourceError(f"--enrich: {enriched.error}; the import and what was found are stored: run the same "
                           "command again to ask for the rest")
@@ -405,6 +411,9 @@ def duplicates(ctx: click.Context, merge: bool, as_json: bool) -> None:
     from citegraph.store.duplicates import find_duplicates, merge_duplicates, unmerged
 
     settings = ctx.obj.settings()
+    if merge and not Path(settings.store).exists():
+        raise StoreError(f"no store at {str(settings.store)!r}: nothing to merge (run `citegraph fetch` or "
+                         "`citegraph import` first, or pass --store)")
     with Store(settings.store, readonly=not merge) as store:
         found = find_duplicates(store.works())
         groups = unmerged(found, store.merges())

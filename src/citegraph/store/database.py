@@ -497,7 +497,8 @@ class Store:
                 example = str(p / "citegraph.sqlite")
                 raise StoreError(f"store path {path!r} is a directory; give a file such as {example!r}")
             if readonly and not p.exists():
-                raise StoreError(f"no store at {path!r}: run `citegraph fetch` first or pass --store")
+                raise StoreError(f"no store at {path!r}: run `citegraph fetch` or `citegraph import` first, "
+                                 "or pass --store")
             if not readonly:
                 folder = p.absolute().parent
                 while not folder.exists() and folder != folder.parent:
