@@ -33,13 +33,15 @@ import logging
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import networkx as nx
-
-from citegraph.analysis.pipeline import Analysis
 from citegraph.outputs.files import write_text_files
 from citegraph.outputs.text import spreadsheet_cell
+
+if TYPE_CHECKING:  # types only: `status --coverage -o` writes through this module without the analysis stack
+    import networkx as nx
+
+    from citegraph.analysis.pipeline import Analysis
 
 __all__ = ["OUTPUT_FILES", "write_coverage", "write_outputs"]
 
