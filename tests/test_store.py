@@ -144,7 +144,7 @@ def test_not_a_database_is_refused(tmp_path: Path) -> None:
 
 
 def test_readonly_missing_store(tmp_path: Path) -> None:
-    with pytest.raises(StoreError, match="run `citegraph fetch` first"):
+    with pytest.raises(StoreError, match="run `citegraph fetch` or `citegraph import` first"):
         Store(tmp_path / "none.sqlite", readonly=True)
 
 
