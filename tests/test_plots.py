@@ -18,6 +18,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch, Rectangle
 
 from citegraph.analysis.pipeline import Analysis, analyse
+from citegraph.analysis.rpys import rpys_start
 from citegraph.doi import normalize_doi
 from citegraph.errors import UsageError
 from citegraph.graphs.cooccurrence import cocitation_graph
@@ -123,38 +124,57 @@ def test_the_hand_made_analysis(hand_made: Analysis) -> None:
 # -- network map -------------------------------------------------------------------------------------
 
 
-def test_network_map_draws_the_best_works_and_keeps_the_seed(hand_made: Analysis) -> None:
+def map_links(analysis: Analysis, keys: list[str], k: int = plots.MAP_LINKS) -> set[tuple[str, str]]:
+    """The links the network map should draw among ``keys``, computed here: every citation link, plus each
+    work's ``k`` strongest links of the clusters' graph to another of ``keys`` that are not citation links."""
+    inside = set(keys)
+    cited = {tuple(sorted(e)) for e in analysis.citation.subgraph(inside).edges() if e[0] != e[1]}
+    out = set(cited)
+    for u in inside:
+        similar = sorted(((-float(d.get("weight", 1.0)), v) for v, d in analysis.graph[u].items()
+                          if v in inside and v != u and tuple(sorted((u, v))) not in cited))
+        out |= {tuple(sorted((u, v))) for _, v in similar[:k]}
+    return out  # type: ignore[return-value]
+
+
+def segments(ax: Axes) -> int:
+    found = [c for c in ax.collections if isinstance(c, LineCollection) and c.get_gid() == "edges"]
+    return sum(len(c.get_segments()) for c in found)
+
+
+def test_network_map_draws_the_best_works_and_does_not_force_the_seed(hand_made: Analysis) -> None:
     fig = plots.network_map(hand_made, max_nodes=10, labels=3, source="hand-made.sqlite")
     ax = fig.axes[0]
     rows = ranked(hand_made, "composite")
     seed = [r for r in rows if r["is_seed"]]
-    assert seed and seed[0] not in rows[:10]  # the seed is not among the ten best by score...
-    chosen = [r for r in rows if r in seed or r in [x for x in rows if not x["is_seed"]][:9]]
+    assert seed and seed[0] not in rows[:10]  # the seed is not among the ten best by score: not drawn
     assert len(nodes_of(ax).get_offsets()) == 10
-    # ...but drawn, with a black outline, in place of the tenth
-    edges = [to_hex(c) for c in nodes_of(ax).get_edgecolors()]
-    assert edges.count("#000000") == 1
-    assert texts(ax, "node-label") == [r["label"] for r in chosen[:3]] == ["Burst 2008", "Classic 1990", "Second 1995"]
+    assert [to_hex(c) for c in nodes_of(ax).get_edgecolors()].count("#000000") == 0
+    assert texts(ax, "node-label") == [r["label"] for r in rows[:3]] == ["Burst 2008", "Classic 1990", "Second 1995"]
     colours = {to_hex(c).upper() for c in nodes_of(ax).get_facecolors()}
-    assert colours == {palette.cluster_colour(r["cluster"]) for r in chosen}
+    assert colours == {palette.cluster_colour(r["cluster"]) for r in rows[:10]}
     assert ax.get_title(loc="left") == "Citation network: top 10 works by composite"
     assert "1: folding, folding kinetics, kinetics (15)" in legend_texts(ax)
-    assert "seed work" in legend_texts(ax)
-    cap = fig.get_supxlabel()
-    assert "hand-made.sqlite" in cap and "top 10 by composite" in cap and "1 seed)" in cap
-    assert "spring layout, seed 0" in cap and CLUSTERS in cap.replace("\n", " ")
-    # the citation links among the ten: every work citing classic, second or burst
-    links = [c for c in ax.collections if isinstance(c, LineCollection) and c.get_gid() == "edges"]
-    keys = {r["doi"].lower() for r in chosen}
-    expected = {tuple(sorted(e)) for e in hand_made.citation.subgraph(keys).edges()}
-    assert len(links) == 1 and len(links[0].get_segments()) == len(expected) > 0
+    assert "seed work" not in legend_texts(ax)
+    cap = fig.get_supxlabel().replace("\n", " ")
+    assert "hand-made.sqlite" in cap and "top 10 works by composite score (mean percentile rank): 10 drawn" in cap
+    assert "spring layout, seed 0" in cap and CLUSTERS in cap and "left out" not in cap
+    # the citation links among the ten (every work citing classic, second or burst) and the strongest hybrid ones
+    keys = [r["doi"].lower() for r in rows[:10]]
+    links = map_links(hand_made, keys)
+    cited = {tuple(sorted(e)) for e in hand_made.citation.subgraph(keys).edges()}
+    assert segments(ax) == len(links) > len(cited) > 0
+    assert f"{len(cited)} citation links + {len(links) - len(cited)} hybrid links" in cap
 
 
 def test_network_map_other_scores_and_all_nodes(hand_made: Analysis) -> None:
     ax = plots.network_map(hand_made, score="local", max_nodes=1000, labels=2, seed=3).axes[0]
     assert len(nodes_of(ax).get_offsets()) == hand_made.citation.number_of_nodes() == 35
+    assert [to_hex(c) for c in nodes_of(ax).get_edgecolors()].count("#000000") == 1  # the seed, marked
+    assert "seed work" in legend_texts(ax)
     assert texts(ax, "node-label") == ["Burst 2008", "Second 1995"]  # 12 and 11 local citations
-    assert "top 35 by local" in ax.figure.get_supxlabel() and "seed 3" in ax.figure.get_supxlabel()
+    cap = ax.figure.get_supxlabel()
+    assert "top 35 works by local citations: 35 drawn (1 seed)" in cap and "seed 3" in cap
 
 
 def test_network_map_is_seeded(hand_made: Analysis) -> None:
@@ -167,9 +187,17 @@ def test_network_map_is_seeded(hand_made: Analysis) -> None:
 def test_network_map_on_real_data(commonmeta_analysis: Analysis) -> None:
     fig = plots.network_map(commonmeta_analysis, max_nodes=40, labels=5)
     ax = fig.axes[0]
-    assert len(nodes_of(ax).get_offsets()) == 40
+    top, drawn, H, alone, small = plots._map_selection(commonmeta_analysis, "composite", 40)
     rows = ranked(commonmeta_analysis, "composite")
-    assert texts(ax, "node-label") == [plots.shorten(r["label"], 24) for r in rows[:5]]
+    assert top == [r["doi"].lower() for r in rows[:40]]
+    assert len(nodes_of(ax).get_offsets()) == len(drawn) == 40 - alone - small > 0
+    inside = set(drawn)
+    links = {(u, v) for u, v in map_links(commonmeta_analysis, top) if u in inside and v in inside}
+    assert segments(ax) == len(links) == H.number_of_edges() > 0
+    assert all(H.degree(k) > 0 for k in drawn)  # no isolated work drawn
+    assert ax.get_title(loc="left") == f"Citation network: {len(drawn)} of the top 40 works by composite"
+    labels = {r["doi"].lower(): r["label"] for r in rows}
+    assert texts(ax, "node-label") == [plots.shorten(labels[k], 24) for k in drawn[:5]]
     assert ax.get_legend() is not None and any(t.startswith("1: ") or t == "other clusters"
                                                for t in legend_texts(ax))
     assert "citation graph of 500 works, 450 links" in fig.get_supxlabel()
@@ -284,9 +312,11 @@ def test_publications_and_rpys_bars_are_the_data(which: str, request: pytest.Fix
     assert ax.get_title(loc="left") == "Publications per year" and ax.get_ylabel() == "Stored works"
     fig = plots.rpys_chart(analysis)
     ax = fig.axes[0]
-    assert [b.get_height() for b in bars(ax)] == [r.references for r in analysis.rpys]
+    start = rpys_start(analysis.rpys)  # the axis starts where the first 1% of the references end
+    shown = [r for r in analysis.rpys if start is not None and r.year >= start]
+    assert [b.get_height() for b in bars(ax)] == [r.references for r in shown]
     (line,) = [ln for ln in ax.get_lines() if ln.get_gid() == "deviation"]
-    assert line.get_ydata().tolist() == [r.deviation for r in analysis.rpys]
+    assert line.get_ydata().tolist() == [r.deviation for r in shown]
     peaks = texts(ax, "peak-label")
     assert sorted(int(t.split(":")[0]) for t in peaks) == sorted(analysis.peaks)
     assert "5-year median" in fig.get_supxlabel()
@@ -295,10 +325,10 @@ def test_publications_and_rpys_bars_are_the_data(which: str, request: pytest.Fix
 
 def test_rpys_peak_names(hand_made: Analysis, commonmeta_analysis: Analysis) -> None:
     peaks = texts(plots.rpys_chart(hand_made).axes[0], "peak-label")
-    assert "2008: Burst 2008: Protein folding kinetics meas…" in peaks
-    assert "1965: Old 1965: Networks of papers" in peaks
+    assert "2008: Burst 2008: Protein folding kinetics meas… · 12 of 12" in peaks  # the work, its count of the year's
+    assert "1965: Old 1965: Networks of papers · 2 of 2" in peaks
     real = texts(plots.rpys_chart(commonmeta_analysis).axes[0], "peak-label")
-    assert all(len(t) <= len("1938: ") + 42 for t in real)
+    assert all(len(t.split(" · ")[0]) <= len("1938: ") + 42 for t in real)
 
 
 def test_rpys_year_range(hand_made: Analysis) -> None:
@@ -313,18 +343,21 @@ def test_rpys_year_range(hand_made: Analysis) -> None:
 def test_bursts_chart_bars_span_the_burst_years(hand_made: Analysis) -> None:
     fig = plots.bursts_chart(hand_made)
     ax = fig.axes[0]
-    assert [(b.get_x(), b.get_width()) for b in bars(ax)] == [(2012, 2)]  # 2012..2013
+    # one red cell per burst year, centred on its tick: 2012..2013 is 2011.5 .. 2013.5
+    assert [(b.get_x(), b.get_width()) for b in bars(ax)] == [(2011.5, 2)]
     assert [t.get_text() for t in ax.get_yticklabels()] == ["Burst 2008"]
-    assert ax.get_title(loc="left") == "Citation bursts: the 1 strongest"
-    assert "s=2, gamma=1, works with at least 3 citations" in fig.get_supxlabel()
-    assert len(fig.axes) == 2 and fig.axes[1].get_ylabel() == "burst strength"  # the colour bar
+    assert ax.get_title(loc="left") == "Top 1 references with the strongest citation bursts"
+    assert "s=2, gamma=1, at least 2 years, works with at least 3 citations" in fig.get_supxlabel()
+    assert (texts(ax, "burst-begin"), texts(ax, "burst-end")) == (["2012"], ["2013"])
+    assert len(fig.axes) == 1  # no colour bar: the strengths are written beside the rows, as in CiteSpace
 
 
 def test_bursts_chart_without_bursts_says_so(commonmeta_analysis: Analysis) -> None:
     assert commonmeta_analysis.bursts == []
     fig = plots.bursts_chart(commonmeta_analysis)
     ax = fig.axes[0]
-    assert texts(ax, "note") == ["No citation bursts with s=2, gamma=1\n(works with at least 3 citations examined)"]
+    assert texts(ax, "note") == ["No citation bursts with s=2, gamma=1, at least 2 years\n"
+                                 "(works with at least 3 citations examined)"]
     assert bars(ax) == [] and "no bursts" in fig.get_supxlabel()
 
 

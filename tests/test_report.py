@@ -139,8 +139,8 @@ def works_of(data: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def network_rows(analysis: Analysis, max_nodes: int) -> list[dict[str, Any]]:
-    """The ranking rows the network view should show: the best ``max_nodes`` plus every seed."""
-    return [row for i, row in enumerate(analysis.rankings) if i < max_nodes or row.get("is_seed")]
+    """The ranking rows the network view should show: the best ``max_nodes``, seeds counted among them."""
+    return analysis.rankings[:max_nodes]
 
 
 # ------------------------------------------------------------------------------------------------ unit tests
@@ -599,12 +599,15 @@ def test_hostile_records_stay_text_in_the_browser(open_page: Any, hostile_report
     events.assert_clean()
 
 
-def test_seeds_join_the_network_beyond_the_limit(hostile_analysis: Analysis, open_page: Any, tmp_path: Path) -> None:
+def test_seeds_count_against_the_network_limit(hostile_analysis: Analysis, open_page: Any, tmp_path: Path) -> None:
     seed_rank = next(r["rank"] for r in hostile_analysis.rankings if r["is_seed"])
     assert seed_rank > 3
     path = write_report(hostile_analysis, tmp_path / "small.html", max_nodes=3)
     data = page_data(path.read_text(encoding="utf-8"))
-    assert [works_of(data)[n[0]]["rank"] for n in data["network"]["nodes"]] == [1, 2, 3, seed_rank]
+    assert [works_of(data)[n[0]]["rank"] for n in data["network"]["nodes"]] == [1, 2, 3]  # the seed is not added
+    with_seed = page_data(render_report(hostile_analysis, max_nodes=seed_rank))
+    assert [works_of(with_seed)[n[0]]["rank"] for n in with_seed["network"]["nodes"]] == list(range(1, seed_rank + 1))
+    assert works_of(with_seed)[with_seed["network"]["nodes"][-1][0]]["seed"] is True
     page, events = open_page(path)
-    assert page.evaluate("window.citegraph.drawn") == 4
+    assert page.evaluate("window.citegraph.drawn") == 3
     events.assert_clean()

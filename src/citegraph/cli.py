@@ -675,8 +675,26 @@ _SCORES = ["composite", "local", "global", "per_year", "pagerank", "authority", 
            "cocitation_seeds"]
 
 
+#: The defaults of the burst and main-path options, as :class:`citegraph.analysis.pipeline.AnalyseOptions` has them
+#: (written out so ``--help`` need not import the analysis; a test checks the two agree).
+_BURST_S, _BURST_GAMMA, _BURST_MIN_CITATIONS, _BURST_MIN_DURATION, _KEY_ROUTES = 2.0, 1.0, 3, 2, 3
+
+
+def _keep_analysis_option(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    ctx.meta.setdefault("citegraph.analysis_options", {})[param.name] = value
+    return value
+
+
 def _analysis_options(func: Any) -> Any:
-    """The options every command that analyses the store shares (analyse, plot, export, report)."""
+    """The options every command that analyses the store shares (analyse, plot, export, report).
+
+    The burst and main-path options are read back by :func:`_run_analysis` (from ``ctx.meta``), not passed to
+    the commands.
+    """
+    def kept(*names: str, **kwargs: Any) -> Any:
+        return click.option(*names, expose_value=False, callback=_keep_analysis_option, show_default=True,
+                            **kwargs)
+
     options = [
         click.option("--graph", "graph_kind",
                      type=click.Choice(["citation", "cocitation", "coupling", "topic", "hybrid"]),
@@ -690,6 +708,17 @@ def _analysis_options(func: Any) -> Any:
         click.option("--seed", type=int, default=0, show_default=True, help="Seed of every random step."),
         click.option("--reference-year", type=int, default=None,
                      help="'Now' for citations per year [default: the latest publication year in the store]."),
+        kept("--burst-s", "burst_s", type=click.FloatRange(min=1, min_open=True), default=_BURST_S,
+             help="Citation bursts (Kleinberg): how many times its usual share of a year's citing works a work "
+                  "must draw to burst (CiteSpace's state ratio)."),
+        kept("--burst-gamma", "burst_gamma", type=click.FloatRange(min=0), default=_BURST_GAMMA,
+             help="Citation bursts: the cost of entering a burst (higher: fewer, stronger bursts)."),
+        kept("--burst-min-citations", "burst_min_citations", type=click.IntRange(min=1),
+             default=_BURST_MIN_CITATIONS, help="Citation bursts: works cited less often are not examined."),
+        kept("--burst-min-duration", "burst_min_duration", type=click.IntRange(min=1), default=_BURST_MIN_DURATION,
+             help="Citation bursts: shorter bursts (years) are left out (CiteSpace's minimum duration)."),
+        kept("--key-routes", "key_routes", type=click.IntRange(min=1), default=_KEY_ROUTES,
+             help="Main paths: the heaviest links the key-route main path runs through."),
     ]
     for option in reversed(options):
         func = option(func)
@@ -706,8 +735,14 @@ def _run_analysis(ctx: click.Context, *, graph_kind: str, score: str, cluster_me
     from citegraph.store import Store
 
     settings = ctx.obj.settings()
+    chosen = ctx.meta.get("citegraph.analysis_options", {})
     options = AnalyseOptions(graph=graph_kind, score=score, top=top, cluster_method=cluster_method,
                              resolution=resolution, seed=seed, reference_year=reference_year,
+                             burst_s=chosen.get("burst_s", _BURST_S),
+                             burst_gamma=chosen.get("burst_gamma", _BURST_GAMMA),
+                             burst_min_citations=chosen.get("burst_min_citations", _BURST_MIN_CITATIONS),
+                             burst_min_duration=chosen.get("burst_min_duration", _BURST_MIN_DURATION),
+                             key_routes=chosen.get("key_routes", _KEY_ROUTES),
                              graph_options=_selected_graph_options(ctx))
     with Store(settings.store, readonly=True) as store:
         result = run_analysis(store, options)
@@ -773,15 +808,23 @@ def analyse(ctx: click.Context, out_dir: Path | None, graph_kind: str, score: st
             _say(f"  {b.label}: {b.start}-{b.end}, strength {b.strength:.2f}, {b.citations} citations")
     if result.peaks:
         _say("")
+        nodes = result.citation.nodes
+
+        def named(work: str) -> str:  # a DOI by its node's label, a described reference as described
+            return str(nodes[work].get("label", work)) if work in nodes else work
+
         _say("RPYS peaks: " + ", ".join(
-            f"{year} ({'; '.join(w for w, _ in result.peak_works.get(year, [])[:2])})" for year in result.peaks))
+            f"{year} ({'; '.join(named(w) for w, _ in result.peak_works.get(year, [])[:2])})"
+            for year in result.peaks))
     if result.main_path:
         labels = [result.citation.nodes[n].get("label", n) for n in result.main_path]
+        ties = int(result.summary.get("main_path_ties") or 1)
         _say("")
-        _say("main path: " + " -> ".join(labels))
+        _say("main path: " + " -> ".join(labels)
+             + (f" (one of {ties:,} paths with the same total weight: the first by DOI key)" if ties > 1 else ""))
     ind = result.indicators
     _say("")
-    _say(f"h-index: {ind.get('h_index_global')} (Crossref citations), "
+    _say(f"h-index: {ind.get('h_index_global')} (global citations: Crossref's, or the export's times-cited), "
                f"{ind.get('h_index_local')} (in the network)")
     if ind.get("journals"):
         _say("top journals: " + "; ".join(f"{j} ({n})" for j, n in ind["journals"][:3]))
@@ -817,10 +860,13 @@ def _source_name(settings: Settings) -> str:
               help="Folder for the figures [default: figures/].")
 @click.option("--format", "formats", type=click.Choice(["png", "svg", "pdf"]), multiple=True,
               help="File format; repeat for several [default: png and svg].")
+@click.option("--rpys-from", "rpys_from", type=click.IntRange(min=1000), default=None,
+              help="First reference year of the RPYS figure [default: the year before which 1% of the cited "
+                   "references lie].")
 @_analysis_options
 @click.pass_context
 def plot(ctx: click.Context, names: tuple[str, ...], out_dir: Path | None, formats: tuple[str, ...],
-         graph_kind: str, score: str, cluster_method: str, resolution: float, seed: int,
+         rpys_from: int | None, graph_kind: str, score: str, cluster_method: str, resolution: float, seed: int,
          reference_year: int | None) -> None:
     """Draw the figures: NAMES among network, historiograph, cocitation, ranking, publications, rpys, bursts
     [default: all]."""
@@ -836,7 +882,7 @@ def plot(ctx: click.Context, names: tuple[str, ...], out_dir: Path | None, forma
                                         resolution=resolution, seed=seed, reference_year=reference_year)
     written = save_figures(result, out_dir if out_dir is not None else settings.figures_dir,
                            formats=formats or ("png", "svg"), names=list(names) or None,
-                           source=_source_name(settings), seed=seed)
+                           source=_source_name(settings), seed=seed, rpys_from=rpys_from)
     _echo(ctx, "wrote " + ", ".join(str(p) for p in written))
 
 
@@ -908,13 +954,17 @@ def export_command(ctx: click.Context, formats: tuple[str, ...], output: Path | 
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
               help="The HTML file [default: data/report.html].")
 @click.option("--max-nodes", type=click.IntRange(min=1), default=500, show_default=True,
-              help="Works in the interactive network view (the best-ranked, plus the seeds).")
+              help="Works in the interactive network view (the best-ranked; seeds count against it).")
 @click.option("--figures/--no-figures", default=True, show_default=True,
               help="Draw the figures (into figures/) and embed them.")
+@click.option("--rpys-from", "rpys_from", type=click.IntRange(min=1000), default=None,
+              help="First reference year of the RPYS figure [default: the year before which 1% of the cited "
+                   "references lie].")
 @_analysis_options
 @click.pass_context
-def report(ctx: click.Context, output: Path | None, max_nodes: int, figures: bool, graph_kind: str, score: str,
-           cluster_method: str, resolution: float, seed: int, reference_year: int | None) -> None:
+def report(ctx: click.Context, output: Path | None, max_nodes: int, figures: bool, rpys_from: int | None,
+           graph_kind: str, score: str, cluster_method: str, resolution: float, seed: int,
+           reference_year: int | None) -> None:
     """Write one self-contained HTML report: summary, coverage, rankings, clusters, figures, a network view."""
     from citegraph.outputs.files import check_output_files
     from citegraph.outputs.plots import FIGURES, figure_paths, save_figures
@@ -927,7 +977,7 @@ def report(ctx: click.Context, output: Path | None, max_nodes: int, figures: boo
                                                cluster_method=cluster_method, resolution=resolution, seed=seed,
                                                reference_year=reference_year, with_coverage=True)
     drawn = save_figures(result, settings.figures_dir, formats=("png",), source=_source_name(settings),
-                         seed=seed) if figures else []
+                         seed=seed, rpys_from=rpys_from) if figures else []
     path = write_report(result, output if output is not None else settings.data_dir / "report.html",
                         figures=drawn, coverage=coverage, source=_source_name(settings), max_nodes=max_nodes,
                         seed=seed)

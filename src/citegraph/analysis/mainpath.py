@@ -48,6 +48,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import math
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -63,6 +64,7 @@ from citegraph.errors import UsageError
 from citegraph.graphs.arrays import GraphArrays, edge_index
 
 __all__ = [
+    "MAIN_PATH_TIE_RULE",
     "MainPaths",
     "global_main_path",
     "key_route_main_path",
@@ -83,6 +85,9 @@ log = logging.getLogger(__name__)
 # levels). Path counts are computed exactly: in int64 when a float64 pass bounds them below 2**62, else as
 # Python integers in object arrays. Path sums of weights are float64: operation for operation what
 # ``weight + best`` gives with Python numbers (the best sum starts at 0.0, and an int plus a float is a float).
+
+#: How :func:`global_main_path` chooses among paths of the same total weight (said wherever ties are reported).
+MAIN_PATH_TIE_RULE = "the first by DOI key (at the first work where the tied paths differ, the smaller key)"
 
 _Ints = NDArray[np.int64]
 _INT64_SAFE = float(2**62)  # counts whose float estimate stays below this fit int64 with room for rounding
@@ -310,21 +315,27 @@ class _Sweep:
             paths[nodes] = np.add.reduceat(paths[self.other[s:e]], starts)
         return paths
 
-    def best(self, n: int, weight: NDArray[np.float64]) -> tuple[NDArray[np.float64], _Ints]:
-        """Largest weight sum of a path from a level-0 node to each node, and the ``other`` it comes from.
+    def best(self, n: int, weight: NDArray[np.float64]) -> tuple[NDArray[np.float64], _Ints, NDArray[np.float64]]:
+        """Largest weight sum of a path from a level-0 node to each node, the ``other`` it comes from, and the
+        number of paths with that sum.
 
-        ``weight`` is given per flow edge. Ties go to the smallest ``other``; -1 on level 0.
+        ``weight`` is given per flow edge. Ties go to the smallest ``other``; -1 on level 0. The numbers of
+        tied paths are float64: exact up to 2**53.
         """
         total = np.zeros(n, dtype=np.float64)
         via = np.full(n, -1, dtype=np.int64)
+        tied = np.ones(n, dtype=np.float64)
         w = weight[self.edge]
         for s, e, starts, nodes in self.steps():
-            sums = w[s:e] + total[self.other[s:e]]
+            other = self.other[s:e]
+            sums = w[s:e] + total[other]
             top = np.repeat(np.maximum.reduceat(sums, starts), np.diff(np.r_[starts, e - s]))
             first = np.minimum.reduceat(np.where(sums == top, np.arange(e - s), e - s), starts)
+            with np.errstate(over="ignore"):  # beyond float64 the count is inf (see _main_path)
+                tied[nodes] = np.add.reduceat(np.where(sums == top, tied[other], 0.0), starts)
             total[nodes] = sums[first]
-            via[nodes] = self.other[s:e][first]
-        return total, via
+            via[nodes] = other[first]
+        return total, via, tied
 
 
 @dataclass(frozen=True)
@@ -388,21 +399,26 @@ def _key_edges(exact: NDArray[Any], as_float: NDArray[np.float64], k: int) -> li
     return ranked
 
 
-def _main_path(flow: _Flow, sweeps: _Sweeps, as_float: NDArray[np.float64]) -> list[Any]:
-    total, via = sweeps.down.best(flow.n, as_float)
+def _main_path(flow: _Flow, sweeps: _Sweeps, as_float: NDArray[np.float64]) -> tuple[list[Any], float, int]:
+    """The global main path, its total weight and the number of source-to-sink paths as heavy."""
+    total, via, tied = sweeps.down.best(flow.n, as_float)
     has_in = np.zeros(flow.n, dtype=bool)
     has_in[flow.head] = True
     has_out = np.zeros(flow.n, dtype=bool)
     has_out[flow.tail] = True
     starts = np.flatnonzero(~has_in & has_out)
     if not starts.size:
-        return []
+        return [], 0.0, 0
     node = int(starts[np.argmax(total[starts])])  # argmax keeps the first (smallest) of equals
+    heaviest = float(total[node])
+    with np.errstate(over="ignore"):
+        count = float(tied[starts[total[starts] == heaviest]].sum())
+    ties = int(count) if math.isfinite(count) else int(np.finfo(np.float64).max)  # beyond float64: its largest
     path = [node]
     while via[node] >= 0:
         node = int(via[node])
         path.append(node)
-    return [flow.keys[i] for i in path]
+    return [flow.keys[i] for i in path], heaviest, ties
 
 
 def _key_routes(flow: _Flow, sweeps: _Sweeps, exact: NDArray[Any], as_float: NDArray[np.float64],
@@ -466,7 +482,8 @@ def global_main_path(G: nx.DiGraph, weights: Mapping[tuple[str, str], float] | N
     Works on the knowledge-flow graph (see :func:`knowledge_flow_dag`) by
     dynamic programming over a topological order, summing in floating point.
     Among paths of equal total the lexicographically smallest node sequence
-    (by ``str``) wins.
+    (by ``str``) wins (:data:`MAIN_PATH_TIE_RULE`); :func:`main_path_analysis`
+    says how many paths tied.
 
     Parameters
     ----------
@@ -498,7 +515,7 @@ def global_main_path(G: nx.DiGraph, weights: Mapping[tuple[str, str], float] | N
     """
     flow = _flow_of(G, dag)
     sweeps = _Sweeps.of(flow)
-    return _main_path(flow, sweeps, _edge_weights(flow, sweeps, weights)[1])
+    return _main_path(flow, sweeps, _edge_weights(flow, sweeps, weights)[1])[0]
 
 
 def key_route_main_path(
@@ -565,12 +582,20 @@ class MainPaths:
         ``key_route_main_path(G, k=k)``.
     dropped : list of (cited, citing)
         ``knowledge_flow_dag(G)[1]``: the knowledge flows dropped to break cycles.
+    weight : float
+        The total SPC of the global main path (0 without one).
+    ties : int
+        How many source-to-sink paths are as heavy as the global main path, itself included (1: no tie, 0:
+        no path); :data:`MAIN_PATH_TIE_RULE` chose among them. Counted in float64: exact up to 2**53, the
+        largest float64 beyond its range.
     """
 
     spc: dict[tuple[str, str], int]
     main_path: list[str]
     key_routes: list[tuple[str, str]]
     dropped: list[tuple[Any, Any]]
+    weight: float = 0.0
+    ties: int = 0
 
 
 def main_path_analysis(G: nx.DiGraph, *, k: int = 1, arrays: GraphArrays | None = None) -> MainPaths:
@@ -610,11 +635,23 @@ def main_path_analysis(G: nx.DiGraph, *, k: int = 1, arrays: GraphArrays | None 
     {('a', 'b'): 1, ('a', 'c'): 1, ('c', 'd'): 1}
     >>> mp.main_path, mp.key_routes, mp.dropped
     (['a', 'c', 'd'], [('a', 'b')], [('a', 'a')])
+    >>> mp.weight, mp.ties
+    (2.0, 1)
+
+    Two equally heavy paths (hand-made): ``b`` and ``c`` cite ``a``, ``d`` cites both; the tie goes to ``b``.
+
+    >>> mp = main_path_analysis(nx.DiGraph([("b", "a"), ("c", "a"), ("d", "b"), ("d", "c")]))
+    >>> mp.main_path, mp.weight, mp.ties
+    (['a', 'b', 'd'], 2.0, 2)
     """
     if k < 1:
         raise UsageError(f"key routes k={k} must be at least 1")
     flow, dropped = _break_cycles(GraphArrays.of(G, arrays, weight=None))[:2]
     sweeps = _Sweeps.of(flow)
     exact, as_float = _edge_weights(flow, sweeps, None)
-    return MainPaths(_spc_dict(flow, exact), _main_path(flow, sweeps, as_float),
-                     _key_routes(flow, sweeps, exact, as_float, k), dropped)
+    path, weight, ties = _main_path(flow, sweeps, as_float)
+    if ties > 1:
+        log.info("main path: %s source-to-sink paths share the largest total SPC %s; the one kept: %s",
+                 f"{ties:,}", f"{weight:g}", MAIN_PATH_TIE_RULE)
+    return MainPaths(_spc_dict(flow, exact), path, _key_routes(flow, sweeps, exact, as_float, k), dropped,
+                     weight, ties)

@@ -2,9 +2,11 @@
 
 :func:`rpys` counts cited references per publication year and their
 deviation from the median of the surrounding years, :func:`rpys_peaks` picks
-the peak years and :func:`peak_works` names the works behind a peak (from
-:func:`reference_years_from_store`, which also describes references that
-carry no DOI).
+the peak years and :func:`peak_works` names the identifiable works behind a
+peak (from :func:`reference_years_from_store`, which also describes
+references that carry no DOI, by the label rule, and reads the year of a
+reference from its citation string when the year field is missing);
+:func:`rpys_start` gives a first year to show, from the data.
 """
 
 from __future__ import annotations
@@ -14,12 +16,15 @@ import statistics
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from citegraph.errors import UsageError
+from citegraph.graphs.citation import family_name, node_label, text_author, text_title, text_year
 from citegraph.store import Store
 from citegraph.store.records import plausible_years
 
-__all__ = ["RPYSRow", "peak_works", "reference_years_from_store", "rpys", "rpys_peaks"]
+__all__ = ["RPYSRow", "describe_reference", "peak_works", "reference_years_from_store", "rpys", "rpys_peaks",
+           "rpys_start"]
 
 log = logging.getLogger(__name__)
 
@@ -156,29 +161,66 @@ def rpys_peaks(rows: Sequence[RPYSRow], *, top: int = 5) -> list[int]:
     return [year for _, year in peaks[:top]]
 
 
-def _describe_reference(year: int, first_author: str | None, article_title: str | None,
-                        journal_title: str | None, unstructured: str | None) -> str:
-    title = article_title or journal_title
-    if first_author or title:
-        return " ".join(p for p in (first_author, str(year), title) if p)
-    if unstructured:
-        return unstructured
-    return f"(undescribed reference) {year}"
+#: Placeholders some sources write where a reference has no author.
+_NO_AUTHOR = frozenset({"anonymous", "anon", "[anonymous]", "[no author]", "no author"})
 
 
-def reference_years_from_store(store: Store) -> list[tuple[int, str | None, str]]:
+def describe_reference(year: int, first_author: str | None, article_title: str | None,
+                       journal_title: str | None, unstructured: str | None) -> str | None:
+    """How a reference without DOI is named, by the label rule (:func:`~citegraph.graphs.citation.node_label`).
+
+    ``"Surname Year: Title"`` (the journal or book title when there is no
+    article title) or ``"Surname Year"`` with an author; ``"Title Year"`` with only a title. A part the
+    entry lacks is read from its unstructured citation string
+    (:func:`~citegraph.graphs.citation.text_author`, ``text_title``). A
+    reference without author and title (a year, perhaps a journal) cannot
+    be told from others: None, and it is never named as a work.
+
+    Examples
+    --------
+    >>> describe_reference(1925, "Fisher", None, "Statistical methods", None)
+    'Fisher 1925: Statistical methods'
+    >>> describe_reference(2010, None, None, None, "Doe JA, Roe K (2010) A study of graphs. J Graphs 3:1")
+    'Doe 2010: A study of graphs'
+    >>> describe_reference(2012, None, None, "NUTRIENTS", "[Anonymous], 2012, NUTRIENTS"), describe_reference(
+    ...     2012, None, None, None, None)
+    (None, None)
+    """
+    surname = family_name(first_author) if first_author and first_author.lower() not in _NO_AUTHOR else None
+    title = article_title
+    if unstructured and (surname is None or title is None):
+        surname = surname or text_author(unstructured)
+        title = title or text_title(unstructured)
+    if surname:
+        label = node_label(surname, year, "")
+        other = title or journal_title  # a book's title comes as the journal title (volume-title)
+        return f"{label}: {other}" if other else label
+    if title:
+        return f"{title} {year}"
+    return None
+
+
+def reference_years_from_store(store: Store) -> list[tuple[int, str | None, str | None]]:
     """Every reference entry of a store that has a publication year, for RPYS.
+
+    The year is the entry's year field, or when that is missing (or was
+    malformed, e.g. ``19721``, and so not stored) the year written in its
+    unstructured citation string (:func:`~citegraph.graphs.citation.text_year`;
+    never after the citing work's year plus one).
+    A reference without DOI matched to one (``citegraph match``) counts as
+    that DOI.
 
     Returns
     -------
     list of (year, cited, description)
         ``cited`` is the cited DOI key (recorded duplicate merges applied) or
         None; ``description`` is that DOI key, or for a reference without DOI
-        ``"first_author year title"`` (the article title, else the journal or
-        book title; missing parts left out), else its unstructured citation
-        text. One tuple per reference entry (a work cited by ten works
-        appears ten times), in citing DOI then position order. Entries
-        without year are left out, and so are entries whose year is outside
+        :func:`describe_reference` (``"Surname Year: Title"``...), None when
+        it has neither author nor title (such references count in the
+        spectrogram but are never named). One tuple per reference entry (a
+        work cited by ten works appears ten times), in citing DOI then
+        position order. Entries without year are left out, and so are
+        entries whose year is outside
         :func:`~citegraph.store.records.plausible_years` (a logged warning
         counts them).
 
@@ -189,19 +231,29 @@ def reference_years_from_store(store: Store) -> list[tuple[int, str | None, str]
     ...     _ = s.add_works([parse_work({"DOI": "10.5555/a", "reference": [
     ...         {"key": "1", "DOI": "10.5555/B", "year": "1990"},
     ...         {"key": "2", "author": "Fisher", "year": "1925", "volume-title": "Statistical methods"},
-    ...         {"key": "3", "unstructured": "no year"}]}, source="t")])
+    ...         {"key": "3", "unstructured": "no year"}, {"key": "4", "year": "1931"},
+    ...         {"key": "5", "year": "19721", "unstructured": "Roe K. A study of graphs. J Gr. 1972;4:1"}]},
+    ...         source="t")])
     ...     reference_years_from_store(s)
-    [(1990, '10.5555/b', '10.5555/b'), (1925, None, 'Fisher 1925 Statistical methods')]
+    [(1990, '10.5555/b', '10.5555/b'), (1925, None, 'Fisher 1925: Statistical methods'), (1931, None, None), \
+(1972, None, 'Roe 1972: A study of graphs')]
     """
     alias = store.merges()
-    out: list[tuple[int, str | None, str]] = []
+    out: list[tuple[int, str | None, str | None]] = []
     first, last = plausible_years()
     absurd = 0
     rows = store.execute(
-        """SELECT year, cited, first_author, article_title, journal_title, unstructured FROM refs
-           WHERE year IS NOT NULL ORDER BY citing, position"""
+        """SELECT r.year, COALESCE(r.cited, m.matched), r.first_author, r.article_title, r.journal_title,
+                  r.unstructured, CASE WHEN r.year IS NULL THEN (SELECT w.year FROM works w WHERE w.doi = r.citing) END
+           FROM refs r LEFT JOIN ref_matches m ON m.citing = r.citing AND m.position = r.position
+           WHERE r.year IS NOT NULL OR r.unstructured IS NOT NULL ORDER BY r.citing, r.position"""
     )
-    for year, cited, author, title, journal, unstructured in rows:
+    described: dict[tuple[Any, ...], str | None] = {}  # the same reference text is cited by many works
+    for year, cited, author, title, journal, unstructured, citing_year in rows:
+        if year is None:  # never a year after the citing work's (plus one): "Healthy People 2030"
+            year = text_year(unstructured, latest=citing_year + 1 if isinstance(citing_year, int) else None)
+            if year is None:
+                continue
         # counted here: one pass over refs, not a second query for the warning (text in the column is absurd too)
         if not isinstance(year, (int, float)) or not first <= year <= last:
             absurd += 1
@@ -209,20 +261,51 @@ def reference_years_from_store(store: Store) -> list[tuple[int, str | None, str]
         if cited is not None:
             key = alias.get(cited, cited)
             out.append((int(year), key, key))
-        else:
-            out.append((int(year), None, _describe_reference(int(year), author, title, journal, unstructured)))
+            continue
+        parts = (int(year), author, title, journal, unstructured)
+        if parts not in described:
+            described[parts] = describe_reference(*parts)
+        out.append((int(year), None, described[parts]))
     if absurd:
         log.warning("RPYS: %d reference entr(ies) with a year outside the plausible years %d-%d ignored",
                     absurd, first, last)
     return out
 
 
-def peak_works(references: Iterable[tuple[int, str | None, str]], year: int, *, top: int = 5) -> list[tuple[str, int]]:
-    """The most cited works published in one year: the works behind an RPYS peak.
+def rpys_start(rows: Sequence[RPYSRow], *, share: float = 0.01) -> int | None:
+    """A sensible first year to show of a spectrogram: the year before which at most ``share`` of the references lie.
+
+    The default, 1%, leaves out the few very old references (a 1601 reprint,
+    a misread year) that would stretch the axis over centuries of empty
+    years; a peak among them still shows when asked for with ``years``.
+
+    Examples
+    --------
+    >>> rows = rpys([1700] + [1990] * 50 + [1991] * 49, window=1)
+    >>> rpys_start(rows), rpys_start(rows, share=0.0), rpys_start([])
+    (1990, 1700, None)
+    """
+    if not 0.0 <= share < 1.0:
+        raise UsageError(f"share {share} must be in [0, 1)")
+    ordered = sorted(rows, key=lambda r: r.year)
+    total = sum(r.references for r in ordered)
+    if not total:
+        return None
+    before = 0
+    for row in ordered:
+        if row.references and before + row.references > share * total:
+            return row.year
+        before += row.references
+    return ordered[-1].year
+
+
+def peak_works(references: Iterable[tuple[int, str | None, str | None]], year: int, *,
+               top: int = 5) -> list[tuple[str, int]]:
+    """The most cited identifiable works published in one year: the works behind an RPYS peak.
 
     Parameters
     ----------
-    references : iterable of (year, cited DOI or None, description)
+    references : iterable of (year, cited DOI or None, description or None)
         As :func:`reference_years_from_store` returns them.
     year : int
         The publication year.
@@ -233,17 +316,32 @@ def peak_works(references: Iterable[tuple[int, str | None, str]], year: int, *, 
     -------
     list of (work, times cited)
         ``work`` is the DOI key, or the description for a reference without
-        DOI (identical descriptions count as one work); sorted by times cited
-        (descending), then name.
+        DOI (descriptions that differ only in letter case and spacing count
+        as one work, named by the first of them in sort order); sorted by times cited
+        (descending), then name. References that cannot be identified
+        (description None: no DOI, author or title) are never named; the
+        year's other references are the spectrogram's count less these.
 
     Examples
     --------
-    >>> refs = [(1955, "10.5555/x", "10.5555/x"), (1955, None, "Fisher 1955 Design"),
-    ...         (1955, "10.5555/x", "10.5555/x"), (1956, "10.5555/y", "10.5555/y")]
+    >>> refs = [(1955, "10.5555/x", "10.5555/x"), (1955, None, "Fisher 1955: Design"), (1955, None, None),
+    ...         (1955, None, None), (1955, None, None), (1955, "10.5555/x", "10.5555/x"),
+    ...         (1956, "10.5555/y", "10.5555/y")]
     >>> peak_works(refs, 1955)
-    [('10.5555/x', 2), ('Fisher 1955 Design', 1)]
+    [('10.5555/x', 2), ('Fisher 1955: Design', 1)]
     """
     if top < 1:
         raise UsageError(f"top {top} must be at least 1")
-    counts: Counter[str] = Counter(doi if doi is not None else text for y, doi, text in references if y == year)
-    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
+    counts: Counter[str] = Counter()
+    shown: dict[str, str] = {}  # descriptions that differ only in case and spaces are one work, shown one way
+    for y, doi, text in references:
+        if y != year or (doi is None and text is None):
+            continue
+        if doi is not None:
+            counts[doi] += 1
+            continue
+        assert text is not None
+        key = " ".join(text.casefold().split())
+        shown[key] = min(shown.get(key, text), text)
+        counts[key] += 1
+    return sorted(((shown.get(k, k), n) for k, n in counts.items()), key=lambda kv: (-kv[1], kv[0]))[:top]

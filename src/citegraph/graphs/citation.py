@@ -5,15 +5,17 @@ work, plus the cited (or citing) works that are not stored, described from
 their reference entries. Node attributes are scalars (ready for GraphML);
 edges carry their provenance (``sources``, ``asserted_by``). Merged
 duplicates (:mod:`citegraph.store.duplicates`) count as their canonical work.
-:func:`node_label` gives the "First-author Year" label of a work, and
+:func:`node_label` gives the "Surname Year" label of a work (the one label rule of every output), and
 :func:`topic_documents` the texts of the graph's works that the topic model
 (:mod:`citegraph.graphs.topics`) reads.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
+import re
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -24,23 +26,291 @@ from citegraph.store import Store
 from citegraph.store.database import REF_SOURCE_SQL
 from citegraph.store.records import plausible_years
 
-__all__ = ["citation_graph", "node_label", "topic_documents"]
+__all__ = ["citation_graph", "family_name", "node_label", "text_author", "text_title", "text_year", "topic_documents",
+           "unique_labels"]
 
 log = logging.getLogger(__name__)
 
 
-def node_label(first_author: str | None, year: int | None, fallback: str) -> str:
-    """``"First-author Year"``, as bibliometric maps label works.
+# -- labels ----------------------------------------------------------------------------------------------------
+
+#: A run of initials, as one word: ``S``, ``MI``, ``RDK``, ``M.``, ``J.-P.``, ``G.-X.``.
+_INITIALS = re.compile(r"^(?:[A-Z]\.?-?){1,4}$")
+#: Words that make a name an organisation's, kept whole: ``R Core Team``, ``WHO Study Group``.
+_ORGANISATION = re.compile(
+    r"\b(?:team|group|grp|consortium|collaboration|collaborators|committee|organi[sz]ation|association|society|"
+    r"institute|agency|office|ministry|department|council|foundation|program(?:me)?|cent(?:er|re)|board|"
+    r"commission|bureau|initiative|network|project|working|unit|survey|nations|union|university|corp|inc|ltd|"
+    r"world|national|international|federal|government|authority|administration|service|services)\b",
+    re.IGNORECASE)
+#: Acronyms that start organisations' names, not initials.
+_ACRONYMS = frozenset({"WHO", "CDC", "FAO", "NIH", "UN", "EU", "NHS", "OECD", "IEA", "IPCC", "USDA", "EPA", "NICE",
+                       "IARC", "UNEP", "IMF", "ILO", "NASA", "NOAA", "ESA", "EFSA", "FDA", "AMA", "APA", "ISO", "IEEE"})
+#: Where a list of several authors is cut to its first one.
+_NEXT_AUTHOR = re.compile(r";|,|\s(?:and|&|et\.?\s*al\.?|others)\b|\s&\s", re.IGNORECASE)
+_YEAR_IN_TEXT = re.compile(r"(?<![\d/.-])(1[5-9]\d\d|20\d\d)(?![\d/])")
+_PAREN_YEAR = re.compile(r"\((1[5-9]\d\d|20\d\d)[a-z]?\)")
+_YEAR_PUNCT = re.compile(r"(?<![\d/.-])(1[5-9]\d\d|20\d\d)[a-z]?(?=[.;,:)]|\s*$)")
+#: A Web of Science cited reference, ``"Doe J, 2010, J STUD, V3, P1"``: no title in it.
+_WOS_REFERENCE = re.compile(r"^[^,]{1,80}, (?:1[5-9]|20)\d\d, [^,]+(?:, [VP][^,]*)*(?:, DOI .*)?$")
+_LEAD_YEAR = re.compile(r"\((?:1[5-9]\d\d|20\d\d)[a-z]?\)|(?<![\d/.-])(?:1[5-9]\d\d|20\d\d)[a-z]?\.(?=\s)")
+_ACCESSED = re.compile(r"\b(?:accessed|retrieved|available|cited|viewed|visited|consulted)\b.*",
+                       re.IGNORECASE | re.DOTALL)
+_QUOTED = re.compile(r"[“\"‘«]([^”\"’»]{12,300})[”\"’»]")
+_SENTENCES = re.compile(r"(?<=[^\s.])[.?!]\s+|\s*:\s+(?=In\b)")
+_NOT_TITLE = re.compile(r"^(?:in|available|accessed|retrieved|http|https|www|doi|proceedings|presented|"
+                        r"thesis|phd|vol|pp|no)\b", re.IGNORECASE)
+#: How many characters of a title a label without an author shows.
+TITLE_LABEL_WIDTH = 32
+
+
+def family_name(name: str | None) -> str | None:
+    """The family name of the first author, whatever the format the source writes names in.
+
+    The name is cut to its first author (at ``,``, ``;``, ``and``, ``&``,
+    ``et al.``), initials are dropped before (``"S Polasky"``, ``"M. I.
+    Krzywinski"``) or after it (``"Reye RDK"``, ``"Krzywinski M."``, WoS's
+    ``"Gardner J W"``), particles stay (``"van Dijk"``, ``"JN och Dag"`` ->
+    ``"och Dag"``), an all-capitals surname is written in title case
+    (``"ROMEDER"``; acronyms of three letters or fewer stay), and an
+    organisation's name is kept whole (``"R Core Team"``). ``"[Anonymous]"``
+    and other bracketed placeholders give None.
+
+    Examples
+    --------
+    >>> [family_name(n) for n in ("S Polasky", "Reye RDK", "MI Krzywinski", "Krzywinski M.", "Doe, Jane",
+    ...                           "van Dijk", "Di Pierro", "W. Venables", "D. D. Van Slyke and others",
+    ...                           "ROMEDER", "R Core Team", "Gardner J W", "DIK Sjøberg", "WHO Europe", "B. /. Omjotew",
+    ...                           "[Anonymous]")]
+    ['Polasky', 'Reye', 'Krzywinski', 'Krzywinski', 'Doe', 'van Dijk', 'Di Pierro', 'Venables', 'Van Slyke', \
+'Romeder', 'R Core Team', 'Gardner', 'Sjøberg', 'WHO Europe', 'Omjotew', None]
+    """
+    if not name:
+        return None
+    return _family_name(str(name))
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _family_name(name: str) -> str | None:
+    text = " ".join(name.split()).strip(" .,;:")
+    if not text or text.startswith("["):
+        return None
+    if " " not in text and "," not in text and ";" not in text and "&" not in text:  # one word: most names
+        return text.title() if text.isupper() and sum(c.isalpha() for c in text) > 3 else text
+    text = _NEXT_AUTHOR.split(text, 1)[0].strip(" .,")
+    if _ORGANISATION.search(text):
+        return text or None
+    words = [w for w in text.split() if any(c.isalnum() for c in w)]  # not "/" ("B. /. Omjotew")
+    while len(words) > 1 and _INITIALS.match(words[-1]):  # "Reye RDK", "Gardner J W"
+        words.pop()
+    while len(words) > 1 and _INITIALS.match(words[0]) and words[0].strip(".") not in _ACRONYMS:
+        words.pop(0)  # "S Polasky", "M. I. Krzywinski", "DIK Sjøberg"; not "WHO Europe"
+    if not words:
+        return None
+    surname = " ".join(words).strip(" .,")
+    if len(words) == 1 and surname.isupper() and sum(c.isalpha() for c in surname) > 3:
+        surname = surname.title()  # "ROMEDER" -> "Romeder" (as the WoS importer writes cited surnames)
+    return surname or None
+
+
+def text_year(text: str | None, *, latest: int | None = None) -> int | None:
+    """The publication year written in a citation string, or None.
+
+    A year in parentheses wins (``"Doe J (2010) ..."``), then a year followed
+    by punctuation or ending the string (``"... 2010. Title"``, ``"...
+    2012;7:25"``), then the first year; what follows "accessed",
+    "retrieved" or "available" is not read (access dates). Years outside
+    :func:`~citegraph.store.records.plausible_years` are not taken, nor
+    years after ``latest`` (give the citing work's year plus one: "Healthy
+    People 2030" is not the year of a reference of 2021).
+
+    Examples
+    --------
+    >>> text_year("Doe J, Roe K (2010) A study of 1999 data. J Stud 3:1"), text_year("Roe K. A study. 2012;7:25")
+    (2010, 2012)
+    >>> text_year("UCTE. Final report on the 28 September 2003 blackout. 2004"), text_year("n.d."), text_year(None)
+    (2004, None, None)
+    >>> text_year("Lidar metadata 2010. Accessed September 5, 2020."), text_year("Doe J. Title. 19721;4:1")
+    (2010, None)
+    >>> text_year("CPC Central Committee, HLTH CHIN 2030 PLAN", latest=2022)
+    """
+    if not text:
+        return None
+    text = _ACCESSED.sub("", text)
+    first, last = plausible_years()
+    if latest is not None:
+        last = min(last, latest)
+    for pattern in (_PAREN_YEAR, _YEAR_PUNCT, _YEAR_IN_TEXT):
+        for match in pattern.finditer(text):
+            year = int(match.group(1))
+            if first <= year <= last:
+                return year
+    return None
+
+
+def _title_like(segment: str, *, words_needed: int = 3) -> bool:
+    """Whether a piece of a citation string reads as a title, not a list of names or a journal abbreviation.
+
+    ``words_needed`` words or more; more than one comma only with more lower-case words than commas; two
+    lower-case words, or five words.
+    """
+    words = segment.split()
+    if len(words) < words_needed or _NOT_TITLE.match(segment) or _PAREN_YEAR.search(segment):
+        return False
+    if sum(ch.isdigit() for ch in segment) > len(segment) // 4:
+        return False
+    lower = sum(1 for w in words if w[:1].islower())
+    commas = segment.count(",")
+    if commas > 1 and lower <= commas:
+        return False
+    return lower >= 2 or len(words) >= 5 or words_needed < 3
+
+
+def text_title(text: str | None) -> str | None:
+    """The title of the work a citation string cites, or None when none can be told apart.
+
+    A quoted title wins; then the sentence after a year in parentheses or
+    ending a sentence, in the first half of the string (``"Doe J (2010)
+    Title. Journal"``, ``"Doe, J. 2010. Title. Journal"``); then the first sentence that reads
+    as a title: three words or more, two lower-case words or five words,
+    more than one comma only with more lower-case words than commas (so
+    author lists, journal abbreviations and WoS's ``"Doe J, 2010, J STUD,
+    V3, P1"`` are not taken).
+
+    Examples
+    --------
+    >>> text_title("Magarian EM, Fleming BC et al (2010) Delay of 2 weeks affects outcome. Am J Sports Med 38")
+    'Delay of 2 weeks affects outcome'
+    >>> text_title("Chou, P. Y. & Fasman, G. D. Empirical predictions of protein conformation. Annu. Rev. 47 (1978).")
+    'Empirical predictions of protein conformation'
+    >>> text_title("Rezende DJ, Mohamed S, Wierstra D. Stochastic backpropagation in deep models. 2014. arXiv:1401")
+    'Stochastic backpropagation in deep models'
+    >>> text_title("Cai, F., 1994, “Granular Piles Reinforced with Geosynthetics,” presented at the conference")
+    'Granular Piles Reinforced with Geosynthetics'
+    >>> text_title("Jähnke, Petra, und Karsten Balgar. 2011. Social entrepreneurship. Wiesbaden: Springer VS.")
+    'Social entrepreneurship'
+    >>> text_title("R. Scott, Finite element convergence for singular data, Numer. Math. 21 (1973/74), 317–327.")
+    'Finite element convergence for singular data'
+    >>> text_title("Yang WY, 2010, NEW ENGL J MED, V362, P1090, DOI 10.1056/NEJMoa0908292") is None
+    True
+    """
+    if not text or _WOS_REFERENCE.match(text):
+        return None
+    text = " ".join(text.split())
+    quoted = _QUOTED.search(text)
+    if quoted and len(quoted.group(1).split()) >= 3:
+        return quoted.group(1).strip(" ,.;:")
+    lead = _LEAD_YEAR.search(text)
+    if lead and lead.start() < len(text) // 2:  # "Doe J (2010) Title. Journal", "Doe, J. 2010. Title.": what follows
+        after = _SENTENCES.split(text[lead.end():].lstrip(" .,:;"), 1)[0].strip(" ,.;:")
+        if _title_like(after, words_needed=2):
+            return after[:300]
+    surname = text_author(text)
+    for segment in _SENTENCES.split(text):
+        segment = segment.strip(" ,.;:")
+        if surname and segment.startswith(surname + ", "):  # "R. Scott, Title, Numer. Math.": no name, no journal
+            segment = re.sub(r",\s*[A-Z][\w-]*$", "", segment[len(surname) + 2:])
+        if _title_like(segment):
+            return segment[:300]
+    return None
+
+
+def _short(text: str, width: int) -> str:
+    one_line = " ".join(text.split())
+    return one_line if len(one_line) <= width else one_line[: width - 1].rstrip(" ,;:.-") + "…"
+
+
+def node_label(first_author: str | None, year: int | None, fallback: str, title: str | None = None) -> str:
+    """A work's label, the one rule of every figure, table, report and export: ``"Surname Year"``.
+
+    The surname is :func:`family_name` of the first author (any format);
+    without one, the label is the start of the title and the year; without
+    a title either, ``fallback`` (the DOI). Labels that two works share are
+    told apart by :func:`unique_labels` (``"Smith 2010a"``, ``"Smith 2010b"``).
 
     Examples
     --------
     >>> node_label("Doe", 2019, "10.1/x"), node_label(None, 2019, "10.1/x"), node_label("Doe", None, "10.1/x")
     ('Doe 2019', '10.1/x', 'Doe')
+    >>> node_label("MI Krzywinski", 2009, "10.1/y"), node_label("[Anonymous]", 2020, "10.1/z", "Global burden")
+    ('Krzywinski 2009', 'Global burden 2020')
     """
-    if first_author:
-        surname = first_author.split(",")[0].strip()
+    surname = family_name(first_author)
+    if surname is None and title and title.strip():
+        surname = _short(title, TITLE_LABEL_WIDTH)
+    if surname:
         return f"{surname} {year}" if year else surname
     return fallback
+
+
+def _suffix(i: int) -> str:
+    """``a``, ``b``, ... ``z``, ``aa``, ``ab``, ...: the i-th (0-based) work sharing a label."""
+    letters = ""
+    i += 1
+    while i:
+        i, rest = divmod(i - 1, 26)
+        letters = chr(ord("a") + rest) + letters
+    return letters
+
+
+def unique_labels(labels: Mapping[str, str], *, keep: Iterable[str] = ()) -> dict[str, str]:
+    """Labels that differ: works sharing a label get ``a``, ``b``, ... in key order.
+
+    A label ending in its year gets the letter right after it (``"Smith
+    2010a"``), any other one after a space (``"Smith a"``). Keys in ``keep``
+    (works labelled by their DOI, unique already) are left as they are.
+
+    Examples
+    --------
+    >>> unique_labels({"10.1/b": "Smith 2010", "10.1/a": "Smith 2010", "10.1/c": "Roe", "10.1/d": "Roe",
+    ...                "10.1/e": "Doe 2001"})
+    {'10.1/b': 'Smith 2010b', '10.1/a': 'Smith 2010a', '10.1/c': 'Roe a', '10.1/d': 'Roe b', '10.1/e': 'Doe 2001'}
+    """
+    kept = set(keep)
+    shared: dict[str, list[str]] = {}
+    for key, label in labels.items():
+        if key not in kept:
+            shared.setdefault(label, []).append(key)
+    out = dict(labels)
+    for label, keys in shared.items():
+        if len(keys) < 2:
+            continue
+        joint = "" if label[-4:].isdigit() else " "
+        for i, key in enumerate(sorted(keys)):
+            out[key] = f"{label}{joint}{_suffix(i)}"
+    return out
+
+
+_NAME = r"[A-Z\u00C0-\u024F][\w'’\-]+"
+_TEXT_AUTHOR = (
+    re.compile(rf"^({_NAME}(?:\s{_NAME})?),?\s+(?:[A-Z]\.?\s?-?){{1,3}}(?=[\s,.;:(&]|$)"),  # "Doe JA," "Doe, J. A."
+    re.compile(rf"^((?:[A-Z]\.\s?-?)+)\s*({_NAME})(?=[\s,.;:(&]|$)"),  # "J. A. Doe,"
+    re.compile(rf"^({_NAME}),\s+[A-Z\u00C0-\u024F][a-z\u00DF-\u024F]+"),  # "Doe, Jane"
+)
+
+
+def text_author(text: str | None) -> str | None:
+    """The first author's family name written at the start of a citation string, or None.
+
+    Only the common forms are read: ``"Doe JA, ..."``, ``"Doe, J. A., ..."``,
+    ``"J. A. Doe, ..."``, ``"Doe, Jane, ..."``; anything else (an
+    organisation, a title first) gives None.
+
+    Examples
+    --------
+    >>> [text_author(t) for t in ("Magarian EM, Fleming BC (2010) Delay", "Chou, P. Y. & Fasman, G. D. Empirical",
+    ...                           "S. C. Brenner, A general result", "BROWN, Tim. Design Thinking",
+    ...                           "United Nations, Department of Economic Affairs. World prospects", None)]
+    ['Magarian', 'Chou', 'Brenner', 'Brown', None, None]
+    """
+    if not text:
+        return None
+    text = " ".join(text.split())
+    for i, pattern in enumerate(_TEXT_AUTHOR):
+        match = pattern.match(text)
+        if match:
+            return family_name(match.group(2 if i == 1 else 1))
+    return None
 
 
 def _scalar_attrs(**attrs: Any) -> dict[str, Any]:
@@ -54,8 +324,11 @@ def citation_graph(store: Store, *, merged: bool = True) -> nx.DiGraph:
     Nodes are DOI keys. Every stored work is a node (``resolved=True``), as is
     every DOI an edge touches that is not stored (``resolved=False``),
     described from its first reference entry (article title, journal title,
-    year, first author). Node attributes: ``doi`` (as deposited), ``label``
-    ("First-author Year"), ``title``, ``year``, ``journal``, ``type``,
+    year, first author; what none of its entries gives, read from the
+    unstructured citation string). Node attributes: ``doi`` (as deposited),
+    ``label`` (:func:`node_label`: "Surname Year", else the start of the title
+    and the year, else the DOI; works sharing a label get ``a``, ``b``, ...
+    in key order, :func:`unique_labels`), ``title``, ``year``, ``journal``, ``type``,
     ``citations_global`` (Crossref's ``is-referenced-by-count``),
     ``citations_local`` (in-degree here), ``is_seed``, ``resolved``;
     attributes whose value is unknown are left out. Edge attributes:
@@ -99,7 +372,7 @@ def citation_graph(store: Store, *, merged: bool = True) -> nx.DiGraph:
             absurd += 1
             year = None  # an absurd year is an unknown one
         if key not in alias:
-            nodes.append((key, _scalar_attrs(doi=original, label=node_label(author, year, original), title=title,
+            nodes.append((key, _scalar_attrs(doi=original, label=node_label(author, year, original, title), title=title,
                                              year=year, journal=journal, type=kind, citations_global=cited,
                                              is_seed=key in seeds, resolved=True)))
     if absurd:
@@ -114,13 +387,23 @@ def citation_graph(store: Store, *, merged: bool = True) -> nx.DiGraph:
         info = described.get(key, {})
         G.nodes[key].update(_scalar_attrs(
             doi=info.get("doi", key), label=node_label(info.get("first_author"), info.get("year"),
-                                                       info.get("doi", key)),
+                                                       info.get("doi", key), info.get("title")),
             title=info.get("title"), year=info.get("year"), journal=info.get("journal"),
             is_seed=key in seeds, resolved=False,
         ))
     for node, attrs in G.nodes(data=True):
         attrs["citations_local"] = G.in_degree(node)
+    _label_uniquely(G)
     return G
+
+
+def _label_uniquely(G: nx.DiGraph) -> None:
+    """Give the works that share a label ``a``, ``b``, ... (:func:`unique_labels`), in key order."""
+    labels = {str(n): str(d.get("label", n)) for n, d in G.nodes(data=True)}
+    by_doi = [n for n, d in G.nodes(data=True) if labels[str(n)] == str(d.get("doi", n))]
+    for node, label in unique_labels(labels, keep=by_doi).items():
+        if label != labels[node]:
+            G.nodes[node]["label"] = label
 
 
 def _add_new_edges(G: nx.Graph, edges: Iterable[tuple[Any, Any, dict[str, Any]]]) -> None:
@@ -207,6 +490,9 @@ def _merged_attrs(group: Sequence[tuple[str, str]]) -> dict[str, Any]:
 def _describe_unresolved(store: Store, keys: Sequence[str]) -> dict[str, dict[str, Any]]:
     """Describe DOIs that are not stored from their first reference entry (by citing DOI, position).
 
+    A part no entry gives (title, year, first author) is read from the first entry's unstructured citation
+    string (:func:`text_title`, :func:`text_year`, :func:`text_author`), when it has one.
+
     One pass over the reference entries citing unstored DOIs (rather than one query per 500 keys), then
     over the OpenCitations links from unstored DOIs.
     """
@@ -216,16 +502,20 @@ def _describe_unresolved(store: Store, keys: Sequence[str]) -> dict[str, dict[st
     wanted = set(keys)
     first, last = plausible_years()
     absurd = 0
+    texts: dict[str, tuple[str, str]] = {}  # cited DOI -> its first unstructured citation string, the citing DOI
     rows = _tuples(
-        store, """SELECT cited, cited_original, article_title, journal_title, year, first_author FROM refs
-                  WHERE cited IS NOT NULL AND cited NOT IN (SELECT doi FROM works) ORDER BY citing, position"""
+        store, """SELECT cited, cited_original, article_title, journal_title, year, first_author, unstructured, citing
+                  FROM refs WHERE cited IS NOT NULL AND cited NOT IN (SELECT doi FROM works)
+                  ORDER BY citing, position"""
     )
-    for cited, original, title, journal, year, author in rows:
+    for cited, original, title, journal, year, author, unstructured, citing in rows:
         if cited not in wanted:
             continue
         if year is not None and not first <= year <= last:
             absurd += 1
             year = None  # an absurd year is an unknown one
+        if unstructured and cited not in texts:
+            texts[cited] = (unstructured, citing)
         info = out.get(cited)
         if info is None:
             out[cited] = {"doi": original or cited, **_scalar_attrs(title=title, journal=journal, year=year,
@@ -237,6 +527,20 @@ def _describe_unresolved(store: Store, keys: Sequence[str]) -> dict[str, dict[st
     if absurd:
         log.warning("citation graph: %d reference entr(ies) with a year outside the plausible years %d-%d: "
                     "taken as unknown", absurd, first, last)
+    citing_years: dict[str, Any] | None = None  # read once, when a year is to be read from a citation string
+    for cited, (text, citing) in texts.items():  # what no entry says outright, read from the first citation
+        info = out[cited]
+        if info.get("title") is None and (title := text_title(text)) is not None:
+            info["title"] = title
+        if info.get("first_author") is None and (author := text_author(text)) is not None:
+            info["first_author"] = author
+        if info.get("year") is None:
+            if citing_years is None:
+                citing_years = dict(_tuples(store, "SELECT doi, year FROM works WHERE year IS NOT NULL"))
+            citing_year = citing_years.get(citing)
+            year = text_year(text, latest=citing_year + 1 if isinstance(citing_year, int) else None)
+            if year is not None:
+                info["year"] = year
     rows = _tuples(store, "SELECT citing, citing_original FROM oc_citations "
                           "WHERE citing NOT IN (SELECT doi FROM works) ORDER BY cited")
     for citing, original in rows:

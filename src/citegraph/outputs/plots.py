@@ -10,7 +10,8 @@ figures are made with :class:`~matplotlib.figure.Figure` and saved with
 :data:`FIGURES` maps the file stem of each figure to its function:
 
 ``network``
-    :func:`network_map`: the citation network of the best-scored works.
+    :func:`network_map`: the best-scored works and the citation and hybrid
+    links that hold them together.
 ``historiograph``
     :func:`historiograph`: the most locally cited works by publication year,
     with the citation links between them (Garfield's historiograph).
@@ -73,9 +74,8 @@ import networkx as nx
 import numpy as np
 from matplotlib import patheffects
 from matplotlib.axes import Axes
-from matplotlib.cm import ScalarMappable
 from matplotlib.collections import LineCollection
-from matplotlib.colors import Normalize, to_rgba
+from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 from matplotlib.legend import Legend
 from matplotlib.lines import Line2D
@@ -445,13 +445,16 @@ def _handle(marker: str, colour: str, label: str, edge: str | None = None) -> An
 
 def _packed_layout(H: nx.Graph, order: Mapping[str, int], group: Mapping[str, int], *, seed: int,
                    aspect: float = 1.0, weight: str | None = None,
-                   iterations: int = 50) -> tuple[dict[str, tuple[float, float]], tuple[float, float] | None]:
+                   iterations: int = 50,
+                   level: bool = False) -> tuple[dict[str, tuple[float, float]], tuple[float, float] | None]:
     """Seeded spring layouts of the components of ``H`` with 3+ nodes, packed in rows, biggest first.
 
     Each component is scaled between "the median distance to the nearest
     neighbour is one unit" (no crowded cores, but long arms) and "the
     component's side is the square root of its size" (even density):
-    by the geometric mean of both factors. Pairs and single works follow in a grid below
+    by the geometric mean of both factors. With ``level``, each component is
+    turned (distances kept) so that its longest axis lies across, its
+    outlying arms pulled in (see :func:`_reined`). Pairs and single works follow in a grid below
     (one unit apart), grouped by ``group`` (cluster), then by ``order`` (rank).
     The packing aims at a width/height ratio of ``aspect``. Returns the
     positions and the top-left corner of the grid (None without one).
@@ -466,6 +469,8 @@ def _packed_layout(H: nx.Graph, order: Mapping[str, int], group: Mapping[str, in
         sub.add_edges_from(sorted((min(u, v), max(u, v), d) for u, v, d in H.subgraph(comp).edges(data=True)))
         raw = nx.spring_layout(sub, seed=seed, iterations=iterations, weight=weight)
         xy = np.array([raw[n] for n in nodes], dtype=float)
+        if level:
+            xy = _levelled(_reined(xy))
         gaps = np.sqrt(((xy[:, None, :] - xy[None, :, :]) ** 2).sum(axis=2))
         np.fill_diagonal(gaps, np.inf)
         nearest = float(np.median(gaps.min(axis=1)))  # scale 1 / nearest: no crowding, but long arms
@@ -503,6 +508,46 @@ def _packed_layout(H: nx.Graph, order: Mapping[str, int], group: Mapping[str, in
     return pos, (0.0, top)
 
 
+def _reined(xy: np.ndarray, quantile: float = 0.9, keep: float = 0.3) -> np.ndarray:
+    """Points beyond the ``quantile`` of the distances from their median centre pulled in: the distance past
+    it is cut to ``keep`` of itself (a spring layout pushes chains of weakly linked works far out, which
+    shrinks the dense core of a map). Components of fewer than 20 points are left as they are.
+
+    >>> xy = np.array([[float(i % 5), float(i // 5)] for i in range(20)] + [[40.0, 2.0]])
+    >>> _reined(xy)[-1].round(2).tolist()
+    [15.38, 2.0]
+    """
+    if len(xy) < 20:
+        return xy
+    centre = np.median(xy, axis=0)
+    offsets = xy - centre
+    distance = np.hypot(offsets[:, 0], offsets[:, 1])
+    limit = float(np.quantile(distance, quantile))
+    far = distance > limit
+    factor = np.ones(len(xy))
+    factor[far] = (limit + (distance[far] - limit) * keep) / distance[far]
+    return np.asarray(centre + offsets * factor[:, None], dtype=float)
+
+
+def _levelled(xy: np.ndarray) -> np.ndarray:
+    """Points turned about their centre so that their principal axis lies along x (distances kept); the sign of
+    each axis is fixed by the first point (left of and above the centre, where it can), so the result is
+    deterministic.
+
+    >>> _levelled(np.array([[0.0, 0.0], [1.0, 1.0], [2.0, 2.0]])).round(3).tolist()
+    [[-1.414, 0.0], [0.0, 0.0], [1.414, 0.0]]
+    """
+    centred = xy - xy.mean(axis=0)
+    if len(xy) < 2:
+        return np.asarray(centred, dtype=float)
+    _, vectors = np.linalg.eigh(centred.T @ centred)
+    turned = centred @ vectors[:, ::-1]  # the largest eigenvalue's vector first: x
+    for axis, sign in ((0, 1.0), (1, -1.0)):
+        if sign * turned[0, axis] > 0:
+            turned[:, axis] *= -1.0
+    return np.asarray(turned + 0.0)
+
+
 def _aspect(ax: Axes) -> float:
     """Width / height of the Axes once laid out (legend and caption included)."""
     _root(ax).draw_without_rendering()
@@ -521,21 +566,29 @@ _DIRECTIONS = ((1, 0.35), (1, -0.35), (-1, 0.35), (-1, -0.35), (0, 1), (0, -1), 
 #: Candidate label offsets: (direction right, direction up, extra distance in points, leader line).
 _AROUND = tuple((dx, dy, extra, extra > 0) for extra in (0.0, 12.0, 26.0, 42.0, 60.0, 80.0)
                 for dx, dy in _DIRECTIONS)
+#: Candidate label offsets of the network maps: 16 directions, out to 176 points further, for crowded maps.
+_AROUND_NODES = tuple((round(math.cos(a), 3), round(math.sin(a), 3), extra, extra > 0)
+                      for extra in (0.0, 6.0, 14.0, 24.0, 36.0, 50.0, 66.0, 84.0, 104.0, 126.0, 150.0, 176.0)
+                      for a in (i * math.pi / 8 for i in (0, 8, 1, 7, 15, 9, 2, 6, 14, 10, 4, 12, 3, 5, 13, 11)))
 
 
 def _place_labels(ax: Axes, items: Sequence[tuple[float, float, str, float]], *, gid: str,
                   obstacles: Sequence[tuple[float, float, float]] = (),
                   candidates: Sequence[tuple[float, float, float, bool]] = _AROUND, distance: float = 3.0,
-                  fontsize: float = _LABEL_SIZE) -> list[Annotation]:
+                  fontsize: float = _LABEL_SIZE, obstacle_weight: float = 0.3,
+                  margin: float = 0.0) -> list[Annotation]:
     """Label points ``(x, y, text, marker radius in points)`` without overlaps where possible.
 
     Each label tries the ``candidates`` offsets (a direction, scaled by the
     marker radius plus ``distance`` plus the extra distance, in points; far
     ones get a leader line) and keeps the first that overlaps no earlier
     label, no ``obstacles`` (markers: data x, data y, radius in points) and
-    stays inside the Axes; otherwise the one with the least overlap. Earlier
-    items win. The layout is settled first, so the figure should be complete
-    apart from these labels.
+    stays inside the Axes; otherwise the one with the least cost: the areas
+    of overlap with labels (weight 6, or 1.5 ``obstacle_weight`` when more),
+    with ``obstacles`` (``obstacle_weight``) and outside the Axes (10), plus
+    8 per point of extra distance; each label keeps ``margin`` points clear
+    of the rest. Earlier items win. The layout is settled first, so the
+    figure should be complete apart from these labels.
     """
     if not items:
         return []
@@ -553,6 +606,8 @@ def _place_labels(ax: Axes, items: Sequence[tuple[float, float, str, float]], *,
     existing = [t.get_window_extent() for t in ax.texts if t.get_visible()]  # e.g. notes drawn before
     placed = np.array([[b.x0, b.y0, b.x1, b.y1] for b in existing]).reshape(-1, 4)
     out: list[Annotation] = []
+    label_weight = max(6.0, 1.5 * obstacle_weight)  # labels on labels are worse than labels on markers
+    gap = margin * pixels
     for x, y, text, radius in items:
         probe = ax.annotate(_plain(text), (x, y), xytext=(0, 0), textcoords="offset points", ha="left",
                             va="bottom", fontsize=fontsize)
@@ -570,8 +625,9 @@ def _place_labels(ax: Axes, items: Sequence[tuple[float, float, str, float]], *,
             x0 = px + offset[0] * pixels - {"left": 0.0, "right": width, "center": width / 2}[ha]
             y0 = py + offset[1] * pixels - {"bottom": 0.0, "top": height, "center": height / 2}[va]
             box = np.array([x0, y0, x0 + width, y0 + height])
-            cost = (6.0 * _overlaps(box, placed) + 0.3 * _overlaps(box, blocked) + 10.0 * _outside(box, frame)
-                    + 8.0 * extra)
+            padded = box + np.array([-gap, -gap, gap, gap])
+            cost = (label_weight * _overlaps(padded, placed) + obstacle_weight * _overlaps(padded, blocked)
+                    + 10.0 * _outside(box, frame) + 8.0 * extra)
             if best is None or cost < best[0]:
                 best = (cost, offset, ha, va, leader, box)
             if cost <= 8.0 * extra:  # overlaps nothing
@@ -600,19 +656,125 @@ def _overlaps(box: np.ndarray, others: np.ndarray) -> float:
 # -- figures -------------------------------------------------------------------------------
 
 
+#: Links per work the network map draws from the clusters' graph (co-citation, coupling, topic), besides
+#: every citation link among the works drawn.
+MAP_LINKS = 3
+#: Linked parts of the network map with fewer works are left out (counted in the caption).
+MAP_MIN_PART = 3
+_SIMILAR_COLOUR = "#4a78b0"
+_GRAPH_LINKS = {"citation": "citation", "cocitation": "co-citation", "coupling": "coupling", "topic": "topic",
+                "hybrid": "hybrid"}
+
+
+def _map_links(analysis: Analysis, chosen: Sequence[str], k: int) -> nx.Graph:
+    """The links of the network map among ``chosen``: every citation link, plus each work's ``k`` strongest
+    links of the clusters' graph (``analysis.graph``) that are not citation links.
+
+    Edges carry ``kind`` ("citation" or "similar") and ``weight`` (the link's weight in the clusters' graph, 1.0
+    for a citation link not in it). A link of the clusters' graph is kept when either end keeps it; ties are
+    broken by node key.
+
+    >>> a = _example_analysis()   # 3 hand-made records citing one older work
+    >>> H = _map_links(a, ["10.5555/old", "10.5555/w0", "10.5555/w1"], 1)
+    >>> sorted((u, v, d["kind"]) for u, v, d in H.edges(data=True))[:2]
+    [('10.5555/old', '10.5555/w0', 'citation'), ('10.5555/old', '10.5555/w1', 'citation')]
+    """
+    inside = set(chosen)
+    G, P = analysis.citation, analysis.graph
+    H = nx.Graph()
+    H.add_nodes_from(sorted(inside))
+    for u, v in sorted({(min(u, v), max(u, v)) for u, v in G.subgraph(inside).edges() if u != v}):
+        H.add_edge(u, v, kind="citation", weight=1.0)
+    directed = P.is_directed()
+    cited = {(u, v) for u, v in H.edges()} | {(v, u) for u, v in H.edges()}
+    for u in sorted(inside):
+        if u not in P:
+            continue
+        around = [*P.succ[u], *P.pred[u]] if directed else list(P.adj[u])
+        found: dict[str, float] = {}
+        for v in around:
+            if v == u or v not in inside:
+                continue
+            d = P.get_edge_data(u, v) or P.get_edge_data(v, u) or {}
+            found[str(v)] = max(found.get(str(v), 0.0), float(d.get("weight", 1.0)))
+        for v, w in found.items():
+            if H.has_edge(u, v):
+                H.edges[u, v]["weight"] = max(float(H.edges[u, v]["weight"]), w)
+        similar = sorted(((w, v) for v, w in found.items() if (u, v) not in cited), key=lambda wv: (-wv[0], wv[1]))
+        for w, v in similar[:k]:  # kept by either end
+            H.add_edge(min(u, v), max(u, v), kind="similar", weight=w)
+    return H
+
+
+def _linked_part(H: nx.Graph, order: Mapping[str, int], smallest: int) -> tuple[list[str], int, int]:
+    """The works of ``H`` in its linked parts of ``smallest`` works or more (the largest part alone when none
+    is that big; none when nothing is linked), in ``order``; and how many works were left out with no link,
+    and in smaller parts.
+
+    >>> H = nx.Graph([("a", "b"), ("b", "c"), ("d", "e")]); H.add_node("f")
+    >>> _linked_part(H, {n: i for i, n in enumerate("abcdef")}, 3)
+    (['a', 'b', 'c'], 1, 2)
+    """
+    parts = [c for c in nx.connected_components(H) if len(c) > 1]
+    kept = [c for c in parts if len(c) >= smallest]
+    if not kept and parts:
+        kept = [min(parts, key=lambda c: (-len(c), min(order[n] for n in c)))]
+    drawn = sorted(set().union(*kept) if kept else set(), key=lambda n: (order[n], n))
+    alone = sum(1 for n in H if H.degree(n) == 0)
+    return drawn, alone, H.number_of_nodes() - len(drawn) - alone
+
+
+def _map_selection(analysis: Analysis, score: str, max_nodes: int) -> tuple[list[str], list[str], nx.Graph, int, int]:
+    """What :func:`network_map` draws: the top ``max_nodes`` works by ``score`` of the citation graph, those
+    drawn (best first), their links, and how many were left out with no link and in smaller parts.
+
+    >>> top, drawn, H, alone, small = _map_selection(_example_analysis(), "local", 3)
+    >>> top == drawn, H.number_of_edges(), alone, small
+    (True, 3, 0, 0)
+    """
+    G = analysis.citation
+    top = [k for k, _ in _ranked(analysis, score) if k in G][:max_nodes]
+    links = _map_links(analysis, top, MAP_LINKS)
+    chosen, alone, small = _linked_part(links, {k: i for i, k in enumerate(top)}, MAP_MIN_PART)
+    return top, chosen, nx.Graph(links.subgraph(chosen)), alone, small
+
+
+def _score_text(value: float) -> str:
+    """A score for the size legend, in 3 significant digits (5 for a fraction that would show as 1).
+
+    >>> _score_text(0.99995893), _score_text(0.9691), _score_text(96.0), _score_text(8.033e-05)
+    ('0.99996', '0.969', '96', '8.03e-05')
+    """
+    text = f"{value:.3g}"
+    return f"{value:.5g}" if 0 < value < 1 and text == "1" else text
+
+
 def network_map(analysis: Analysis, *, score: str | None = None, max_nodes: int = 300, labels: int = 15,
                 seed: int = 0, ax: Axes | None = None, source: str | None = None) -> Figure:
-    """The citation network of the ``max_nodes`` best-scored works.
+    """The network of the ``max_nodes`` best-scored works and the links that hold them together.
 
-    Nodes are the works with the best ``score`` (a column of
-    ``analysis.rankings``; ties by DOI key); seeds in the citation graph are
-    always kept (they replace the lowest-scored works). Node area grows with
-    the score, colour is the cluster (:func:`cluster_colour`), seeds have a
-    black outline. Edges are the citation links among them, drawn undirected,
-    thin and faded (the fainter the weaker-scored end). Connected components
-    of three or more works get a seeded spring layout (fixed iterations) and
-    are packed biggest first; pairs and unconnected works follow in a grid,
-    grouped by cluster. The ``labels`` best-scored works are labelled.
+    Works: the ``max_nodes`` best by ``score`` (a column of
+    ``analysis.rankings``; ties by DOI key) among every work of the citation
+    graph, cited-only works included (in an imported store the classics
+    everyone cites are cited-only). Seeds compete like any other work: they
+    are marked (black outline), never forced in. Links: every citation link
+    among them (dark grey), plus each work's :data:`MAP_LINKS` strongest links
+    of the clusters' graph (``analysis.graph``, hybrid by default:
+    co-citation, coupling and topic similarity; blue) to another chosen work,
+    so that works without references of their own (cited-only works) join
+    the map where the data links them. Only the linked parts of
+    :data:`MAP_MIN_PART` works or more are drawn (the largest linked part
+    alone when none is that big): works with no link to another chosen work
+    and smaller parts are left out, and the caption counts them. Node area
+    grows with the score (size legend), colour is the cluster
+    (:func:`cluster_colour`, cluster legend). Each linked part gets a seeded
+    spring layout (unweighted, fixed iterations), turned so that its longest
+    axis lies across the figure, its outlying arms pulled in; parts are
+    packed biggest first. The ``labels`` best-scored works drawn are
+    labelled ("Surname Year"), placed off the nodes and each other by
+    :func:`_place_labels` (16 directions, leader lines out to 176 points;
+    on the three real imported exports at 300 works no label overlaps a
+    node or another label, so no label-placement library is needed).
 
     Parameters
     ----------
@@ -621,9 +783,9 @@ def network_map(analysis: Analysis, *, score: str | None = None, max_nodes: int 
         One of :data:`citegraph.analysis.rank.SCORES`; by default the
         analysis' own (``analysis.options.score``, ``--score``).
     max_nodes : int
-        How many works to draw (at least 1).
+        How many works to choose (at least 1); at most this many are drawn.
     labels : int
-        How many of the best-scored works to label (0 for none).
+        How many of the best-scored works drawn to label (0 for none).
     seed : int
         Seed of the layout.
     ax : matplotlib.axes.Axes, optional
@@ -644,50 +806,79 @@ def network_map(analysis: Analysis, *, score: str | None = None, max_nodes: int 
     --------
     >>> analysis = _example_analysis()   # 3 hand-made records citing one older work
     >>> fig = network_map(analysis, max_nodes=3, labels=1, score="local")
-    >>> len(fig.axes[0].collections[-1].get_offsets()), [t.get_text() for t in fig.axes[0].texts]
-    (3, ['10.5555/old'])
+    >>> ax = fig.axes[0]   # 3 works; 2 citation links and the hybrid (coupling) link of the two citers
+    >>> len(ax.collections[-1].get_offsets()), len(ax.collections[0].get_segments()), [t.get_text() for t in ax.texts]
+    (3, 3, ['10.5555/old'])
     """
     score = analysis.options.score if score is None else score
     _check_score(score)
     _check_int("max_nodes", max_nodes, 1)
     _check_int("labels", labels, 0)
     G = analysis.citation
-    ranked = [(k, r) for k, r in _ranked(analysis, score) if k in G]
-    seeds = [k for k, r in ranked if r.get("is_seed")]
-    if len(seeds) >= max_nodes:
-        chosen = seeds[:max_nodes]
-    else:
-        others = [k for k, r in ranked if not r.get("is_seed")][: max_nodes - len(seeds)]
-        keep = set(seeds) | set(others)
-        chosen = [k for k, _ in ranked if k in keep]
-    order = {k: i for i, k in enumerate(chosen)}
-    value = {k: float(r[score]) for k, r in ranked if k in order}
-    H = nx.Graph()
-    H.add_nodes_from(sorted(chosen))
-    H.add_edges_from(sorted({(min(u, v), max(u, v)) for u, v in G.subgraph(chosen).edges() if u != v}))
+    top, chosen, H, alone, small = _map_selection(analysis, score, max_nodes)
+    value: dict[str, float] = {}
+    for k, r in _ranked(analysis, score):
+        value.setdefault(k, float(r[score]))
     strength = dict(zip(chosen, _scaled([value[k] for k in chosen], 0.0, 1.0), strict=True))
-    styles = {(u, v): (0.6, 0.12 + 0.45 * min(strength[u], strength[v])) for u, v in H.edges()}
+    styles: dict[tuple[str, str], tuple[float, float]] = {}
+    colours: dict[tuple[str, str], str] = {}
+    for u, v, kind in H.edges(data="kind"):
+        weak = min(strength[u], strength[v])
+        styles[(u, v)] = (0.6, 0.15 + 0.45 * weak) if kind == "citation" else (0.5, 0.2 + 0.35 * weak)
+        colours[(u, v)] = _EDGE_COLOUR if kind == "citation" else _SIMILAR_COLOUR
+    cited = sum(1 for _, _, kind in H.edges(data="kind") if kind == "citation")
+    similar = H.number_of_edges() - cited
+    graph = _GRAPH_LINKS.get(analysis.options.graph, analysis.options.graph)
     n_seeds = sum(1 for k in chosen if G.nodes[k].get("is_seed"))
-    seeds_note = f", {n_seeds} seed{'s' if n_seeds > 1 else ''}" if n_seeds else ""
-    what = (f"{_graph_note(analysis)} · top {len(chosen):,} by {score} ({H.number_of_edges():,} links among them"
-            f"{seeds_note}) · spring layout, seed {seed} · " + _cluster_note(analysis))
+    drawn = f"{len(chosen):,} drawn" + (f" ({n_seeds:,} seed{'s' if n_seeds != 1 else ''})" if n_seeds else "")
+    left = [f"{alone:,} linked to no other top work"] if alone else []
+    left += [f"{small:,} in linked parts of fewer than {MAP_MIN_PART}"] if small else []
+    links = f"{cited:,} citation links"
+    if analysis.options.graph != "citation":
+        links += f" + {similar:,} {graph} links (each work's {MAP_LINKS} strongest to another top work)"
+    what = (f"{_graph_note(analysis)} · top {len(top):,} works by {_SCORE_NAMES.get(score, score)}: {drawn}"
+            + (f", left out: {' and '.join(left)}" if left else "")
+            + f" · {links} · spring layout, seed {seed} · " + _cluster_note(analysis))
+    title = (f"Citation network: top {len(top):,} works by {score}" if len(chosen) == len(top)
+             else f"Citation network: {len(chosen):,} of the top {len(top):,} works by {score}")
+    sizes = _scaled([value[k] for k in chosen], 14.0, 260.0)
+    area = dict(zip(chosen, sizes, strict=True))
+    samples: list[tuple[str, str]] = []
+    for k in (chosen[0], chosen[len(chosen) // 2], chosen[-1]) if chosen else ():
+        if k not in [s for s, _ in samples] and _score_text(value[k]) not in [t for _, t in samples]:
+            samples.append((k, _score_text(value[k])))
+    kinds = [("citation link", _EDGE_COLOUR)] if cited else []
+    kinds += [(f"{graph} link", _SIMILAR_COLOUR)] if similar else []
     with _style():
-        fig, ax = _figure_and_axes(ax, (10.0, 8.0))
-        ax.set_title(f"Citation network: top {len(chosen):,} works by {score}")
-        _draw_map(ax, analysis, H, chosen, _scaled([value[k] for k in chosen], 14.0, 260.0), styles,
-                  labels=labels, seed=seed, weight=None, legend=f"Cluster (works); area: {score}",
-                  grid_note="Works linked to at most one other drawn work, by cluster", empty="No ranked works to draw",
-                  caption_text=caption(analysis, what, source=source))
+        fig, ax = _figure_and_axes(ax, (12.0, 7.5))
+        ax.set_title(title)
+        empty = ("No ranked works to draw" if not top else
+                 f"None of the top {len(top):,} works by {score} is linked to another")
+        _draw_map(ax, analysis, H, chosen, sizes, styles, labels=labels, seed=seed, weight=None, level=True,
+                  seed_outline=1.0,
+                  legend="Cluster (works)", grid_note="", empty=empty,
+                  caption_text=caption(analysis, what, source=source), colours=colours,
+                  size_legend=(f"Area: {score}", [(area[k], text) for k, text in samples], kinds))
     return fig
 
 
 def _draw_map(ax: Axes, analysis: Analysis, H: nx.Graph, chosen: Sequence[str], areas: Sequence[float],
               styles: Mapping[tuple[str, str], tuple[float, float]], *, labels: int, seed: int, weight: str | None,
-              legend: str, grid_note: str, empty: str, caption_text: str) -> None:
+              legend: str, grid_note: str, empty: str, caption_text: str,
+              colours: Mapping[tuple[str, str], str] | None = None,
+              size_legend: tuple[str, Sequence[tuple[float, str]], Sequence[tuple[str, str]]] | None = None,
+              level: bool = False, seed_outline: float = 1.5) -> None:
     """Draw a node-link map: ``chosen`` in priority order (the first ``labels`` labelled, drawn on top).
 
     ``areas`` are the marker areas (points squared) of ``chosen``; ``styles``
-    maps each edge of ``H`` (sorted node pair) to its (line width, alpha).
+    maps each edge of ``H`` (sorted node pair) to its (line width, alpha),
+    ``colours`` to its colour (:data:`_EDGE_COLOUR` by default).
+    ``size_legend`` is (title, [(marker area, text)], [(link label, colour)]):
+    a second legend, below the cluster legend, of marker sizes (shrunk as the
+    markers are) and link kinds. ``level`` turns each component's layout
+    across (see :func:`_packed_layout`); seeds have a black outline
+    ``seed_outline`` points wide. Labels keep off every marker and each other
+    where they can (see :func:`_place_labels`).
     """
     fig = _root(ax)
     G = analysis.citation
@@ -702,8 +893,9 @@ def _draw_map(ax: Axes, analysis: Analysis, H: nx.Graph, chosen: Sequence[str], 
     sizes = dict(zip(chosen, areas, strict=True))
     is_seed = {k: bool(G.nodes[k].get("is_seed")) if k in G else False for k in chosen}
     _cluster_legend(ax, analysis, [cluster[k] for k in chosen], seeds=any(is_seed.values()), title=legend)
+    extra = _size_legend(ax, *size_legend) if size_legend is not None else None
     _add_caption(fig, caption_text)
-    pos, grid = _packed_layout(H, order, group, seed=seed, aspect=_aspect(ax), weight=weight)
+    pos, grid = _packed_layout(H, order, group, seed=seed, aspect=_aspect(ax), weight=weight, level=level)
     log.debug("map layout: %d nodes, %d edges", len(pos), H.number_of_edges())
     ax.set_aspect("equal", adjustable="datalim")
     ax.update_datalim([(x - 1.0, y - 1.0) for x, y in pos.values()] + [(x + 1.0, y + 1.0) for x, y in pos.values()])
@@ -714,11 +906,16 @@ def _draw_map(ax: Axes, analysis: Analysis, H: nx.Graph, chosen: Sequence[str], 
     unit *= 72.0 / fig.dpi  # points
     shrink = min(1.0, (0.9 * unit) ** 2 / max(sizes.values()))
     sizes = {k: max(v * shrink, 4.0) for k, v in sizes.items()}
+    if extra is not None and size_legend is not None:
+        for handle, (area, _) in zip(extra.legend_handles, size_legend[1], strict=False):
+            if isinstance(handle, Line2D):
+                handle.set_markersize(math.sqrt(max(area * shrink, 4.0)))
     thin = min(1.0, unit / 24.0)  # lines thin down with the markers in crowded maps
     edges = sorted(H.edges(), key=lambda e: (styles[e][1], e))  # the strongest on top
     if edges:
         ax.add_collection(LineCollection([[pos[u], pos[v]] for u, v in edges],
-                                         colors=[to_rgba(_EDGE_COLOUR, styles[e][1]) for e in edges],
+                                         colors=[to_rgba((colours or {}).get(e, _EDGE_COLOUR), styles[e][1])
+                                                 for e in edges],
                                          linewidths=[max(styles[e][0] * thin, 0.2) for e in edges], zorder=1,
                                          gid="edges"),
                           autolim=False)
@@ -726,26 +923,61 @@ def _draw_map(ax: Axes, analysis: Analysis, H: nx.Graph, chosen: Sequence[str], 
     ax.scatter([pos[k][0] for k in drawn], [pos[k][1] for k in drawn], s=[sizes[k] for k in drawn],
                c=[cluster_colour(cluster[k]) for k in drawn],
                edgecolors=["black" if is_seed[k] else "white" for k in drawn],
-               linewidths=[1.5 if is_seed[k] else 0.4 for k in drawn], zorder=2, gid="nodes")
+               linewidths=[seed_outline if is_seed[k] else 0.4 for k in drawn], zorder=2, gid="nodes")
     if grid is not None and len(grid_note) and H.number_of_edges():
         ax.annotate(grid_note, grid, xytext=(0, 9), textcoords="offset points", fontsize=_LABEL_SIZE,
                     color="#666666", style="italic", va="bottom", gid="grid-note")
     _place_labels(ax, [(pos[k][0], pos[k][1], _node_label(G, k, 24), math.sqrt(sizes[k]) / 2)
                        for k in chosen[:labels]], gid="node-label",
-                  obstacles=[(pos[k][0], pos[k][1], math.sqrt(sizes[k]) / 2) for k in chosen])
+                  obstacles=[(pos[k][0], pos[k][1], math.sqrt(sizes[k]) / 2 + (seed_outline if is_seed[k] else 0.4) / 2)
+                             for k in chosen], candidates=_AROUND_NODES, obstacle_weight=40.0, margin=1.0)
 
 
-def historiograph(analysis: Analysis, *, top: int = 30, ax: Axes | None = None, source: str | None = None) -> Figure:
-    """Garfield's historiograph: the most locally cited works by publication year, with their citation links.
+def _size_legend(ax: Axes, title: str, samples: Sequence[tuple[float, str]],
+                 links: Sequence[tuple[str, str]]) -> Legend:
+    """A legend of marker sizes (area in points squared, text) and link kinds (label, colour), below the
+    cluster legend (which stays the Axes' legend)."""
+    handles: list[Any] = [Line2D([], [], marker="o", linestyle="none", markersize=math.sqrt(area),
+                                 markerfacecolor=OTHER_COLOUR, markeredgecolor="white", markeredgewidth=0.4,
+                                 label=_plain(text)) for area, text in samples]
+    handles += [Line2D([], [], color=colour, linewidth=1.2, label=_plain(label)) for label, colour in links]
+    legend = Legend(ax, handles, [h.get_label() for h in handles], loc="lower left", bbox_to_anchor=(1.01, 0.0),
+                    borderaxespad=0.0, title=title, alignment="left", handletextpad=0.6, labelspacing=0.9,
+                    handlelength=2.0)
+    ax.add_artist(legend)
+    return legend
+
+
+#: The historiograph widens when more than this share of its top works has no link to another top work.
+_UNLINKED_SHARE = 0.25
+#: At most this many connecting works are added when the historiograph widens.
+_MAX_CONNECTORS = 10
+#: The marker area (points²) of a connecting work.
+_CONNECTOR_SIZE = 70.0
+
+
+def historiograph(analysis: Analysis, *, top: int = 30, widen: bool | None = None, ax: Axes | None = None,
+                  source: str | None = None) -> Figure:
+    """Garfield's historiograph: the most locally cited works by publication year, with the citations among them.
 
     The ``top`` works with the most local citations (citations within the
     citation graph; stored or cited-only works alike; ties by DOI key) among
     those with a known publication year are placed at their year on the x
     axis, each on the lowest row where its "Author Year" label does not run
-    into the previous work's (so rows are deterministic). Arrows run from
-    the cited to the citing work (knowledge flows forward in time), as the
-    caption says. Marker area grows with local citations, colour is the
-    cluster.
+    into the previous work's (so rows are deterministic). Every direct
+    citation between two drawn works is an arrow from the cited to the
+    citing work (knowledge flows forward in time), as the caption says.
+    Marker area grows with local citations, colour is the cluster.
+
+    When the top works do not cite each other (more than a quarter of them
+    have no link to another, as when they are classics cited by the records
+    but not stored themselves), the figure widens: up to 10 works that
+    connect them are added, chosen one at a time as the work linked (citing
+    or cited) to the most top works still unlinked, then to the most top
+    works, then the most locally cited, then by DOI key, each linked to at
+    least two top works (:func:`_connectors`). They are drawn hollow; the
+    title, the legend and the caption say so. ``widen=True`` widens
+    whenever a top work is unlinked, ``False`` never.
 
     Examples
     --------
@@ -753,19 +985,43 @@ def historiograph(analysis: Analysis, *, top: int = 30, ax: Axes | None = None, 
     >>> fig = historiograph(analysis)
     >>> fig.axes[0].collections[0].get_offsets()[:, 0].tolist()
     [1990.0]
+    >>> fig.axes[0].get_title(loc="left")
+    'Historiograph: the 1 most locally cited works'
     """
     _check_int("top", top, 1)
     G = analysis.citation
     chosen = _most_cited(G, top, need_year=True)
-    years = {k: int(G.nodes[k]["year"]) for k in chosen}
-    local = {k: _local(G, k) for k in chosen}
-    labels = {k: _node_label(G, k, 24) for k in chosen}
-    links = sorted((u, v) for u, v in G.subgraph(chosen).edges() if u != v)  # citing u -> cited v
-    what = (f"{_graph_note(analysis)} · the {len(chosen)} most locally cited works with a known year "
-            f"({len(links)} links among them) · arrows: cited → citing · " + _cluster_note(analysis))
+    links = _links(G, chosen)
+    linked = {k for link in links for k in link}
+    unlinked = [k for k in chosen if k not in linked]
+    wanted = bool(unlinked) and len(chosen) > 1 and (
+        widen or (widen is None and len(unlinked) > _UNLINKED_SHARE * len(chosen)))
+    added = _connectors(G, chosen, links, _MAX_CONNECTORS) if wanted else []
+    drawn = chosen + added
+    if added:
+        links = _links(G, drawn)
+    years = {k: int(G.nodes[k]["year"]) for k in drawn}
+    local = {k: _local(G, k) for k in drawn}
+    labels = {k: _node_label(G, k, 24) for k in drawn}
+    among = (f"the {len(chosen)} most locally cited works with a known year ({_n_links(links, chosen)} among "
+             f"them" + (f", {len(unlinked)} without any" if unlinked else "") + ")")
+    if added:
+        linked = {k for link in links for k in link}
+        still = sum(1 for k in chosen if k not in linked)
+        among += (f" · widened by {len(added)} work{'s' if len(added) > 1 else ''} that connect them (hollow; each "
+                  f"linked to the most top works still unlinked): {len(links)} links in all"
+                  + (f", {still} top works still without any" if still else ""))
+    elif wanted:
+        among += " · not widened: no other work links two of them"
+    elif unlinked and widen is None and len(chosen) > 1:
+        among += " · not widened (a quarter or fewer without links)"
+    what = f"{_graph_note(analysis)} · {among} · arrows: cited → citing · " + _cluster_note(analysis)
     with _style():
         fig, ax = _figure_and_axes(ax, (11.0, 6.0))
-        ax.set_title(f"Historiograph: the {len(chosen)} most locally cited works")
+        title = f"Historiograph: the {len(chosen)} most locally cited works"
+        if added:
+            title += f" and {len(added)} that connect them"
+        ax.set_title(title)
         ax.set_xlabel("Publication year")
         ax.spines["left"].set_visible(False)
         ax.set_yticks([])
@@ -774,27 +1030,98 @@ def historiograph(analysis: Analysis, *, top: int = 30, ax: Axes | None = None, 
             _add_caption(fig, caption(analysis, what, source=source))
         else:
             sizes = dict(zip(chosen, _scaled([float(local[k]) for k in chosen], 20.0, 220.0), strict=True))
-            cluster = {k: analysis.cluster_of.get(k) for k in chosen}
-            _cluster_legend(ax, analysis, [cluster[k] for k in chosen], title="Cluster (works); area: local citations")
+            sizes.update(dict.fromkeys(added, _CONNECTOR_SIZE))  # hollow, of one size: not in the top
+            cluster = {k: analysis.cluster_of.get(k) for k in drawn}
+            legend = _cluster_legend(ax, analysis, [cluster[k] for k in drawn],
+                                     title="Cluster (works); area: local citations")
+            if added:
+                _with_connector_handle(ax, legend)
             _add_caption(fig, caption(analysis, what, source=source))
-            row, (low, high) = _rows(ax, chosen, years, labels, sizes)
-            ordered = sorted(chosen, key=lambda k: (years[k], row[k], k))
+            row, (low, high) = _rows(ax, drawn, years, labels, sizes)
             for citing, cited in links:
                 ax.add_patch(FancyArrowPatch(
-                    (years[cited], row[cited]), (years[citing], row[citing]), arrowstyle="-|>", mutation_scale=8,
-                    connectionstyle="arc3,rad=-0.15", color="#666666", alpha=0.7, linewidth=0.7,
-                    shrinkA=math.sqrt(sizes[cited]) / 2 + 1, shrinkB=math.sqrt(sizes[citing]) / 2 + 1, zorder=1))
+                    (years[cited], row[cited]), (years[citing], row[citing]), arrowstyle="-|>", mutation_scale=9,
+                    connectionstyle="arc3,rad=-0.15", color="#555555", alpha=0.75, linewidth=0.8,
+                    shrinkA=math.sqrt(sizes[cited]) / 2 + 1, shrinkB=math.sqrt(sizes[citing]) / 2 + 1, zorder=1,
+                    gid="link"))
+            ordered = sorted(chosen, key=lambda k: (years[k], row[k], k))
             ax.scatter([years[k] for k in ordered], [row[k] for k in ordered], s=[sizes[k] for k in ordered],
                        c=[cluster_colour(cluster[k]) for k in ordered], edgecolors="white", linewidths=0.5,
                        zorder=2, gid="nodes")
-            for k in ordered:
+            if added:
+                extra = sorted(added, key=lambda k: (years[k], row[k], k))
+                ax.scatter([years[k] for k in extra], [row[k] for k in extra], s=[sizes[k] for k in extra],
+                           facecolors="white", edgecolors=[cluster_colour(cluster[k]) for k in extra],
+                           linewidths=1.4, zorder=2, gid="connectors")
+            for k in sorted(drawn, key=lambda k: (years[k], row[k], k)):
                 ax.annotate(_plain(labels[k]), (years[k], row[k]), xytext=(math.sqrt(sizes[k]) / 2 + 2, 0),
                             textcoords="offset points", ha="left", va="center", fontsize=_LABEL_SIZE,
-                            color=_TEXT_COLOUR, path_effects=_HALO, gid="node-label", zorder=3)
+                            color=_TEXT_COLOUR, path_effects=_HALO, zorder=3,
+                            gid="connector-label" if k in added else "node-label",
+                            fontstyle="italic" if k in added else "normal")
             ax.set_ylim(-0.8, max(row.values()) + 0.8)
             ax.set_xlim(low, high)
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     return fig
+
+
+def _links(G: nx.DiGraph, works: Sequence[str]) -> list[tuple[str, str]]:
+    """The direct citations among ``works``, citing -> cited, sorted (self-citations left out)."""
+    return sorted((u, v) for u, v in G.subgraph(works).edges() if u != v)
+
+
+def _n_links(links: Sequence[tuple[str, str]], works: Sequence[str]) -> str:
+    inside = set(works)
+    n = sum(1 for u, v in links if u in inside and v in inside)
+    return f"{n} link{'' if n == 1 else 's'}"
+
+
+def _connectors(G: nx.DiGraph, chosen: Sequence[str], links: Sequence[tuple[str, str]], limit: int) -> list[str]:
+    """Works (of known year, not among ``chosen``) that link the ``chosen`` works still without a link.
+
+    Greedy, at most ``limit``: each time the work linked (citing or cited, self-citations aside) to the most
+    unlinked chosen works and to at least two chosen works in all, ties by the most chosen works linked, the
+    most local citations, the DOI key. A work it links counts as linked from then on; it stops when none is
+    left unlinked or no work qualifies.
+
+    Examples
+    --------
+    Hand-made: ``a`` and ``b`` do not cite each other, ``x`` (2001) cites both, ``y`` cites ``a`` only.
+
+    >>> G = nx.DiGraph([("x", "a"), ("x", "b"), ("y", "a")])
+    >>> nx.set_node_attributes(G, {"a": 1990, "b": 1995, "x": 2001, "y": 2002}, "year")
+    >>> _connectors(G, ["a", "b"], [], 10)
+    ['x']
+    """
+    inside = set(chosen)
+    unlinked = inside - {k for link in links for k in link}
+    near: dict[str, set[str]] = {}
+    for k in chosen:
+        for other in (*G.predecessors(k), *G.successors(k)):
+            if other not in inside and other != k and _year(G.nodes[other]) is not None:
+                near.setdefault(str(other), set()).add(k)
+    candidates = {k: v for k, v in near.items() if len(v) >= 2}
+    added: list[str] = []
+    while unlinked and candidates and len(added) < limit:
+        best = min(candidates, key=lambda c: (-len(candidates[c] & unlinked), -len(candidates[c]), -_local(G, c), c))
+        if not candidates[best] & unlinked:
+            break
+        added.append(best)
+        unlinked -= candidates.pop(best)
+    return added
+
+
+def _with_connector_handle(ax: Axes, legend: Legend) -> None:
+    """Add "connecting work" (a hollow marker) to the historiograph's cluster legend."""
+    handles = list(legend.legend_handles)
+    texts = [t.get_text() for t in legend.get_texts()]
+    handles.append(Line2D([], [], marker="o", linestyle="none", markersize=7, markerfacecolor="white",
+                          markeredgecolor="#666666", markeredgewidth=1.4))
+    texts.append("connecting work (not in the top)")
+    title = legend.get_title().get_text()
+    legend.remove()
+    ax.legend(handles=handles, labels=texts, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0,
+              title=title, alignment="left", handletextpad=0.4)
 
 
 def _rows(ax: Axes, chosen: Sequence[str], years: Mapping[str, int], labels: Mapping[str, str],
@@ -951,11 +1278,24 @@ def ranking_bar(analysis: Analysis, *, score: str | None = None, top: int = 20, 
     return fig
 
 
+def _titled(label: str, title: Any, doi: Any) -> str:
+    """``"Label: title"``; only the label when there is no title, when the label is the DOI, or when the label is
+    made of the title (a work without author: :func:`~citegraph.graphs.citation.node_label`).
+
+    >>> _titled("Doe 2001", "Graph study", "10.1/x"), _titled("Graph study 2001", "Graph study", "10.1/x")
+    ('Doe 2001: Graph study', 'Graph study 2001')
+    >>> _titled("Graph study of cells and… 2001b", "Graph study of cells and networks", "10.1/x")
+    'Graph study of cells and… 2001b'
+    """
+    if not title or label == doi:
+        return label
+    stem = label.rsplit(" ", 1)[0].rstrip("…") if " " in label else label
+    return label if " " in stem and str(title).startswith(stem) else f"{label}: {title}"
+
+
 def _bar_label(row: Mapping[str, Any]) -> str:
     label = str(row.get("label") or row.get("doi"))
-    title = row.get("title")
-    text = f"{shorten(label, 30)}: {title}" if title else shorten(label, 30)
-    text = shorten(text, 62)
+    text = shorten(_titled(shorten(label, 30), row.get("title"), row.get("doi")), 62)
     return f"{text} (seed)" if row.get("is_seed") else text
 
 
@@ -996,18 +1336,22 @@ def publications_chart(analysis: Analysis, *, ax: Axes | None = None, source: st
     return fig
 
 
-def rpys_chart(analysis: Analysis, *, years: tuple[int, int] | None = None, ax: Axes | None = None,
-               source: str | None = None) -> Figure:
+def rpys_chart(analysis: Analysis, *, years: tuple[int, int] | None = None, start: int | None = None,
+               ax: Axes | None = None, source: str | None = None) -> Figure:
     """Reference publication year spectroscopy: cited references per year, deviation from the median, peaks.
 
     Bars: cited references published each year (every reference instance
     counts). Line: the deviation from the median of the surrounding window
     (``analysis.options.rpys_window`` years). Each peak year
-    (``analysis.peaks``) is annotated with the work cited most often among
-    that year's references (``analysis.peak_works[year][0]``). ``years``
-    (first, last) limits the plot to those reference years (inclusive; the
-    caption says how many references fall outside); by default every year
-    is shown, since the historical roots are often the point.
+    (``analysis.peaks``) is marked on the line and named by the work cited
+    most often among that year's identifiable references
+    (``analysis.peak_works[year][0]``: never a reference that has only a
+    year), with how many of the year's references cite it. The axis starts
+    at ``start``, by default the year before which 1% of the references lie
+    (:func:`~citegraph.analysis.rpys.rpys_start`: a few very old or misread
+    years would stretch it over centuries); ``years`` (first, last) limits
+    the plot to those reference years instead (inclusive). The caption says
+    how many references fall outside.
 
     Examples
     --------
@@ -1021,19 +1365,30 @@ def rpys_chart(analysis: Analysis, *, years: tuple[int, int] | None = None, ax: 
     ...     analysis = analyse(store)
     >>> ax = rpys_chart(analysis).axes[0]
     >>> [int(p.get_height()) for p in ax.patches], [t.get_text() for t in ax.texts]
-    ([1, 2], ['1991: 10.5555/r1'])
+    ([1, 2], ['1991: 10.5555/r1 · 1 of 2'])
     """
+    from citegraph.analysis.rpys import rpys_start
+
     if years is not None and years[0] > years[1]:
         raise UsageError(f"year range {years[0]}-{years[1]} is reversed: give (first, last)")
+    if years is None and analysis.rpys:
+        first = rpys_start(analysis.rpys) if start is None else start
+        years = (first if first is not None else analysis.rpys[0].year, analysis.rpys[-1].year)
+        chosen = start is not None
+    else:
+        chosen = years is not None
     window = analysis.options.rpys_window
     rows = [r for r in analysis.rpys if years is None or years[0] <= r.year <= years[1]]
     total = sum(r.references for r in rows)
     outside = sum(r.references for r in analysis.rpys) - total
     peaks = [p for p in analysis.peaks if any(r.year == p for r in rows)]
     what = f"{total:,} cited references with a publication year"
-    if years is not None:
-        what += f" in {years[0]}–{years[1]} ({outside:,} outside not shown)"
+    if years is not None and outside:
+        what += (f" in {years[0]}–{years[1]} ({outside:,} outside not shown" +
+                 ("" if chosen else f"; the first 1% of references, from {analysis.rpys[0].year}") + ")")
     what += f" · {window}-year median · peaks: {', '.join(str(p) for p in sorted(peaks)) or 'none'}"
+    if peaks:
+        what += " (named by the most cited identifiable work, with its count of the year's references)"
     what = _with(what, _selection_note(analysis))
     with _style():
         fig, ax = _figure_and_axes(ax, (10.0, 4.8))
@@ -1042,7 +1397,7 @@ def rpys_chart(analysis: Analysis, *, years: tuple[int, int] | None = None, ax: 
         ax.set_ylabel("Cited references")
         _add_caption(fig, caption(analysis, what, source=source))
         if not rows:
-            _note(ax, "No cited references with a publication year" + (" in that range" if years else ""))
+            _note(ax, "No cited references with a publication year" + (" in that range" if chosen else ""))
             return fig
         xs = [r.year for r in rows]
         ax.bar(xs, [r.references for r in rows], width=1.0, color="#88CCEE", edgecolor="none",
@@ -1050,6 +1405,11 @@ def rpys_chart(analysis: Analysis, *, years: tuple[int, int] | None = None, ax: 
         ax.plot(xs, [r.deviation for r in rows], color="#CC3311", linewidth=1.0,
                 label=f"deviation from the {window}-year median", gid="deviation")
         ax.axhline(0, color="#444444", linewidth=0.6)
+        by_year = {r.year: r for r in rows}
+        if peaks:
+            ax.scatter(peaks, [by_year[p].deviation for p in peaks], s=22, color="#CC3311", edgecolor="white",
+                       linewidth=0.8, zorder=4, label="peak", gid="peaks")
+        ax.set_xlim(xs[0] - 1, xs[-1] + 1)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.legend(loc="upper left")
         heights = {r.year: r.references for r in rows}
@@ -1063,27 +1423,42 @@ def rpys_chart(analysis: Analysis, *, years: tuple[int, int] | None = None, ax: 
 
 
 def _peak_text(analysis: Analysis, year: int) -> str:
+    """``"year: Label: title · n of N"``: the most cited identifiable work of a peak year and its share.
+
+    A work in the citation graph shows its label (and title when it has an
+    author label); one without DOI, its description; a year without an
+    identifiable work, only the year.
+    """
     behind = analysis.peak_works.get(year) or []
     if not behind:
         return str(year)
-    work = str(behind[0][0])
+    work, count = str(behind[0][0]), int(behind[0][1])
     if work in analysis.citation:
         d = analysis.citation.nodes[work]
-        label = str(d.get("label") or work)
-        title = d.get("title")
-        work = f"{label}: {title}" if title and label != d.get("doi", work) else label
-    return f"{year}: {shorten(work, 42)}"
+        work = _titled(str(d.get("label") or work), d.get("title"), d.get("doi", work))
+    total = next((r.references for r in analysis.rpys if r.year == year), 0)
+    share = f" · {count:,} of {total:,}" if total else ""
+    return f"{year}: {shorten(work, 42)}{share}"
 
 
-def bursts_chart(analysis: Analysis, *, top: int = 20, ax: Axes | None = None, source: str | None = None) -> Figure:
-    """Citation bursts on a timeline: one row per work, one bar per burst from its first to its last year.
+#: CiteSpace's colours: burst years red, the years since publication blue, those before it pale.
+_BURST_RED = "#D7301F"
+_SINCE_BLUE = "#9ECAE1"
+_BEFORE_GREY = "#EEEEEE"
+
+
+def bursts_chart(analysis: Analysis, *, top: int = 25, ax: Axes | None = None, source: str | None = None) -> Figure:
+    """The references with the strongest citation bursts, drawn as CiteSpace draws them.
 
     The ``top`` strongest bursts (``analysis.bursts`` order: strength, DOI
-    key, start) are drawn; rows are ordered by the first burst year, then
-    label. A bar covers the burst years ``start .. end`` (``left = start``,
-    ``width = end - start + 1``), coloured by strength. A grey line behind
-    spans the years from the work's first to its last citation. Without bursts, the plot carries a note naming
-    the burst parameters.
+    key, start) get one row each, ordered by the first burst year, then
+    strength, then label (a work bursting twice has two rows). Each row runs
+    over the years examined (the first to the last year of a citing work):
+    pale before the work's publication year, blue from it on, red in the
+    burst years ``start .. end`` (one cell per year, centred on its tick).
+    Beside the rows: the burst strength, first and last year. Without
+    bursts, the plot carries a note naming the parameters (or saying that
+    every citing work is of one year, which leaves nothing to compare).
 
     Examples
     --------
@@ -1094,66 +1469,74 @@ def bursts_chart(analysis: Analysis, *, top: int = 20, ax: Axes | None = None, s
     ...     _ = store.add_works([parse_work({"DOI": "10.5555/a", "title": ["Graph study"]}, source="example")])
     ...     analysis = analyse(store)
     >>> [t.get_text() for t in bursts_chart(analysis).axes[0].texts]
-    ['No citation bursts with s=2, gamma=1\\n(works with at least 3 citations examined)']
+    ['No citation bursts with s=2, gamma=1, at least 2 years\\n(works with at least 3 citations examined)']
     """
     _check_int("top", top, 1)
     o = analysis.options
-    bursts = list(analysis.bursts)[:top]
+    bursts = sorted(list(analysis.bursts)[:top],
+                    key=lambda b: (b.start, -b.strength, _burst_label(analysis, b.doi, analysis.bursts), b.doi))
+    span = _citing_span(analysis)
+    params = f"s={o.burst_s:g}, gamma={o.burst_gamma:g}, at least {o.burst_min_duration} years"
+    shown_from: int | None = None
     with _style():
-        fig, ax = _figure_and_axes(ax, (9.0, max(2.6, 1.5 + 0.3 * len({b.doi for b in bursts}))))
-        ax.set_title(f"Citation bursts: the {len(bursts)} strongest" if bursts else "Citation bursts")
-        ax.set_xlabel("Year")
-        params = f"s={o.burst_s:g}, gamma={o.burst_gamma:g}"
+        fig, ax = _figure_and_axes(ax, (10.0, max(2.6, 1.6 + 0.28 * len(bursts))))
+        ax.set_title(f"Top {len(bursts)} references with the strongest citation bursts" if bursts
+                     else "Citation bursts")
         if not bursts:
-            _note(ax, f"No citation bursts with {params}\n(works with at least {o.burst_min_citations} citations "
-                      "examined)")
+            if span is not None and span[0] == span[1]:
+                _note(ax, f"No citation bursts: every citing work is of {span[0]}\n(a burst needs years to compare)")
+            else:
+                _note(ax, f"No citation bursts with {params}\n(works with at least {o.burst_min_citations} "
+                          "citations examined)")
         else:
-            works = sorted({b.doi for b in bursts}, key=lambda d: (min(b.start for b in bursts if b.doi == d),
-                                                                   _burst_label(analysis, d, bursts), d))
-            row = {d: i for i, d in enumerate(works)}
-            strengths = [b.strength for b in bursts]
-            norm = Normalize(vmin=0.0, vmax=max(max(strengths), 1e-9))
-            cmap = mpl.colormaps["YlOrRd"]
-            cited = {d: _cited_years(analysis, d) for d in works}
-            spans = [(row[d], ys[0], ys[-1] + 1) for d, ys in cited.items() if ys]
-            if spans:
-                ax.hlines([r for r, _, _ in spans], [a for _, a, _ in spans], [b for _, _, b in spans],
-                          colors="#CCCCCC", linewidth=1.2, zorder=0, gid="span")
-            lows = [b.start for b in bursts] + [a for _, a, _ in spans]
-            highs = [b.end + 1 for b in bursts] + [b for _, _, b in spans]
-            ax.set_xlim(min(lows) - 1, max(highs) + 1)
-            ax.barh([row[b.doi] for b in bursts], [b.end - b.start + 1 for b in bursts],
-                    left=[b.start for b in bursts], height=0.6,
-                    color=[cmap(0.25 + 0.75 * norm(b.strength)) for b in bursts], edgecolor="#444444",
-                    linewidth=0.4, zorder=2, gid="bars")
-            ax.set_yticks(list(range(len(works))), [_plain(_burst_label(analysis, d, bursts)) for d in works])
+            published_in = {b.doi: _year(analysis.citation.nodes[b.doi]) if b.doi in analysis.citation else None
+                            for b in bursts}
+            first, last = span if span is not None else (min(b.start for b in bursts), max(b.end for b in bursts))
+            # the axis starts with the oldest work drawn (or its first burst), not with a sparse early year
+            oldest = min([b.start for b in bursts] + [y for y in published_in.values() if y is not None])
+            if oldest > first:
+                first = shown_from = oldest
+            last = max(last, *(b.end for b in bursts))
+            for i, b in enumerate(bursts):
+                published = published_in[b.doi]
+                since = first if published is None else min(max(published, first), last + 1)
+                cells = [(x, w) for x, w in ((first - 0.5, since - first), (since - 0.5, last + 1 - since)) if w > 0]
+                ax.broken_barh(cells, (i - 0.25, 0.5), facecolors=[_BEFORE_GREY, _SINCE_BLUE][-len(cells):],
+                               linewidth=0, zorder=1, gid="years")
+            ax.barh(list(range(len(bursts))), [b.end - b.start + 1 for b in bursts],
+                    left=[b.start - 0.5 for b in bursts], height=0.5, color=_BURST_RED, linewidth=0, zorder=2,
+                    gid="bars")
+            ax.set_yticks(list(range(len(bursts))), [_plain(_burst_label(analysis, b.doi, bursts)) for b in bursts])
             ax.tick_params(axis="y", length=0)
-            ax.set_ylim(len(works) - 0.5, -0.5)
+            ax.set_ylim(len(bursts) - 0.5, -0.5)
+            ax.set_xlim(first - 0.5, last + 0.5)
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-            mappable = ScalarMappable(norm=norm, cmap=_truncated(cmap))
-            bar = fig.colorbar(mappable, ax=ax, fraction=0.04, pad=0.02)
-            bar.set_label("burst strength")
-        found = (f"{len(analysis.bursts):,} bursts, the {len(bursts)} strongest shown, bars from the first to the "
-                 "last burst year" if bursts else "no bursts")
-        what = (f"Kleinberg citation bursts, {params}, works with at least {o.burst_min_citations} citations · "
-                f"{found} · {_graph_note(analysis)}")
+            ax.spines["left"].set_visible(False)
+            ax.set_xlabel("Year (red: burst; blue: since publication)")
+            where = ax.get_yaxis_transform()  # x in axes fractions, y in rows
+            for x, head, gid, values in ((1.02, "Strength", "burst-strength", [f"{b.strength:.2f}" for b in bursts]),
+                                         (1.1, "Begin", "burst-begin", [str(b.start) for b in bursts]),
+                                         (1.165, "End", "burst-end", [str(b.end) for b in bursts])):
+                ax.text(x, -0.9, head, transform=where, ha="left", va="center", fontsize=_LABEL_SIZE,
+                        fontweight="bold", color=_TEXT_COLOUR, gid="burst-head")
+                for i, value in enumerate(values):
+                    ax.text(x, i, value, transform=where, ha="left", va="center", fontsize=_LABEL_SIZE,
+                            color=_TEXT_COLOUR, gid=gid)
+        found = (f"{len(analysis.bursts):,} bursts, the {len(bursts)} strongest shown" if bursts else "no bursts")
+        if shown_from is not None:
+            found += f" (axis from {shown_from}, the oldest work shown)"
+        years = "" if span is None else f" in {span[0]}" if span[0] == span[1] else f" in {span[0]}–{span[1]}"
+        what = (f"Kleinberg citation bursts{years} (share of each year's citing works), {params}, works with at "
+                f"least {o.burst_min_citations} citations · {found} · {_graph_note(analysis)}")
         _add_caption(fig, caption(analysis, _with(what, _selection_note(analysis)), source=source))
     return fig
 
 
-def _truncated(cmap: Any) -> Any:
-    """The part of ``cmap`` the bars use (0.25 .. 1), so the colour bar matches them."""
-    from matplotlib.colors import ListedColormap
-
-    return ListedColormap(cmap(np.linspace(0.25, 1.0, 256)), name="bursts")
-
-
-def _cited_years(analysis: Analysis, doi: str) -> list[int]:
-    """The years, sorted, in which ``doi`` was cited (self-citations and citing works without a year left out)."""
+def _citing_span(analysis: Analysis) -> tuple[int, int] | None:
+    """The first and last publication year of a work citing another (the years the bursts run over)."""
     G = analysis.citation
-    if doi not in G:
-        return []
-    return sorted({y for n in G.predecessors(doi) if n != doi and (y := _year(G.nodes[n])) is not None})
+    found = [y for n, d in G.nodes(data=True) if (y := _year(d)) is not None and any(v != n for v in G.successors(n))]
+    return (min(found), max(found)) if found else None
 
 
 def _burst_label(analysis: Analysis, doi: str, bursts: Sequence[Any]) -> str:
@@ -1268,12 +1651,13 @@ def figure_paths(out_dir: str | Path, names: Sequence[str], formats: Sequence[st
 
 def save_figures(analysis: Analysis, out_dir: str | Path, *, formats: Sequence[str] = ("png", "svg"),
                  names: Sequence[str] | None = None, source: str | None = None, seed: int = 0,
-                 dpi: int = 150) -> list[Path]:
+                 dpi: int = 150, rpys_from: int | None = None) -> list[Path]:
     """Draw and save every figure of :data:`FIGURES` (or those in ``names``) as ``<out_dir>/<name>.<format>``.
 
     ``seed`` seeds the layouts of the network and co-citation maps;
     ``source`` names the data in every caption; ``dpi`` is the resolution
-    of PNG files (see :func:`save_figure`).
+    of PNG files (see :func:`save_figure`); ``rpys_from`` the first year of
+    the RPYS figure (default: from the data, see :func:`rpys_chart`).
 
     Returns
     -------
@@ -1313,6 +1697,8 @@ def save_figures(analysis: Analysis, out_dir: str | Path, *, formats: Sequence[s
         kwargs: dict[str, Any] = {"source": source}
         if name in _SEEDED:
             kwargs["seed"] = seed
+        if name == "rpys" and rpys_from is not None:
+            kwargs["start"] = rpys_from
         fig = FIGURES[name](analysis, **kwargs)
         written.extend(save_figure(fig, out / name, fmts, dpi=dpi))
     return written

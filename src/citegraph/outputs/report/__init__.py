@@ -10,7 +10,8 @@ inlined) and :func:`write_report` saves it atomically. The page has
   top journals and authors) and, folded, every parameter and version used;
 - the coverage figures (how complete the fetched network is);
 - an interactive view of the citation network: the ``max_nodes`` best works
-  by the analysis' score, plus every seed, placed by a seeded networkx layout
+  by the analysis' score (seeds count against the limit, as any other work;
+  they are flagged, never added), placed by a seeded networkx layout
   computed here (so the page is deterministic), drawn on a ``<canvas>`` by a
   small inline script without libraries. Nodes are coloured by cluster
   (the colours of :mod:`citegraph.outputs.palette`, as in the figures and the GEXF
@@ -366,16 +367,18 @@ def network_layout(G: nx.Graph, *, seed: int = 0, aspect: float = 1.5) -> tuple[
 
 
 def _network(analysis: Analysis, works: _Works, max_nodes: int, seed: int) -> dict[str, Any]:
-    """The network view: the best ``max_nodes`` works plus the seeds, with positions and radii."""
+    """The network view: the best ``max_nodes`` works of the citation graph in ranking order, seeds among them
+    (counted, not added), with positions and radii."""
     keys: list[str] = []
     chosen: set[str] = set()
-    for position, row in enumerate(analysis.rankings):
+    for row in analysis.rankings:
+        if len(keys) >= max_nodes:
+            break
         key = works.key(row["doi"])
         if key in chosen or key not in analysis.citation:
             continue
-        if position < max_nodes or row.get("is_seed"):
-            keys.append(key)
-            chosen.add(key)
+        keys.append(key)
+        chosen.add(key)
     H = nx.Graph()
     H.add_nodes_from(keys)
     edges = sorted({(u, v) for u, v in analysis.citation.edges() if u in chosen and v in chosen and u != v})
@@ -710,8 +713,8 @@ def render_report(
     source : str, optional
         Where the data came from (e.g. the store's path), shown in the header.
     max_nodes : int
-        How many of the best ranked works the network view shows (seeds come
-        on top), at least 1.
+        How many of the best ranked works the network view shows, at least 1:
+        exactly that many when the citation graph has them, seeds included.
     seed : int
         Seed of the network layout.
 

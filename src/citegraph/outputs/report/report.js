@@ -76,11 +76,12 @@
 
   /* ------------------------------------------------------------------ tables */
   function makeTable(container, spec) {
-    var table = el("table", "data");
+    var table = el("table", "data" + (spec.cls ? " " + spec.cls : ""));
     var thead = el("thead"), head = el("tr"), tbody = el("tbody");
     var state = {col: -1, dir: 1};
     var ths = spec.columns.map(function (col, ci) {
       var th = el("th", col.num ? "num" : "", col.label);
+      if (col.cls) th.classList.add(col.cls);
       if (col.title) th.title = col.title;
       if (spec.sortable) {
         th.classList.add("sortable");
@@ -102,7 +103,11 @@
       spec.columns.forEach(function (col) {
         var value = col.get(row);
         var content = col.cell ? col.cell(row) : col.plain && typeof value === "number" ? String(value) : fmt(value);
-        tr.appendChild(el("td", col.num ? "num" : (col.cls || ""), content));
+        var td = el("td", col.num ? "num" : "", content);
+        if (col.cls) td.classList.add(col.cls);
+        var tip = col.tip ? col.tip(row) : null;
+        if (tip) td.title = tip;  // the full value where the cell shows a short one
+        tr.appendChild(td);
       });
       tbody.appendChild(tr);
       return {row: row, tr: tr, order: ri, text: spec.text ? spec.text(row).toLowerCase() : ""};
@@ -185,28 +190,53 @@
     return {key: key, label: label, num: true, plain: true, get: function (r) { return r[key]; }};
   }
 
+  function compact(v) {  // tiny scores (PageRank of a large network) as 8.03e-5, not 0.0000803
+    if (typeof v !== "number" || v === 0 || Math.abs(v) >= 1e-3 || !isFinite(v)) return fmt(v);
+    return v.toExponential(2).replace(/\.?0+e/, "e");
+  }
+  function score(key, label, title) {
+    var col = num(key, label, title);
+    col.cell = function (w) { return compact(w[key]); };
+    col.tip = function (w) {
+      return typeof w[key] === "number" ? label.replace(/\u00ad/g, "") + ": " + String(w[key]) : null;
+    };
+    return col;
+  }
+  function rankWorkCell(w) {  // label, DOI and a seed badge: no separate seed column
+    var out = workCell(w);
+    if (w.seed) out.splice(w.label && w.label !== w.doi ? 1 : out.length, 0, el("span", "badge", "seed"));
+    return out;
+  }
+  function titleCell(w) {  // the journal below the title: no separate journal column
+    return [w.title ? el("span", "bidi", w.title) : "\u2013", w.journal ? el("span", "journal bidi", w.journal) : null];
+  }
+
   function rankingTable() {
     var box = byId("ranking-table");
     if (!box) return;
+    /* Nine narrow columns fit a 1024 px window: the journal sits below the title, the seed flag beside the
+       label, tiny scores are written short (the full value in the cell's title). */
     var cols = [
-      num("rank", "#"),
-      {label: "Work", cls: "work", get: function (w) { return w.label; }, cell: workCell},
-      {label: "Title", cls: "title", get: function (w) { return w.title; }},
+      num("rank", "#", "rank by " + DATA.score),
+      {label: "Work", cls: "work", get: function (w) { return w.label; }, cell: rankWorkCell},
+      {label: "Title", cls: "title", title: "title, and the journal below it", get: function (w) { return w.title; },
+       cell: titleCell},
       year("year", "Year"),
-      {label: "Journal", get: function (w) { return w.journal; }},
       num("local", "Local", "citations within this network"),
       num("global", "Global", "citations counted by Crossref"),
       num("per_year", "Per year", "global citations per year since publication"),
-      num("pagerank", "PageRank"),
-      num("composite", "Composite", "mean percentile rank of the components")
+      score("pagerank", "Page\u00adRank", "PageRank in the citation network"),
+      score("composite", "Compo\u00adsite", "mean percentile rank of the components")
     ];
-    if (DATA.extra_score) cols.push(num(DATA.score, DATA.score));
+    if (DATA.extra_score) cols.push(score(DATA.score, String(DATA.score).replace(/_/g, " ")));
     cols.push({label: "Cluster", num: true, get: function (w) { return w.cluster; },
-               cell: function (w) { return w.cluster === null ? "\u2013" : [swatch(w.cluster), fmt(w.cluster)]; }});
-    cols.push({label: "Seed", get: function (w) { return w.seed ? 1 : 0; },
-               cell: function (w) { return w.seed ? "seed" : ""; }});
+               cell: function (w) { return w.cluster === null ? "\u2013" : [swatch(w.cluster), fmt(w.cluster)]; },
+               tip: function (w) {
+                 var c = w.cluster === null ? null : CLUSTER.get(w.cluster);
+                 return c && c.label ? "Cluster " + w.cluster + ": " + c.label : null;
+               }});
     var rows = WORKS.slice(0, DATA.table);
-    var table = makeTable(box, {columns: cols, rows: rows, sortable: true, empty: "No ranked works.",
+    var table = makeTable(box, {columns: cols, rows: rows, sortable: true, empty: "No ranked works.", cls: "ranking",
       text: function (w) { return [w.label, w.title, w.journal, w.doi].join("\n"); }});
     var input = byId("rank-filter"), count = byId("rank-count");
     function update() {
@@ -317,6 +347,122 @@
       });
       if (DATA.key_routes.length) routes.appendChild(kl);
     }
+  }
+
+  /* ----------------------------------------------------------------- figures */
+  /* A click on a figure (or Enter/Space on it) opens it full size in a modal dialog: the same embedded data: URI,
+     fitted to the window or at its actual size (a click on the image switches); Esc or the close button closes
+     it, the arrow keys step through the figures, and the focus goes back to the figure it came from. */
+  function gallery() {
+    var section = byId("figures");
+    if (!section) return;
+    var figures = Array.prototype.slice.call(section.querySelectorAll("figure")).filter(function (f) {
+      return f.querySelector("img");
+    });
+    if (!figures.length) return;
+    var heading = section.querySelector("h2");
+    var hint = el("p", "muted small", "Click a figure to see it full size; Esc closes it, the arrow keys step " +
+      "through the figures.");
+    if (heading && heading.nextSibling) section.insertBefore(hint, heading.nextSibling);
+
+    var dialog = el("dialog", "lightbox");
+    dialog.id = "lightbox";
+    dialog.setAttribute("aria-labelledby", "lightbox-caption");
+    function tool(text, label, cls) {
+      var b = el("button", cls || "", text);
+      b.type = "button";
+      b.title = label;
+      b.setAttribute("aria-label", label);
+      return b;
+    }
+    var caption = el("h2", "lb-caption bidi");
+    caption.id = "lightbox-caption";
+    var position = el("span", "lb-count muted small");
+    var prev = tool("\u2039", "Previous figure"), next = tool("\u203a", "Next figure");
+    var size = tool("Actual size", "Show the figure at its actual size", "lb-size");
+    var close = tool("\u00d7", "Close (Esc)", "lb-close");
+    var bar = el("div", "lb-bar", [caption, position, el("span", "lb-tools", [prev, next, size, close])]);
+    var stage = el("div", "lb-stage");
+    dialog.appendChild(bar);
+    dialog.appendChild(stage);
+    document.body.appendChild(dialog);
+    var big = null, current = -1, opener = null;
+
+    function setActual(on) {
+      dialog.classList.toggle("actual", on);
+      size.textContent = on ? "Fit" : "Actual size";
+      size.title = on ? "Fit the figure to the window" : "Show the figure at its actual size";
+      size.setAttribute("aria-label", size.title);
+      if (big) big.title = on ? "Click to fit the window" : "Click for the actual size";
+    }
+    function showFigure(i) {
+      current = (i + figures.length) % figures.length;
+      var figure = figures[current], img = figure.querySelector("img"), cap = figure.querySelector("figcaption");
+      if (!big) {  // made on the first opening: no empty image in the page before
+        big = el("img", "lb-image");
+        big.addEventListener("click", function () { setActual(!dialog.classList.contains("actual")); });
+        stage.appendChild(big);
+      }
+      big.src = img.src;
+      big.alt = img.alt;
+      big.classList.toggle("vector", img.src.indexOf("data:image/svg+xml") === 0);
+      caption.textContent = cap ? cap.textContent : img.alt;
+      position.textContent = figures.length > 1 ? (current + 1) + " of " + figures.length : "";
+      prev.hidden = next.hidden = figures.length < 2;
+      setActual(false);
+      stage.scrollTop = stage.scrollLeft = 0;
+      hook.figure = current;
+    }
+    function open(i, from) {
+      opener = from || null;
+      showFigure(i);
+      if (typeof dialog.showModal === "function") {
+        if (!dialog.open) dialog.showModal();
+      } else {
+        dialog.setAttribute("open", "");
+      }
+      close.focus();
+    }
+    function shut() {
+      if (typeof dialog.close === "function" && dialog.open) dialog.close(); else onClosed();
+    }
+    function onClosed() {
+      dialog.removeAttribute("open");
+      hook.figure = -1;
+      if (opener) opener.focus();
+      opener = null;
+    }
+    dialog.addEventListener("close", onClosed);
+    close.addEventListener("click", shut);
+    prev.addEventListener("click", function () { showFigure(current - 1); });
+    next.addEventListener("click", function () { showFigure(current + 1); });
+    size.addEventListener("click", function () { setActual(!dialog.classList.contains("actual")); });
+    dialog.addEventListener("click", function (e) {  // a click on the dark backdrop closes
+      if (e.target === dialog || e.target === stage) shut();
+    });
+    dialog.addEventListener("keydown", function (e) {
+      if (e.key === "Escape") { e.preventDefault(); shut(); }
+      else if (e.key === "ArrowLeft" && figures.length > 1) { e.preventDefault(); showFigure(current - 1); }
+      else if (e.key === "ArrowRight" && figures.length > 1) { e.preventDefault(); showFigure(current + 1); }
+    });
+
+    figures.forEach(function (figure, i) {
+      var img = figure.querySelector("img");
+      var cap = figure.querySelector("figcaption");
+      var b = el("button", "fig-open");
+      b.type = "button";
+      b.title = "Show full size";
+      b.setAttribute("aria-label", "Show full size: " + (cap ? cap.textContent : img.alt));
+      b.setAttribute("aria-haspopup", "dialog");
+      img.parentNode.insertBefore(b, img);
+      b.appendChild(img);
+      b.addEventListener("click", function () { open(i, b); });
+    });
+    hook.figure = -1;
+    hook.openFigure = function (i) {
+      open(i, figures[i] ? figures[i].querySelector("button.fig-open") : null);
+      return current;
+    };
   }
 
   /* ----------------------------------------------------------------- network */
@@ -676,6 +822,7 @@
     resize();
   }
 
+  gallery();  // first: the figures work whatever the rest does
   setupNetwork();
   rankingTable();
   clusterTable();
