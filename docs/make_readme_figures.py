@@ -1,12 +1,12 @@
-"""Make the README's figures from the recorded Crossref data in ../shared/ (real records, not invented).
+"""Make the README's screenshot of the report from the recorded Crossref data in ../shared/ (real records).
 
     .venv/bin/python docs/make_readme_figures.py [--shared ../shared]
 
 Builds a store of every record in ``../shared/crossref/works-*.jsonl.gz`` (6,587 works) in a temporary folder,
-runs ``citegraph.analysis.pipeline.analyse`` with the default options (about a minute), and writes
-``docs/figures/network.png`` and ``docs/figures/rpys.png`` with :func:`citegraph.outputs.plots.save_figures`, plus a
-screenshot of the HTML report's network view (``docs/figures/report.png``) when playwright and Debian's
-chromium are installed.
+runs ``citegraph.analysis.pipeline.analyse`` with the default options and writes a screenshot of the HTML
+report's network view (``docs/figures/report.png``) when playwright and Debian's chromium are installed (about
+15 s). The README's figures of a field come from the gallery instead (``docs/make_gallery.py``: the CLI on real
+Web of Science exports).
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from pathlib import Path
 
 from citegraph.analysis.coverage import coverage_report
 from citegraph.analysis.pipeline import analyse
-from citegraph.outputs.plots import save_figures
 from citegraph.outputs.report import write_report
 from citegraph.store import Store
 from citegraph.store.records import parse_work
@@ -65,8 +64,6 @@ def main() -> None:
             analysis = analyse(store)
             coverage = coverage_report(store)
         source = "the 6,587 Crossref records of ../shared"
-        for p in save_figures(analysis, out, formats=("png",), names=["network", "rpys"], source=source):
-            print("wrote", p)
         page = write_report(analysis, Path(tmp) / "report.html", coverage=coverage, source=source)
         if screenshot(page, out / "report.png"):
             print("wrote", out / "report.png")

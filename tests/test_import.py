@@ -474,3 +474,23 @@ def test_merging_duplicates_of_a_missing_store_is_a_store_error(run: Any, tmp_pa
     assert error_lines(result) == ["citegraph: error: no store at 'none.sqlite': nothing to merge (run `citegraph "
                                    "fetch` or `citegraph import` first, or pass --store)"]
     assert not (tmp_path / "none.sqlite").exists()
+
+
+def test_plot_dpi_and_rpys_start_reach_the_figures(shared_dir: Path, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    import matplotlib.image
+
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    store = ["--store", "s.sqlite", "-q"]
+    export = shared_dir / "corpora" / "coffee-obesity-wos" / "data_1001_1047.txt"
+    assert runner.invoke(cli, ["import", str(export), *store], catch_exceptions=False).exit_code == 0
+    sizes = {}
+    for dpi in ("50", "100"):
+        result = runner.invoke(cli, ["plot", "rpys", *store, "-o", f"f{dpi}", "--format", "png", "--dpi", dpi,
+                                     "--rpys-from", "1990"], catch_exceptions=False)
+        assert result.exit_code == 0, result.stderr
+        sizes[dpi] = matplotlib.image.imread(tmp_path / f"f{dpi}" / "rpys.png").shape[:2]
+    assert sizes["100"][0] == 2 * sizes["50"][0] and sizes["100"][1] == 2 * sizes["50"][1]
+    bad = runner.invoke(cli, ["plot", "rpys", *store, "--dpi", "5"])
+    assert bad.exit_code == 2 and "--dpi" in bad.stderr

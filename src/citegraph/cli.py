@@ -860,14 +860,16 @@ def _source_name(settings: Settings) -> str:
               help="Folder for the figures [default: figures/].")
 @click.option("--format", "formats", type=click.Choice(["png", "svg", "pdf"]), multiple=True,
               help="File format; repeat for several [default: png and svg].")
+@click.option("--dpi", type=click.IntRange(min=30, max=1200), default=150, show_default=True,
+              help="Resolution of PNG files (300 for print; SVG and PDF are vector).")
 @click.option("--rpys-from", "rpys_from", type=click.IntRange(min=1000), default=None,
               help="First reference year of the RPYS figure [default: the year before which 1% of the cited "
                    "references lie].")
 @_analysis_options
 @click.pass_context
 def plot(ctx: click.Context, names: tuple[str, ...], out_dir: Path | None, formats: tuple[str, ...],
-         rpys_from: int | None, graph_kind: str, score: str, cluster_method: str, resolution: float, seed: int,
-         reference_year: int | None) -> None:
+         dpi: int, rpys_from: int | None, graph_kind: str, score: str, cluster_method: str, resolution: float,
+         seed: int, reference_year: int | None) -> None:
     """Draw the figures: NAMES among network, historiograph, cocitation, ranking, publications, rpys, bursts
     [default: all]."""
     from citegraph.outputs.files import check_output_files
@@ -882,7 +884,7 @@ def plot(ctx: click.Context, names: tuple[str, ...], out_dir: Path | None, forma
                                         resolution=resolution, seed=seed, reference_year=reference_year)
     written = save_figures(result, out_dir if out_dir is not None else settings.figures_dir,
                            formats=formats or ("png", "svg"), names=list(names) or None,
-                           source=_source_name(settings), seed=seed, rpys_from=rpys_from)
+                           source=_source_name(settings), seed=seed, rpys_from=rpys_from, dpi=dpi)
     _echo(ctx, "wrote " + ", ".join(str(p) for p in written))
 
 

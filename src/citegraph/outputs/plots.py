@@ -1328,7 +1328,10 @@ def publications_chart(analysis: Analysis, *, ax: Axes | None = None, source: st
             what = "no stored works with a publication year"
         else:
             ax.bar([y for y, _ in data], [n for _, n in data], width=0.8, color=CLUSTER_COLOURS[1], gid="bars")
-            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+            if len(data) <= 12:  # a few years: tick each (a locator would put 2016.6 ... 2017.4 under one bar)
+                ax.set_xticks([y for y, _ in data])
+            else:
+                ax.xaxis.set_major_locator(MaxNLocator(integer=True))
             ax.yaxis.set_major_locator(MaxNLocator(integer=True))
             what = (f"{total:,} stored works with a publication year, {data[0][0]}–{data[-1][0]} "
                     f"(cited-only works not counted)")

@@ -423,7 +423,11 @@ def _report_data(analysis: Analysis, max_nodes: int, seed: int) -> dict[str, Any
         r = spectrum.get(year)
         peaks.append({"year": year, "references": r.references if r else None,
                       "median": _num(r.median) if r else None, "deviation": _num(r.deviation) if r else None,
-                      "works": [[clean_text(text, 200), count] for text, count in a.peak_works.get(year, [])[:5]]})
+                      # [the DOI or description, times cited, the work's label when it is a node (DOIs)]
+                      "works": [[clean_text(text, 200), count,
+                                 clean_text(str(a.citation.nodes[text].get("label", "")), 200)
+                                 if text in a.citation else ""]
+                                for text, count in a.peak_works.get(year, [])[:5]]})
     main_path = [works.add(k) for k in a.main_path]
     key_routes = [[works.add(u), works.add(v)] for u, v in a.key_routes]
     ind = a.indicators or {}

@@ -319,7 +319,7 @@
         if (p.works.length) {
           var inner = el("ul", "plain small");
           p.works.forEach(function (w) {
-            var text = /^10\.\d{4,9}\/\S+$/.test(w[0]) ? doiLink(w[0]) : el("span", "bidi", w[0]);
+            var text = /^10\.\d{4,9}\/\S+$/.test(w[0]) ? doiLink(w[0], w[2] || w[0]) : el("span", "bidi", w[0]);
             inner.appendChild(el("li", "", [text, " (" + w[1] + ")"]));
           });
           li.appendChild(inner);
