@@ -282,3 +282,22 @@ def test_real_report_network_obeys_max_nodes(real: Analysis) -> None:
     assert [r["doi"] for r in rows] == [r["doi"] for r in real.rankings[:20]]
     wide = _report_data(real, 500, 0)["network"]
     assert len(wide["nodes"]) == 500 and len(wide["edges"]) > 0
+
+
+def test_the_ranking_figure_zooms_on_bunched_scores(real: Analysis) -> None:
+    """Composite scores are percentile ranks over thousands of works (0.998-1.0 for the top 20 of the whole
+    coffee/obesity export): bars from zero would all look full, so the axis starts near them and says so."""
+    from dataclasses import replace
+
+    from citegraph.outputs.plots import ranking_bar
+
+    # the real analysis with its composite scores set by hand to such bunched values (0.9999, 0.9998, ...)
+    bunched = [{**row, "composite": 1.0 - 0.0001 * (i + 1)} for i, row in enumerate(real.rankings)]
+    ax = ranking_bar(replace(real, rankings=bunched), score="composite", top=20).axes[0]
+    values = [float(p.get_width()) for p in ax.patches]
+    left, right = ax.get_xlim()
+    assert 0.99 < left <= min(values) and right > max(values)
+    assert ax.get_xlabel().endswith(f"(axis from {left:.4g}, not 0)")
+    assert [t.get_text() for t in ax.texts if t.get_gid() == "value"][:2] == ["0.9999", "0.9998"]
+    wide = ranking_bar(real, score="local", top=20).axes[0]
+    assert wide.get_xlim()[0] == 0 and "not 0" not in wide.get_xlabel()

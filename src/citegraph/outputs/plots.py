@@ -1224,7 +1224,8 @@ def cocitation_map(analysis: Analysis, *, top: int = 100, seed: int = 0, labels:
         _draw_map(ax, analysis, H, chosen, _scaled([float(_local(G, k)) for k in chosen], 18.0, 260.0), styles,
                   labels=labels, seed=seed, weight="weight", legend="Cluster (works); area: local citations",
                   grid_note="Works co-cited with at most one other drawn work, by cluster",
-                  empty="No cited works to draw", caption_text=caption(analysis, what, source=source))
+                  empty="No cited works to draw", caption_text=caption(analysis, what, source=source),
+                  level=True)
     return fig
 
 
@@ -1267,10 +1268,20 @@ def ranking_bar(analysis: Analysis, *, score: str | None = None, top: int = 20, 
             ax.tick_params(axis="y", length=0)
             ax.set_ylim(len(rows) - 0.5, -0.5)  # rank 1 at the top
             top_value = max(max(values), 0.0)
+            low = min(values)
+            bunched = low > 0 and top_value - low < 0.1 * top_value
             for y, v in zip(ys, values, strict=True):
-                ax.annotate(f"{v:.3g}", (max(v, 0.0), y), xytext=(3, 0), textcoords="offset points", ha="left",
-                            va="center", fontsize=_LABEL_SIZE, color="#444444", gid="value")
-            ax.set_xlim(min(0.0, min(values)), top_value * 1.15 if top_value > 0 else 1.0)  # room for the values
+                ax.annotate(f"{v:.5g}" if bunched else f"{v:.3g}", (max(v, 0.0), y), xytext=(3, 0),
+                            textcoords="offset points", ha="left", va="center", fontsize=_LABEL_SIZE,
+                            color="#444444", gid="value")
+            if bunched:
+                # bunched values (percentile scores: 0.998-1.0 over thousands of works): a bar from zero would
+                # hide every difference, so the axis starts near the lowest value, and its label says so
+                start = max(0.0, low - (top_value - low) * 0.5 - 1e-12)
+                ax.set_xlim(start, top_value + (top_value - start) * 0.15)
+                ax.set_xlabel(f"{_SCORE_NAMES.get(score, score)} (axis from {start:.4g}, not 0)")
+            else:
+                ax.set_xlim(min(0.0, low), top_value * 1.15 if top_value > 0 else 1.0)  # room for the values
             _cluster_legend(ax, analysis, clusters, marker="s", seeds=any(seeds), title="Cluster (works)")
         what = (f"{len(analysis.rankings):,} ranked works of the {_graph_note(analysis)} · top {len(rows)} by "
                 f"{score} · " + _cluster_note(analysis))
