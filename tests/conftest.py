@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -139,3 +140,24 @@ def make_replay_server(shared_dir: Path) -> Iterator[Callable[..., ReplayServer]
 def replay_server(make_replay_server: Callable[..., ReplayServer]) -> ReplayServer:
     """A running ReplayServer with default options (limits of the live pools enforced)."""
     return make_replay_server()
+
+
+#: Debian chromium's flags for the report's browser tests: headless, offline, no background services.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--disable-quic", "--disable-dev-shm-usage"]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """One headless Debian chromium per test module (skips without playwright or chromium)."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.skip("playwright is not installed (pip install playwright); the browser tests need it")
+    executable = shutil.which("chromium")
+    if executable is None:
+        pytest.skip("chromium is not installed (apt-get install chromium); the browser tests need it")
+    with sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()

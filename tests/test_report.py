@@ -40,8 +40,6 @@ from citegraph.sources.seeds import Seed
 from citegraph.store import Store
 from citegraph.store.records import parse_work
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-quic", "--disable-dev-shm-usage"]
 REAL_MAX_NODES = 480  # fewer than the 500 works of the commonmeta graph (the limit is exercised), with links
 
 # Hand-made hostile values (not real records): markup, script, RTL override, controls, a huge title, a nasty DOI.
@@ -384,22 +382,6 @@ def test_template_has_exactly_the_placeholders_the_renderer_fills(monkeypatch: p
 
 
 # ------------------------------------------------------------------------------------------------ browser
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    """One headless Debian chromium for the module (skips without playwright or chromium)."""
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.skip("playwright is not installed (pip install playwright); the browser tests need it")
-    executable = shutil.which("chromium")
-    if executable is None:
-        pytest.skip("chromium is not installed (apt-get install chromium); the browser tests need it")
-    with sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
 
 
 @dataclass

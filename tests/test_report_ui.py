@@ -8,7 +8,6 @@ of long titles, long journal names, long DOIs and large counts: the widest cells
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,9 +20,6 @@ from citegraph.outputs.report import write_report
 from citegraph.sources.seeds import Seed
 from citegraph.store import Store
 from citegraph.store.records import parse_work
-
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-quic", "--disable-dev-shm-usage"]
 
 # Hand-made values as wide as real ones (the WoS coffee/obesity export has titles of 200+ characters and journals
 # such as "JAMA-JOURNAL OF THE AMERICAN MEDICAL ASSOCIATION").
@@ -88,22 +84,6 @@ def wide_report(wide_store: Path, tmp_path_factory: pytest.TempPathFactory) -> P
                    '<circle cx="20" cy="20" r="15" fill="#1f77b4"/></svg>', encoding="utf-8")
     figures = [png(folder / "publications_per_year.png", 1500, 900), svg, png(folder / "rpys.png", 1200, 600)]
     return write_report(wide_analysis(wide_store), folder / "report.html", figures=figures)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    """One headless Debian chromium for the module (skips without playwright or chromium)."""
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.skip("playwright is not installed (pip install playwright); the browser tests need it")
-    executable = shutil.which("chromium")
-    if executable is None:
-        pytest.skip("chromium is not installed (apt-get install chromium); the browser tests need it")
-    with sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
 
 
 @pytest.fixture
