@@ -301,3 +301,14 @@ def test_the_ranking_figure_zooms_on_bunched_scores(real: Analysis) -> None:
     assert [t.get_text() for t in ax.texts if t.get_gid() == "value"][:2] == ["0.9999", "0.9998"]
     wide = ranking_bar(real, score="local", top=20).axes[0]
     assert wide.get_xlim()[0] == 0 and "not 0" not in wide.get_xlabel()
+
+
+def test_a_long_label_keeps_its_year(real: Analysis) -> None:
+    """Labels cut to fit keep "Year" whole ("Westerterp-Plantenga 20…" lost it in the coffee/obesity gallery)."""
+    import re
+
+    G = real.citation
+    long = next(k for k, d in G.nodes(data=True) if len(str(d.get("label", ""))) > 24
+                and re.search(r" \d{4}[a-z]*$", str(d.get("label", ""))))
+    cut = plots._node_label(G, long, 24)
+    assert len(cut) <= 24 and cut.endswith(str(G.nodes[long]["label"]).rsplit(" ", 1)[1]) and "…" in cut

@@ -393,9 +393,24 @@ def _most_cited(G: nx.DiGraph, top: int, *, need_year: bool = False) -> list[str
     return [n for _, n in found[:top]]
 
 
+_LABEL_YEAR = re.compile(r"^(.*\S)\s+(\d{4}[a-z]{0,3})$")
+
+
 def _node_label(G: nx.DiGraph, key: str, width: int = 30) -> str:
+    """A node's label in at most ``width`` characters; a long "Surname Year" keeps its year (and a/b suffix).
+
+    >>> G = nx.DiGraph()
+    >>> G.add_node("a", label="Westerterp-Plantenga 2005a")
+    >>> _node_label(G, "a", 24), _node_label(G, "a", 30), _node_label(G, "missing", 24)
+    ('Westerterp-Plante… 2005a', 'Westerterp-Plantenga 2005a', 'missing')
+    """
     d = G.nodes[key] if key in G else {}
-    return shorten(str(d.get("label") or d.get("doi") or key), width)
+    text = " ".join(str(d.get("label") or d.get("doi") or key).split())
+    match = _LABEL_YEAR.match(text)
+    if len(text) > width and match and len(match.group(2)) + 3 < width:
+        year = match.group(2)
+        return f"{shorten(match.group(1), width - len(year) - 1)} {year}"
+    return shorten(text, width)
 
 
 def _scaled(values: Sequence[float], low: float, high: float) -> list[float]:
