@@ -488,7 +488,7 @@ def test_long_steps_say_what_they_do_unless_quiet(run, small_store: Path, shared
 
 def test_status_and_import_load_no_analysis_stack(tmp_path: Path) -> None:
     """``status`` (1.6 s and 167 MB when it loaded scikit-learn through the coverage writer) and ``import``
-    pay only for what they use."""
+    pay only for what they use (no Crossref client without ``--enrich``)."""
     export = tmp_path / "savedrecs.txt"  # a hand-made one-record WoS export
     export.write_text("FN Clarivate Analytics Web of Science\nVR 1.0\nPT J\nAU Doe, J\nTI T\nPY 2001\n"
                       "DI 10.5555/x\nCR Roe R, 1999, J X, V1, P2, DOI 10.5555/y\nER\nEF\n", encoding="utf-8")
@@ -497,7 +497,7 @@ def test_status_and_import_load_no_analysis_stack(tmp_path: Path) -> None:
             "    sys.argv = ['citegraph', *argv]\n    try:\n        main()\n    except SystemExit as exc:\n"
             "        assert not exc.code, exc.code\n"
             "print(sorted({{m.split('.')[0] if not m.startswith('citegraph') else m for m in sys.modules\n"
-            "        if m.startswith(('sklearn', 'igraph', 'matplotlib', 'networkx', 'scipy',\n"
+            "        if m.startswith(('sklearn', 'igraph', 'matplotlib', 'networkx', 'scipy', 'habanero',\n"
             "                         'citegraph.analysis'))}}))"
             ).format(["-q", "--store", store, "import", str(export)], ["--store", store, "status"])
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -351,27 +351,28 @@ def import_(ctx: click.Context, files: Sequence[Path], fmt: str, as_json: bool, 
     """
     import contextlib
 
-    from citegraph.sources.enrich import EnrichReport, enrich_imported, record_source
     from citegraph.sources.importing import import_exports
     from citegraph.store import Store
 
     if not enrich and (from_file is not None or retry_not_found):
         raise UsageError("--from and --retry-not-found go with --enrich: add --enrich")
     settings = ctx.obj.settings(mailto=mailto, crossref_url=crossref_url, timeout=timeout)
-    enriched: EnrichReport | None = None
+    enriched: Any = None  # an EnrichReport with --enrich (whose module, with Crossref's client, loads only then)
     with Store(settings.store) as store, store.writer_lock(), contextlib.ExitStack() as stack:
-        source = stack.enter_context(record_source(settings, from_file)) if enrich else None  # a bad --from stops here
+        source = None
+        if enrich:
+            from citegraph.sources.enrich import enrich_imported, record_source
+
+            source = stack.enter_context(record_source(settings, from_file))  # a bad --from stops here
         report = import_exports(store, [str(f) for f in files], fmt=fmt)
+        for problem in report.problems:
+            _say(f"citegraph: {problem}", err=True)
         if not any(f.records for f in report.files):
-            for problem in report.problems:
-                _say(f"citegraph: {problem}", err=True)
             # raised inside the lock: a store this command created and left empty is removed
             raise UsageError(f"nothing imported: no file gave a record ({_n(len(report.problems), 'problem')}, "
                              "above)")
-        if source is not None and any(f.records for f in report.files):
+        if source is not None:
             enriched = enrich_imported(store, source, progress=ctx.obj.verbosity >= 0, retry_not_found=retry_not_found)
-    for problem in report.problems:
-        _say(f"citegraph: {problem}", err=True)
     m = report.matching
     if as_json:
         _say(json.dumps({"store": str(settings.store), **report.as_dict(),

@@ -29,10 +29,10 @@ those DOIs through Crossref (the next level of the snowball).
 
 Examples
 --------
->>> surname_key("van Dijk, AE"), surname_key("Andrade-Cetto A"), surname_key("Cheng M.")
-('vandijk', 'andradecetto', 'cheng')
->>> surname_key("Petar Radanliev"), surname_key("[Anonymous]")
-('radanliev', None)
+>>> author_display("van Dijk, AE"), author_display("Cheng M."), author_display("Petar Radanliev")
+('van Dijk, AE', 'Cheng, M.', 'Radanliev, Petar')
+>>> _letters("van Dijk"), _letters("Andrade-Cetto"), _letters("Müller")
+('vandijk', 'andradecetto', 'muller')
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ from typing import Any
 from citegraph.doi import DOI, is_doi_key, normalize_doi
 from citegraph.errors import InvalidDOIError, UsageError
 from citegraph.sources.exports import DATABASES, FORMATS, ExportRead, ExportRecord, read_export
-from citegraph.store.database import Store, utc_now
+from citegraph.store.database import IMPORT_DATABASES, Store, utc_now
 from citegraph.store.records import ParsedWork, ReferenceRow, WorkRow
 
 __all__ = [
@@ -62,14 +62,10 @@ __all__ = [
     "import_exports",
     "match_references_locally",
     "record_key",
-    "surname_key",
 ]
 
 log = logging.getLogger(__name__)
 progress_log = logging.getLogger("citegraph.progress")
-
-#: How a work without a DOI is keyed, by database: the prefix before its own identifier.
-KEY_PREFIX = {"wos": "wos", "scopus": "scopus", "lens": "lens", "openalex": "openalex"}
 
 #: Export document types with a Crossref type of the same meaning (so ``--types journal-article`` selects
 #: imported articles too); other types are kept as written, lower case.
@@ -90,35 +86,6 @@ _PAGE_PREFIX = re.compile(r"^(?:p{1,2}\.?\s*)", re.IGNORECASE)
 def _ascii_lower(text: str) -> str:
     folded = unicodedata.normalize("NFKD", text)
     return "".join(c for c in folded if not unicodedata.combining(c)).lower()
-
-
-def surname_key(name: str | None) -> str | None:
-    """The matching form of an author's surname: letters only, lower case, accents dropped.
-
-    ``"Surname, Given"`` and ``"Surname Initials"`` (WoS, Scopus) give the surname; a name in
-    given-name-first order (Lens, OpenAlex: ``"Petar Radanliev"``) gives its last word. None for
-    anonymous or empty names.
-
-    Examples
-    --------
-    >>> surname_key("MISHKINSKY J"), surname_key("de Sotillo DVR"), surname_key("Müller, K.-H.")
-    ('mishkinsky', 'desotillo', 'muller')
-    """
-    if not name:
-        return None
-    text = name.strip()
-    if text.startswith("[") or text.lower().startswith("anon"):
-        return None
-    if "," in text:
-        surname = text.split(",", 1)[0]
-    else:
-        words = text.split()
-        if len(words) > 1 and _INITIALS.match(words[-1]):
-            surname = " ".join(words[:-1])
-        else:
-            surname = words[-1] if words else ""
-    key = _NOT_LETTERS.sub("", _ascii_lower(surname))
-    return key or None
 
 
 def author_display(name: str | None) -> str | None:
@@ -146,13 +113,14 @@ def author_display(name: str | None) -> str | None:
     return f"{words[-1]}, {' '.join(words[:-1])}"
 
 
-def _surname_letters(surname: str | None) -> str | None:
-    """A stored surname (works' and references' ``first_author``) in matching form: its letters, lower case.
+def _letters(text: str | None) -> str | None:
+    """A stored surname (works' and references' ``first_author``) or source title in matching form: its
+    letters, lower case, accents dropped.
 
-    >>> _surname_letters("van Dijk"), _surname_letters("Di Pierro"), _surname_letters(None)
-    ('vandijk', 'dipierro', None)
+    >>> _letters("van Dijk"), _letters("Di Pierro"), _letters("AM J CLIN NUTR"), _letters(None)
+    ('vandijk', 'dipierro', 'amjclinnutr', None)
     """
-    return _NOT_LETTERS.sub("", _ascii_lower(surname)) or None if surname else None
+    return _NOT_LETTERS.sub("", _ascii_lower(text)) or None if text else None
 
 
 def _display_surname(name: str | None) -> str | None:
@@ -174,10 +142,6 @@ def _norm_part(value: str | None) -> str | None:
         return None
     text = _PAGE_PREFIX.sub("", value.strip()).replace(" ", "").lower()
     return text or None
-
-
-def _norm_source(value: str | None) -> str | None:
-    return _NOT_LETTERS.sub("", _ascii_lower(value)) or None if value else None
 
 
 def record_key(record: ExportRecord, database: str) -> tuple[str, str] | None:
@@ -210,7 +174,8 @@ def _native_key(native: str | None, database: str) -> tuple[str, str] | None:
         ident = ident[4:]
     if database == "openalex":
         ident = ident.rsplit("/", 1)[-1].upper()
-    return f"{KEY_PREFIX[database]}:{ident.lower() if database != 'openalex' else ident}", native.strip()
+    # a work without a DOI is keyed by its database's name and its identifier there (wos:000123...)
+    return f"{database}:{ident.lower() if database != 'openalex' else ident}", native.strip()
 
 
 def _work_type(kind: str | None) -> str | None:
@@ -350,18 +315,19 @@ def _sha256(path: str) -> str:
     return digest.hexdigest()
 
 
-def _store_file(store: Store, read: ExportRead, run_id: int | None, seen: dict[str, str]) -> FileImport:
-    """Store the records of one read file (one transaction); ``seen`` maps keys stored by this import to
-    ``file:line``."""
-    fmt = read.format
-    report = FileImport(path=read.file, format=fmt, problems=[str(p) for p in read.problems])
+def _key_records(read: ExportRead, seen: dict[str, str]) -> tuple[FileImport, list[tuple[ExportRecord, str, str]]]:
+    """The report of one read file and its records with their store keys (DOI, else identifier).
+
+    ``seen`` maps the keys of the records met so far in this import to ``file:line``: a record with the key of
+    an earlier one is a duplicate (counted, named in a warning, left out).
+    """
+    report = FileImport(path=read.file, format=read.format, problems=[str(p) for p in read.problems])
     report.records = len(read.records)
     report.references = sum(len(r.references or ()) for r in read.records)
-    database = DATABASES.get(fmt)
-    if database is None or not read.records:
-        return report
-    record_dois: set[str] = set()
+    database = DATABASES.get(read.format)
     keyed: list[tuple[ExportRecord, str, str]] = []
+    if database is None:
+        return report, keyed
     for record in read.records:
         if record.doi:
             try:
@@ -382,9 +348,30 @@ def _store_file(store: Store, read: ExportRead, run_id: int | None, seen: dict[s
             continue
         seen[key] = where
         keyed.append((record, key, original))
-        if is_doi_key(key):
-            record_dois.add(key)
-    record_dois |= _stored_dois(store, [r.doi for r, _, _ in keyed if r.doi])
+    return report, keyed
+
+
+def _second_dois(keyed: Iterable[tuple[ExportRecord, str, str]]) -> set[str]:
+    """The DOI keys of the references that give several (``DOI [a, b]``): the ones a choice is made among."""
+    out: set[str] = set()
+    for record, _, _ in keyed:
+        for ref in record.references or ():
+            if len(ref.dois) > 1:
+                for text in ref.dois:
+                    try:
+                        out.add(normalize_doi(text).key)
+                    except InvalidDOIError:
+                        continue
+    return out
+
+
+def _store_file(store: Store, read: ExportRead, report: FileImport, keyed: Sequence[tuple[ExportRecord, str, str]],
+                record_dois: set[str], run_id: int | None) -> None:
+    """Store the keyed records of one read file; ``record_dois`` are the DOIs of the works a reference giving
+    several DOIs cites by preference (the records of the whole import, and the stored works among them)."""
+    if not keyed:
+        return
+    fmt = read.format
     existing = {row[0]: row[1] for row in _rows(store, "SELECT doi, source FROM works WHERE doi IN ({})",
                                                  [k for _, k, _ in keyed])}
     parsed: list[ParsedWork] = []
@@ -411,7 +398,6 @@ def _store_file(store: Store, read: ExportRead, run_id: int | None, seen: dict[s
     report.stored = len(parsed)
     store.add_seeds(_Seed(DOI(key, original), "imported", None, f"{os.path.basename(read.file)}:{record.line}")
                     for record, key, original in keyed)
-    return report
 
 
 def _rows(store: Store, sql: str, keys: Sequence[str]) -> list[tuple[Any, ...]]:
@@ -420,16 +406,6 @@ def _rows(store: Store, sql: str, keys: Sequence[str]) -> list[tuple[Any, ...]]:
         chunk = list(keys[i:i + 500])
         out.extend(tuple(r) for r in store.execute(sql.format(",".join("?" * len(chunk))), chunk))
     return out
-
-
-def _stored_dois(store: Store, dois: Iterable[str]) -> set[str]:
-    keys = []
-    for text in dois:
-        try:
-            keys.append(normalize_doi(text).key)
-        except InvalidDOIError:
-            continue
-    return store.stored_keys(keys)
 
 
 def import_exports(store: Store, paths: Sequence[str | os.PathLike[str]], *, fmt: str = "auto") -> ImportReport:
@@ -480,11 +456,20 @@ def import_exports(store: Store, paths: Sequence[str | os.PathLike[str]], *, fmt
     run_id = store.start_run("import", {"files": [os.fspath(p) for p in paths], "format": fmt})
     status = "failed"
     try:
+        # every file is read before any is stored: a reference giving two DOIs cites the one that is a
+        # record of the import whatever file holds it and in whatever order the files come
         seen: dict[str, str] = {}
+        files = []
         for path in paths:
             read = read_export(path, fmt)
             progress_log.info("%s: %s, %d records", os.fspath(path), read.format, len(read.records))
-            report.files.append(_store_file(store, read, run_id, seen))
+            files.append((read, *_key_records(read, seen)))
+        keyed_all = [k for _, _, keyed in files for k in keyed]
+        second = _second_dois(keyed_all)
+        record_dois = {key for _, key, _ in keyed_all if is_doi_key(key)} | store.stored_keys(second)
+        for read, file_report, keyed in files:
+            _store_file(store, read, file_report, keyed, record_dois, run_id)
+            report.files.append(file_report)
         report.matching = match_references_locally(store)
         status = "ok" if not report.problems else "partial"
     except KeyboardInterrupt:
@@ -502,7 +487,7 @@ def _work_index(store: Store) -> tuple[dict[tuple[str, int], list[tuple[str, str
     by_key: dict[tuple[str, int], list[tuple[str, str | None, str | None, str | None]]] = defaultdict(list)
     for key, author, year, volume, page, container in store.execute(
             "SELECT doi, first_author, year, volume, page, container FROM works ORDER BY doi"):
-        surname = _surname_letters(author)
+        surname = _letters(author)
         if surname and year:
             by_key[(surname, int(year))].append((key, _norm_part(volume), _norm_part(page), container))
     native: dict[str, str] = {}
@@ -527,7 +512,7 @@ def _abbreviations(store: Store, keys: Iterable[str]) -> dict[str, set[str]]:
             record = {}
         if isinstance(record, dict):
             names |= {record.get(tag) for tag in ("J9", "JI", "Abbreviated Source Title", "Journal-ISO")}
-        out[key] = {n for n in (_norm_source(x) if isinstance(x, str) else None for x in names) if n}
+        out[key] = {n for n in (_letters(x) if isinstance(x, str) else None for x in names) if n}
     return out
 
 
@@ -539,7 +524,7 @@ def _same_source(cited: str | None, names: set[str]) -> bool:
     >>> _same_source("FRONTIERS MICROBIOLO", {"frontiersmicrobiology"})
     True
     """
-    source = _norm_source(cited)
+    source = _letters(cited)
     if not source:
         return False
     return any(source == name or (len(source) >= 12 and name.startswith(source)) for name in names)
@@ -566,7 +551,7 @@ def match_references_locally(store: Store) -> MatchCounts:
            WHERE r.doi_asserted_by IN ({})
              AND NOT EXISTS (SELECT 1 FROM ref_matches m WHERE m.citing = r.citing AND m.position = r.position
                              AND m.rule IS NULL)
-           ORDER BY r.citing, r.position""".format(",".join(f"'{d}'" for d in sorted(set(DATABASES.values()))))
+           ORDER BY r.citing, r.position""".format(",".join(f"'{d}'" for d in IMPORT_DATABASES))
     ).fetchall()
     matches: list[tuple[str, int, str, str, str]] = []
     pending: list[tuple[str, int, str, list[tuple[str, str | None, str | None, str | None]], str | None, bool]] = []
@@ -584,7 +569,7 @@ def match_references_locally(store: Store) -> MatchCounts:
                 matches.append((citing, position, work, f"{database}-id", ident))
                 counts.by_id += 1
             continue
-        surname = _surname_letters(author)
+        surname = _letters(author)
         if not surname or not year:
             continue
         vol, pg = _norm_part(volume), _norm_part(page)
