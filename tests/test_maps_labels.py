@@ -260,3 +260,21 @@ def test_fewer_doi_labels_on_the_crossref_data(
         assert all(w and "undescribed" not in w for w, _ in peak_works(refs, year))
     start = rpys_start(rows)
     assert start is not None and rows[0].year < 1800 < start  # the axis no longer starts in the 1760s
+
+
+def test_the_rpys_start_reaches_the_saved_figure(lumped: Analysis, tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """``plot --rpys-from`` / ``save_figures(rpys_from=...)`` hands its year to the RPYS figure only."""
+    given: dict[str, dict[str, Any]] = {}
+    for name in ("rpys", "publications"):
+        drawer = plots.FIGURES[name]
+
+        def spy(analysis: Analysis, _drawer: Any = drawer, _name: str = name, **kwargs: Any) -> Any:
+            given[_name] = kwargs
+            return _drawer(analysis, **kwargs)
+
+        monkeypatch.setitem(plots.FIGURES, name, spy)
+    plots.save_figures(lumped, tmp_path, formats=["svg"], names=["rpys", "publications"], rpys_from=1990)
+    assert given["rpys"]["start"] == 1990 and "start" not in given["publications"]
+    plots.save_figures(lumped, tmp_path, formats=["svg"], names=["rpys"])
+    assert "start" not in given["rpys"]
