@@ -40,7 +40,7 @@ def fixture_work(doi: str, refs: list[str | None], **extra: object) -> dict:
 def test_new_store_has_schema_wal_and_tables(tmp_path: Path) -> None:
     path = tmp_path / "sub" / "s.sqlite"
     with Store(path) as s:
-        assert s.schema_version == SCHEMA_VERSION == 3
+        assert s.schema_version == SCHEMA_VERSION == 4
         assert s.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         tables = {r[0] for r in s.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         assert {"works", "refs", "not_found", "seeds", "runs"} <= tables
@@ -172,7 +172,7 @@ def test_newer_schema_is_refused(tmp_path: Path) -> None:
     con = sqlite3.connect(p)
     con.execute("PRAGMA user_version = 99")
     con.close()
-    with pytest.raises(StoreError, match=r"schema version 99, but this citegraph .* knows versions up to 3"):
+    with pytest.raises(StoreError, match=r"schema version 99, but this citegraph .* knows versions up to 4"):
         Store(p)
 
 
@@ -305,7 +305,7 @@ def test_version_1_store_migrates_to_the_current_schema_keeping_its_data(tmp_pat
     con.commit()
     con.close()
     with Store(p) as s:
-        assert s.schema_version == 3
+        assert s.schema_version == 4
         assert [r.cited for r in s.references("10.5555/a")] == ["10.5555/b"]
         assert s.counts()["opencitations_edges"] == 0
         assert s.work("10.5555/a")["volume"] is None
@@ -369,7 +369,7 @@ def test_a_read_command_brings_an_older_store_forward_once(tmp_path: Path) -> No
     con.commit()
     con.close()
     with Store(p, readonly=True) as s:  # status, analyse, plot, report open it read-only
-        assert s.schema_version == 3 and s.readonly
+        assert s.schema_version == 4 and s.readonly
         assert s.counts()["works"] == 1 and s.import_summary()["records"] == 0
         with pytest.raises(sqlite3.OperationalError, match="readonly"):
             s.execute("DELETE FROM works")

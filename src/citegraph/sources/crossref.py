@@ -115,6 +115,7 @@ SELECT_FIELDS: tuple[str, ...] = (
     "URL",
     "relation",
     "update-to",
+    "updated-by",
 )
 
 #: Most DOIs per batch request, whatever the URL length allows.

@@ -26,6 +26,18 @@ Tables
     the database export files read by ``citegraph import`` (path, format,
     checksum, counts) and, per imported work, the file, line and the
     database's own identifier (WoS ``UT``, Scopus ``EID``, Lens ID).
+``source_records`` and ``source_refs``
+    works as a further source (OpenAlex) gives them: per work and source the
+    record as received and the work's identifier there (``W2741809807``), and
+    the identifiers of the works it cites there. A work found in several
+    sources is one work (one key: DOI first, else ``openalex:W...``); its
+    ``works`` row holds the record of the first source of
+    :data:`RECORD_PRIORITY` that gave it, the others stay here.
+``notices``
+    retractions, corrections, expressions of concern and other updates of a
+    work, as Crossref (``updated-by``, ``update-to``, Retraction Watch
+    included) and OpenAlex (``is_retracted``) report them, each with the
+    record that carried it.
 ``enrichments`` and ``field_conflicts``
     written by ``citegraph import --enrich`` (:mod:`citegraph.sources.enrich`):
     per imported work and source, the Crossref record found for its DOI
@@ -73,11 +85,13 @@ except ImportError:  # pragma: no cover - not POSIX
 
 from citegraph._version import __version__
 from citegraph.errors import StoreError
-from citegraph.store.records import ParsedWork, ReferenceRow, clean_work
+from citegraph.store.records import Notice, ParsedWork, ReferenceRow, SourceRecord, clean_work, crossref_notices
 
 __all__ = [
     "IMPORT_DATABASES",
     "MIGRATIONS",
+    "RECORD_PRIORITY",
+    "RECORD_SOURCES",
     "REF_SOURCE_SQL",
     "SCHEMA_VERSION",
     "CitationEdge",
@@ -237,13 +251,56 @@ CREATE TABLE field_conflicts (
 )
 """
 
+_SCHEMA_V4 = """
+CREATE TABLE source_records (
+    work       TEXT NOT NULL,
+    source     TEXT NOT NULL,
+    native_id  TEXT NOT NULL,
+    record     TEXT NOT NULL,
+    refs       INTEGER NOT NULL DEFAULT 0,
+    fetched_at TEXT NOT NULL,
+    PRIMARY KEY (work, source)
+);
+CREATE INDEX source_records_native ON source_records(native_id, source);
+CREATE TABLE source_refs (
+    citing    TEXT NOT NULL,
+    source    TEXT NOT NULL,
+    cited_id  TEXT NOT NULL,
+    PRIMARY KEY (citing, source, cited_id)
+);
+CREATE INDEX source_refs_cited ON source_refs(cited_id);
+CREATE TABLE notices (
+    work        TEXT NOT NULL,
+    kind        TEXT NOT NULL,
+    source      TEXT NOT NULL,
+    notice_doi  TEXT NOT NULL DEFAULT '',
+    date        TEXT,
+    label       TEXT,
+    reported_by TEXT NOT NULL,
+    reported_in TEXT NOT NULL,
+    PRIMARY KEY (work, kind, source, notice_doi, reported_by, reported_in)
+);
+CREATE INDEX notices_reported_in ON notices(reported_in, reported_by)
+"""
+
 #: Forward migrations: entry ``i`` brings a store from version ``i`` to ``i+1``.
 #: Version 2 adds OpenCitations edges, forward-citation checks, reference
 #: matches and recorded merges of duplicates. Version 3 adds imported export
 #: files, volume and first page of works and references (for matching
 #: references to records by key), the rule that made each reference match,
 #: and the Crossref records and field disagreements of ``import --enrich``.
-MIGRATIONS: tuple[str, ...] = (_SCHEMA_V1, _SCHEMA_V2, _SCHEMA_V3)
+#: Version 4 adds records and reference lists of further sources (OpenAlex)
+#: and notices (retractions, corrections); the notices of Crossref records
+#: already stored are read from them when the store is migrated.
+MIGRATIONS: tuple[str, ...] = (_SCHEMA_V1, _SCHEMA_V2, _SCHEMA_V3, _SCHEMA_V4)
+
+#: Sources whose records are kept in ``source_records`` (beside the ``works`` row of any other source).
+RECORD_SOURCES = ("openalex",)
+
+#: Which record a work's ``works`` row holds when several sources gave it: an imported record or a
+#: Crossref record (from the API or a file) is never replaced by a record of :data:`RECORD_SOURCES`;
+#: a work only a record source gave gets that source's row, replaced when Crossref gives the work.
+RECORD_PRIORITY = ("import", "crossref", "openalex")
 
 #: Databases whose exports ``citegraph import`` reads: a reference entry whose ``doi_asserted_by`` is one
 #: of them came from that database's export, and its edge is credited to it (not to Crossref).
@@ -569,6 +626,8 @@ class Store:
                     log.info("migrating store %s to schema version %d", self.display_path, target)
                     for statement in _split_sql(MIGRATIONS[target - 1]):
                         self._conn.execute(statement)
+                    if target == 4:
+                        _backfill_notices(self._conn)
                     self._conn.execute(f"PRAGMA user_version = {target:d}")
             except sqlite3.DatabaseError as exc:
                 raise StoreError(f"cannot write store {self.display_path}: {exc}") from exc
@@ -851,23 +910,30 @@ class Store:
         return [ReferenceRow(*row) for row in rows]
 
     def cited_by(self, citing: Iterable[str]) -> dict[str, int]:
-        """For the given citing works: how many of them cite each DOI.
+        """For the given citing works: how many of them cite each work.
 
-        References with a DOI and references matched to a DOI both count; a
-        work citing the same DOI twice counts once. Returns ``{cited: n}``.
+        References with a DOI, references matched to a DOI and the reference
+        lists of further sources (OpenAlex) count; a work citing the same work
+        twice counts once. A work a further source cites whose record is not
+        stored yet is named by its identifier there (``openalex:W...``), which
+        that source can resolve. Returns ``{cited: n}``.
         """
         counts: dict[str, int] = {}
         keys = list(dict.fromkeys(citing))
-        for i in range(0, len(keys), 400):
-            chunk = keys[i : i + 400]
+        for i in range(0, len(keys), 300):
+            chunk = keys[i : i + 300]
             marks = ",".join("?" * len(chunk))
             rows = self._conn.execute(
                 f"""SELECT cited, COUNT(DISTINCT citing) FROM (
                         SELECT citing, cited FROM refs WHERE citing IN ({marks}) AND cited IS NOT NULL
                         UNION
                         SELECT citing, matched FROM ref_matches WHERE citing IN ({marks}) AND matched IS NOT NULL
+                        UNION
+                        SELECT r.citing, COALESCE(w.work, r.source || ':' || r.cited_id) FROM source_refs r
+                        LEFT JOIN source_records w ON w.native_id = r.cited_id AND w.source = r.source
+                        WHERE r.citing IN ({marks})
                     ) GROUP BY cited""",
-                chunk + chunk,
+                chunk + chunk + chunk,
             )
             for cited, n in rows:
                 counts[cited] = counts.get(cited, 0) + n
@@ -980,7 +1046,8 @@ class Store:
     def citing(self, cited: Iterable[str]) -> dict[str, int]:
         """For the given works: how many of them each known citing work cites.
 
-        Uses OpenCitations edges; returns ``{citing: n}``.
+        Uses OpenCitations edges and the reference lists of further sources
+        (OpenAlex); returns ``{citing: n}``.
         """
         counts: dict[str, int] = {}
         keys = list(dict.fromkeys(cited))
@@ -988,9 +1055,14 @@ class Store:
             chunk = keys[i : i + 500]
             marks = ",".join("?" * len(chunk))
             rows = self._conn.execute(
-                f"""SELECT citing, COUNT(DISTINCT cited) FROM oc_citations
-                    WHERE cited IN ({marks}) GROUP BY citing""",
-                chunk,
+                f"""SELECT citing, COUNT(DISTINCT cited) FROM (
+                        SELECT citing, cited FROM oc_citations WHERE cited IN ({marks})
+                        UNION
+                        SELECT r.citing, c.work FROM source_records c
+                        JOIN source_refs r ON r.cited_id = c.native_id AND r.source = c.source
+                        WHERE c.work IN ({marks}))
+                    GROUP BY citing""",
+                chunk + chunk,
             )
             for citing_key, n in rows:
                 counts[citing_key] = counts.get(citing_key, 0) + n
@@ -1070,7 +1142,8 @@ class Store:
         Sources: ``crossref`` (a reference list entry with a DOI; with
         ``asserted_by`` ``publisher`` or ``crossref``), ``crossref-match``
         (an entry without DOI matched by bibliographic query),
-        ``opencitations``, and for imported exports the database whose
+        ``opencitations``, ``openalex`` (a work's ``referenced_works``, when
+        OpenAlex gave the records of both works), and for imported exports the database whose
         reference gave the DOI (``wos``, ``scopus``, ``lens``, ``openalex``)
         or the rule that matched a reference to a record (``wos-key``,
         ``wos-key+source``, ``lens-id``: see :mod:`citegraph.sources.importing`).
@@ -1099,10 +1172,204 @@ class Store:
             add(c, d, rule)
         for c, d in self._conn.execute("SELECT citing, cited FROM oc_citations"):
             add(c, d, "opencitations")
+        for c, d, source in self._source_edges():
+            add(c, d, source)
         return [
             CitationEdge(a, b, tuple(sorted(src)), tuple(sorted(asr)))
             for (a, b), (src, asr) in sorted(edges.items())
         ]
+
+
+    # -- further sources (OpenAlex) -----------------------------------------
+    def add_source_records(
+        self, records: Iterable[SourceRecord], missing: Iterable[tuple[str, str]] = (), *, source: str,
+        reason: str = "",
+    ) -> tuple[int, int]:
+        """Store what one request to a further source found and what it did not, atomically.
+
+        Each record is kept in ``source_records`` with its reference list (the
+        cited works' identifiers in that source) and its notices. It also
+        becomes the work's ``works`` row when no work is stored under its key
+        yet, or when the stored row came from the same source; a Crossref or
+        imported row is kept (:data:`RECORD_PRIORITY`).
+
+        Parameters
+        ----------
+        records : iterable of SourceRecord
+        missing : iterable of (key, original)
+            Keys asked for that the source does not know (``not_found``).
+        source : str
+            The source's name; every record must be from it.
+        reason : str
+            How the source said a key is unknown.
+
+        Returns
+        -------
+        (records stored or changed, not-found recorded)
+
+        Examples
+        --------
+        >>> from citegraph.store.records import ParsedWork, SourceRecord, WorkRow
+        >>> row = WorkRow("10.5555/a", "10.5555/a", "T", 2020, None, None, None, (), None, None, None, (),
+        ...               "openalex", "{}")                     # a hand-made unit fixture
+        >>> rec = SourceRecord("10.5555/a", "openalex", "W1", ParsedWork(row), referenced=("W2", "W3"))
+        >>> with Store(":memory:") as store:
+        ...     store.add_source_records([rec], source="openalex")
+        ...     store.work("10.5555/a")["source"], store.native_ids(["10.5555/a"], source="openalex")
+        (1, 0)
+        ('openalex', {'10.5555/a': 'W1'})
+        """
+        stamp = utc_now()
+        changed = 0
+        with self.transaction() as conn:
+            for rec in records:
+                if rec.source != source:
+                    raise ValueError(f"a record of {rec.source!r} given as one of {source!r}")
+                raw = rec.parsed.work.raw_json
+                old = conn.execute("SELECT record, native_id FROM source_records WHERE work = ? AND source = ?",
+                                   (rec.key, source)).fetchone()
+                if old is not None and old[0] == raw and old[1] == rec.native_id:
+                    continue
+                conn.execute(
+                    """INSERT INTO source_records (work, source, native_id, record, refs, fetched_at)
+                       VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(work, source) DO UPDATE SET
+                           native_id = excluded.native_id, record = excluded.record, refs = excluded.refs,
+                           fetched_at = excluded.fetched_at""",
+                    (rec.key, source, rec.native_id, raw, len(rec.referenced), stamp),
+                )
+                conn.execute("DELETE FROM source_refs WHERE citing = ? AND source = ?", (rec.key, source))
+                conn.executemany(
+                    "INSERT INTO source_refs (citing, source, cited_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                    [(rec.key, source, cited) for cited in dict.fromkeys(rec.referenced) if cited != rec.native_id],
+                )
+                _replace_notices(conn, rec.key, (source,), rec.notices)
+                row = conn.execute("SELECT source FROM works WHERE doi = ?", (rec.key,)).fetchone()
+                if row is None or row[0] == source:
+                    _insert_works(conn, [ParsedWork(rec.parsed.work, rec.parsed.references)], stamp)
+                conn.execute("DELETE FROM not_found WHERE doi = ? AND source = ?", (rec.key, source))
+                changed += 1
+            missed = 0
+            for key, original in missing:
+                if conn.execute("SELECT 1 FROM source_records WHERE work = ? AND source = ?", (key, source)).fetchone():
+                    continue
+                conn.execute(
+                    """INSERT INTO not_found (doi, doi_original, source, reason, first_seen, last_checked)
+                       VALUES (?, ?, ?, ?, ?, ?)
+                       ON CONFLICT(doi, source) DO UPDATE SET last_checked = excluded.last_checked,
+                           attempts = attempts + 1, reason = excluded.reason""",
+                    (key, original, source, reason, stamp, stamp),
+                )
+                missed += 1
+        return changed, missed
+
+    def source_record_keys(self, keys: Iterable[str], *, source: str) -> set[str]:
+        """The subset of ``keys`` whose record ``source`` gave."""
+        found: set[str] = set()
+        key_list = list(dict.fromkeys(keys))
+        for i in range(0, len(key_list), 500):
+            chunk = key_list[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            found.update(r[0] for r in self._conn.execute(
+                f"SELECT work FROM source_records WHERE source = ? AND work IN ({marks})", (source, *chunk)))
+        return found
+
+    def native_ids(self, keys: Iterable[str], *, source: str) -> dict[str, str]:
+        """``{key: identifier in source}`` for the works among ``keys`` whose record ``source`` gave."""
+        out: dict[str, str] = {}
+        key_list = list(dict.fromkeys(keys))
+        for i in range(0, len(key_list), 500):
+            chunk = key_list[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            out.update(self._conn.execute(
+                f"SELECT work, native_id FROM source_records WHERE source = ? AND work IN ({marks})",
+                (source, *chunk)))
+        return out
+
+    def keys_for_native(self, ids: Iterable[str], *, source: str) -> dict[str, str]:
+        """``{identifier in source: key}`` for the identifiers whose record ``source`` gave."""
+        out: dict[str, str] = {}
+        id_list = list(dict.fromkeys(ids))
+        for i in range(0, len(id_list), 500):
+            chunk = id_list[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            out.update((n, w) for w, n in self._conn.execute(
+                f"SELECT work, native_id FROM source_records WHERE source = ? AND native_id IN ({marks})",
+                (source, *chunk)))
+        return out
+
+    def mark_forward_checked(self, counts: Mapping[str, int], *, source: str) -> None:
+        """Record that the citing works of these works were asked of ``source``: ``{key: citing works found}``."""
+        stamp = utc_now()
+        with self.transaction() as conn:
+            conn.executemany(
+                """INSERT INTO forward_checks (doi, source, citations, checked_at) VALUES (?, ?, ?, ?)
+                   ON CONFLICT(doi, source) DO UPDATE SET citations = excluded.citations,
+                       checked_at = excluded.checked_at""",
+                [(key, source, n, stamp) for key, n in sorted(counts.items())],
+            )
+
+    def _source_edges(self) -> Iterator[tuple[str, str, str]]:
+        """``(citing key, cited key, source)`` from the reference lists of further sources (both ends known)."""
+        yield from self._conn.execute(
+            """SELECT r.citing, c.work, r.source FROM source_refs r
+               JOIN source_records c ON c.native_id = r.cited_id AND c.source = r.source
+               WHERE c.work != r.citing""")
+
+    # -- notices (retractions, corrections) ----------------------------------
+    def add_notices(self, notices: Iterable[Notice]) -> int:
+        """Store notices (for importers and tests; fetches store them with their records). Returns how many are new."""
+        n = 0
+        with self.transaction() as conn:
+            for x in notices:
+                cur = conn.execute(
+                    """INSERT INTO notices (work, kind, source, notice_doi, date, label, reported_by, reported_in)
+                       VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING""",
+                    (x.work, x.kind, x.source, x.notice_doi, x.date, x.label, x.reported_by, x.reported_in))
+                n += cur.rowcount
+        return n
+
+    def notices(self, keys: Iterable[str] | None = None, *, merged: bool = True) -> dict[str, list[Notice]]:
+        """``{work key: its notices}`` (all works, or those among ``keys``), each list ordered by date, kind, source.
+
+        With ``merged``, notices of a merged duplicate count for its canonical work.
+
+        Examples
+        --------
+        >>> from citegraph.store.records import Notice
+        >>> with Store(":memory:") as store:                    # hand-made unit fixture
+        ...     _ = store.add_notices([Notice("10.5555/a", "retraction", "retraction-watch", "crossref",
+        ...                                    "10.5555/a", "10.5555/n", "2024-01-02")])
+        ...     [n.category for n in store.notices()["10.5555/a"]]
+        ['retracted']
+        """
+        alias = self.merges() if merged else {}
+        wanted = None if keys is None else set(keys)
+        out: dict[str, list[Notice]] = {}
+        for row in self._conn.execute(
+                "SELECT work, kind, source, reported_by, reported_in, notice_doi, date, label FROM notices "
+                "ORDER BY work, COALESCE(date, ''), kind, source, notice_doi, reported_by, reported_in"):
+            notice = Notice(*row)
+            key = alias.get(notice.work, notice.work)
+            if wanted is None or key in wanted:
+                out.setdefault(key, []).append(notice)
+        return dict(sorted(out.items()))
+
+    def notice_flags(self, keys: Iterable[str] | None = None) -> dict[str, str]:
+        """``{work key: the strongest category of its notices}``: ``retracted`` > ``concern`` > ``corrected``.
+
+        Works without a flagged notice are absent.
+        """
+        rank = {"retracted": 3, "concern": 2, "corrected": 1}
+        out: dict[str, str] = {}
+        for key, notices in self.notices(keys).items():
+            cats = [n.category for n in notices if n.category is not None]
+            if cats:
+                out[key] = max(cats, key=lambda c: rank[c])
+        return out
+
+    def retracted(self, keys: Iterable[str] | None = None) -> set[str]:
+        """The works (among ``keys``, or all) a notice says are retracted (also withdrawn or removed)."""
+        return {k for k, c in self.notice_flags(keys).items() if c == "retracted"}
 
     # -- summaries ---------------------------------------------------------
     def counts(self) -> dict[str, int]:
@@ -1264,8 +1531,42 @@ def _insert_works(conn: sqlite3.Connection, works: Iterable[ParsedWork], stamp: 
             [tuple(getattr(r, c) for c in _REF_COLUMNS) for r in parsed.references],
         )
         conn.execute("DELETE FROM not_found WHERE doi = ?", (w.doi,))
+        _replace_notices(conn, w.doi, _ROW_REPORTERS, parsed.notices)
         changed += 1
     return changed
+
+
+#: Who reports the notices a ``works`` row's record carries (those of ``source_records`` are kept apart).
+_ROW_REPORTERS = ("crossref",)
+
+
+def _replace_notices(conn: sqlite3.Connection, reported_in: str, reporters: Sequence[str],
+                     notices: Iterable[Notice]) -> None:
+    """The notices carried by the record of ``reported_in`` (from ``reporters``) become ``notices``."""
+    marks = ",".join("?" * len(reporters))
+    conn.execute(f"DELETE FROM notices WHERE reported_in = ? AND reported_by IN ({marks})", (reported_in, *reporters))
+    conn.executemany(
+        """INSERT INTO notices (work, kind, source, notice_doi, date, label, reported_by, reported_in)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING""",
+        [(n.work, n.kind, n.source, n.notice_doi, n.date, n.label, n.reported_by, n.reported_in) for n in notices],
+    )
+
+
+def _backfill_notices(conn: sqlite3.Connection) -> None:
+    """Read the notices of the Crossref records a store held before schema version 4."""
+    rows = conn.execute("SELECT doi, raw_json FROM works WHERE raw_json LIKE '%\"update%'").fetchall()
+    n = 0
+    for key, raw in rows:
+        try:
+            record = json.loads(raw)
+        except ValueError:
+            continue
+        if isinstance(record, dict):
+            notices = crossref_notices(record, key)
+            _replace_notices(conn, key, _ROW_REPORTERS, notices)
+            n += len(notices)
+    if n:
+        log.info("%d notices (retractions, corrections, ...) read from the Crossref records stored", n)
 
 
 def _insert_not_found(

@@ -44,14 +44,19 @@ from citegraph.errors import InvalidDOIError, RecordError
 
 __all__ = [
     "COUNT_MAX",
+    "NOTICE_CATEGORIES",
     "YEAR_AHEAD",
     "YEAR_MIN",
+    "Notice",
     "ParsedWork",
     "ReferenceRow",
+    "SourceRecord",
     "WorkRow",
     "author_name",
     "clean_work",
+    "crossref_notices",
     "first_page",
+    "notice_category",
     "parse_work",
     "plausible_year",
     "plausible_years",
@@ -138,11 +143,182 @@ class ReferenceRow:
 
 
 @dataclass(frozen=True)
+class Notice:
+    """An editorial notice about a work: a retraction, a correction, an expression of concern, ...
+
+    Attributes
+    ----------
+    work : str
+        Key of the work the notice is about.
+    kind : str
+        Crossref's update type, lower case with underscores (``retraction``,
+        ``correction``, ``expression_of_concern``, ``withdrawal``, ...);
+        :func:`notice_category` says how citegraph shows it.
+    source : str
+        Who issued or recorded the notice: ``publisher``,
+        ``retraction-watch`` (both as Crossref says), ``openalex`` (its
+        ``is_retracted`` flag, which names no notice).
+    reported_by : str
+        The source whose record carried it (``crossref``, ``openalex``).
+    reported_in : str
+        Key of the record that carried it: the work itself (``updated-by``,
+        ``is_retracted``) or the notice (a notice's ``update-to``).
+    notice_doi : str
+        DOI of the notice (``""`` when the source names none).
+    date : str or None
+        ISO date of the notice.
+    label : str or None
+        The source's label (``Retraction``, ``Correction``).
+    """
+
+    work: str
+    kind: str
+    source: str
+    reported_by: str
+    reported_in: str
+    notice_doi: str = ""
+    date: str | None = None
+    label: str | None = None
+
+    @property
+    def category(self) -> str | None:
+        """``retracted``, ``concern``, ``corrected`` or None (a new version, a reinstatement, ...)."""
+        return notice_category(self.kind)
+
+
+#: How a notice's kind is shown: a retraction flags the work as retracted; an expression of concern
+#: (or a partial retraction) is shown as a concern, a correction as corrected; other kinds (new
+#: version, new edition, reinstatement) are stored but not flagged.
+NOTICE_CATEGORIES: dict[str, str] = {
+    "retraction": "retracted",
+    "withdrawal": "retracted",
+    "removal": "retracted",
+    "expression_of_concern": "concern",
+    "partial_retraction": "concern",
+    "correction": "corrected",
+    "corrigendum": "corrected",
+    "erratum": "corrected",
+    "addendum": "corrected",
+    "clarification": "corrected",
+}
+
+
+def notice_category(kind: str | None) -> str | None:
+    """How a notice kind is shown: ``retracted``, ``concern``, ``corrected`` or None.
+
+    Examples
+    --------
+    >>> notice_category("Retraction"), notice_category("expression-of-concern"), notice_category("new_version")
+    ('retracted', 'concern', None)
+    """
+    if not isinstance(kind, str):
+        return None
+    return NOTICE_CATEGORIES.get(kind.strip().lower().replace("-", "_").replace(" ", "_"))
+
+
+def _notice_date(value: Any) -> str | None:
+    if not isinstance(value, Mapping):
+        return None
+    stamp = value.get("date-time")
+    if isinstance(stamp, str) and re.match(r"^\d{4}-\d{2}-\d{2}", stamp):
+        return stamp[:10]
+    parts = value.get("date-parts")
+    if isinstance(parts, list) and parts and isinstance(parts[0], list):
+        nums = [p for p in parts[0][:3] if isinstance(p, int) and not isinstance(p, bool)]
+        if nums and plausible_year(nums[0]):
+            return "-".join([f"{nums[0]:04d}", *(f"{n:02d}" for n in nums[1:] if 1 <= n <= 31)])
+    return None
+
+
+def crossref_notices(record: Mapping[str, Any], key: str) -> tuple[Notice, ...]:
+    """The notices a Crossref record carries: its ``updated-by`` (about itself) and ``update-to`` (about others).
+
+    A work's ``updated-by`` entries name the notices that update it (a
+    retraction, a correction; since 2025 also Retraction Watch's, with
+    ``"source": "retraction-watch"``); a notice's ``update-to`` names the works
+    it updates. An entry updating the record itself with a new version of it
+    (PLOS deposits such) is kept like any other; malformed entries are
+    skipped.
+
+    Examples
+    --------
+    >>> rec = {"DOI": "10.5555/a", "updated-by": [  # hand-made unit fixture, shaped like Crossref's entries
+    ...     {"DOI": "10.5555/notice", "type": "retraction", "label": "Retraction", "source": "retraction-watch",
+    ...      "updated": {"date-parts": [[2024, 3, 5]], "date-time": "2024-03-05T00:00:00Z"}}]}
+    >>> [(n.work, n.kind, n.source, n.notice_doi, n.date) for n in crossref_notices(rec, "10.5555/a")]
+    [('10.5555/a', 'retraction', 'retraction-watch', '10.5555/notice', '2024-03-05')]
+    """
+    out: dict[tuple[str, str, str, str], Notice] = {}
+    for field_name in ("updated-by", "update-to"):
+        entries = record.get(field_name)
+        if not isinstance(entries, list):
+            continue
+        for entry in entries:
+            if not isinstance(entry, Mapping):
+                continue
+            kind = entry.get("type")
+            if not isinstance(kind, str) or not kind.strip():
+                continue
+            kind = kind.strip().lower().replace("-", "_").replace(" ", "_")
+            other = entry.get("DOI")
+            try:
+                other_key = normalize_doi(other).key if isinstance(other, str) else None
+            except InvalidDOIError:
+                other_key = None
+            if field_name == "updated-by":
+                work, notice_doi = key, other_key or ""
+            elif other_key is None:
+                continue
+            else:
+                work, notice_doi = other_key, key
+            source = entry.get("source")
+            label = entry.get("label")
+            notice = Notice(
+                work=work, kind=kind, source=source.strip().lower() if isinstance(source, str) and source.strip()
+                else "publisher", reported_by="crossref", reported_in=key, notice_doi=notice_doi,
+                date=_notice_date(entry.get("updated")), label=label.strip() if isinstance(label, str) else None,
+            )
+            out.setdefault((notice.work, notice.kind, notice.source, notice.notice_doi), notice)
+    return tuple(out[k] for k in sorted(out))
+
+
+@dataclass(frozen=True)
+class SourceRecord:
+    """A work as one more source (OpenAlex) gives it, for :meth:`~citegraph.store.Store.add_source_records`.
+
+    Attributes
+    ----------
+    key : str
+        The work's key (DOI key, else ``openalex:W...``).
+    source : str
+        The source's name (``openalex``).
+    native_id : str
+        The work's identifier in that source (``W2741809807``).
+    parsed : ParsedWork
+        The record as store rows (used as the work's row only when no other
+        source gave the work; :data:`~citegraph.store.database.RECORD_PRIORITY`).
+    referenced : tuple of str
+        The native identifiers of the works it cites (its reference list in
+        that source, complete as far as the source knows).
+    notices : tuple of Notice
+        Notices the record carries (OpenAlex's ``is_retracted``).
+    """
+
+    key: str
+    source: str
+    native_id: str
+    parsed: ParsedWork
+    referenced: tuple[str, ...] = ()
+    notices: tuple[Notice, ...] = ()
+
+
+@dataclass(frozen=True)
 class ParsedWork:
     """A work row together with its reference rows."""
 
     work: WorkRow
     references: tuple[ReferenceRow, ...] = field(default_factory=tuple)
+    notices: tuple[Notice, ...] = ()
 
     @property
     def cited_dois(self) -> list[str]:
@@ -489,7 +665,7 @@ def parse_work(record: Mapping[str, Any], *, source: str) -> ParsedWork:
         page=first_page(record.get("page")),
     )
     _warn(doi.key, problems)
-    return ParsedWork(work=work, references=references)
+    return ParsedWork(work=work, references=references, notices=crossref_notices(record, doi.key))
 
 
 def clean_work(parsed: ParsedWork) -> ParsedWork:
