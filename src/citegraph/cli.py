@@ -213,7 +213,11 @@ def _echo(ctx: click.Context, text: str = "") -> None:
               help="0 = the seeds only, 1 = also the works linked to them, 2 = ...")
 @click.option("--direction", type=click.Choice(["backward", "forward", "both"]), default="backward",
               show_default=True,
-              help="Follow references (backward), works citing them via OpenCitations (forward), or both.")
+              help="Follow references (backward), works citing them (forward: OpenCitations, OpenAlex), or both.")
+@click.option("--source", "sources", default="crossref,opencitations", show_default=True, metavar="NAMES",
+              help="Sources to ask, separated by commas: crossref, opencitations (citing works; asked only with "
+                   "--direction forward/both), openalex (records, references and citing works; needs an API key: "
+                   "env CITEGRAPH_OPENALEX_KEY or openalex_key in [tool.citegraph]).")
 @click.option("--max-works", type=click.IntRange(min=1), default=None,
               help="Cap on each level after the seeds (most linked to the set first).")
 @click.option("--query", default=None,
@@ -229,6 +233,7 @@ def _echo(ctx: click.Context, text: str = "") -> None:
               help="Merge likely duplicates (same title, close year; preprint/article) and record it.")
 @click.option("--mailto", default=None, help="Contact e-mail for Crossref's polite pool [env CITEGRAPH_MAILTO].")
 @click.option("--crossref-url", default=None, help="Crossref API base URL [env CITEGRAPH_CROSSREF_URL].")
+@click.option("--openalex-url", default=None, help="OpenAlex API base URL [env CITEGRAPH_OPENALEX_URL].")
 @click.option("--timeout", type=float, default=None,
               help="Seconds to wait for one response [default: 30; env CITEGRAPH_TIMEOUT].")
 @click.option("--retry-not-found", is_flag=True, help="Ask again for DOIs the source did not know before.")
@@ -239,6 +244,7 @@ def fetch(
     from_file: Path | None,
     depth: int,
     direction: str,
+    sources: str,
     max_works: int | None,
     query: str | None,
     rows: int,
@@ -247,6 +253,7 @@ def fetch(
     merge_duplicates: bool,
     mailto: str | None,
     crossref_url: str | None,
+    openalex_url: str | None,
     timeout: float | None,
     retry_not_found: bool,
 ) -> None:
@@ -261,12 +268,14 @@ def fetch(
     Examples:
       citegraph fetch seeds/alopecia-areata.txt --depth 1 --mailto you@example.org
       citegraph fetch 10.1111/jdv.14987 --direction both --match-references -q
+      citegraph fetch seeds.txt --source crossref,openalex --direction both
     """
-    from citegraph.sources.fetch import DEFAULT_MATCH_THRESHOLD, FetchOptions, run_fetch
+    from citegraph.sources.fetch import DEFAULT_MATCH_THRESHOLD, FetchOptions, parse_sources, run_fetch
     from citegraph.sources.seeds import load_seeds
     from citegraph.store import Store
 
-    settings = ctx.obj.settings(mailto=mailto, crossref_url=crossref_url, timeout=timeout)
+    wanted = parse_sources(sources)
+    settings = ctx.obj.settings(mailto=mailto, crossref_url=crossref_url, openalex_url=openalex_url, timeout=timeout)
     loaded = load_seeds(seeds)
     for rejection in loaded.rejected:
         _say(f"citegraph: rejected: {rejection}", err=True)
@@ -279,7 +288,7 @@ def fetch(
         depth=depth, max_works=max_works, direction=direction, retry_not_found=retry_not_found,
         from_file=from_file, query=query, rows=rows, match_references=match_references,
         match_threshold=DEFAULT_MATCH_THRESHOLD if match_threshold is None else match_threshold,
-        merge_duplicates=merge_duplicates,
+        merge_duplicates=merge_duplicates, sources=wanted,
     )
     with Store(settings.store) as store, store.writer_lock():
         outcome = run_fetch(store, settings, loaded.seeds, options, progress=ctx.obj.verbosity >= 0)
@@ -298,11 +307,18 @@ def fetch(
                 extra.append(f"references without DOI: {lv.references_matched} matched, {lv.references_tried} "
                              f"looked up, {lv.references_skipped} not looked up (cannot identify a work), "
                              f"{lv.references_rejected} hits refused (disagree with the reference)")
-            _echo(ctx, f"level {lv.level}: {lv.candidates} works, {lv.already_stored} already stored, "
-                       f"{lv.fetched} fetched, {lv.not_found + lv.known_missing} not in {report.source}"
+            if lv.openalex_asked or lv.openalex_citing or lv.openalex_requests:
+                extra.append(f"openalex: {lv.openalex_asked} asked, {lv.openalex_fetched} records stored, "
+                             f"{lv.openalex_not_found} not in openalex, {lv.openalex_citing} citing works found")
+            primary = report.source.split("+")[0]
+            counts = (f"{lv.already_stored} already stored, {lv.fetched} fetched, "
+                      f"{lv.not_found + lv.known_missing} not in {primary}" if primary != "openalex" else "")
+            _echo(ctx, f"level {lv.level}: {lv.candidates} works" + (f", {counts}" if counts else "")
                        + "".join(f"; {e}" for e in extra))
-        _echo(ctx, f"requests: {report.requests}"
-                   + (f" ({report.match_requests} to match references)" if report.match_requests else ""))
+        spent = [f"{report.match_requests} to match references"] if report.match_requests else []
+        if report.openalex_requests and report.openalex_requests != report.requests:
+            spent.append(f"{report.openalex_requests} to openalex")
+        _echo(ctx, f"requests: {report.requests}" + (f" ({', '.join(spent)})" if spent else ""))
         if outcome.duplicates:
             _echo(ctx, f"likely duplicates: {len(outcome.duplicates)} groups"
                        + (f", {outcome.merged} merges recorded" if merge_duplicates

@@ -61,6 +61,11 @@ class Settings:
         Base URL of the OpenCitations API.
     opencitations_token : str or None
         Optional OpenCitations access token.
+    openalex_url : str
+        Base URL of the OpenAlex API.
+    openalex_key : str or None
+        OpenAlex API key (required by OpenAlex since February 2026; a free
+        key gives a daily budget). Never printed, never written to the store.
     timeout : float
         Seconds to wait for one HTTP response.
     retries : int
@@ -79,6 +84,8 @@ class Settings:
     crossref_url: str = "https://api.crossref.org"
     opencitations_url: str = "https://api.opencitations.net"
     opencitations_token: str | None = None
+    openalex_url: str = "https://api.openalex.org"
+    openalex_key: str | None = None
     timeout: float = 30.0
     retries: int = 5
     max_url_length: int = 4000
@@ -91,7 +98,7 @@ class Settings:
         rows = []
         for f in _fields():
             value = getattr(self, f.name)
-            shown = "***" if f.name.endswith("token") and value else str(value)
+            shown = "***" if f.name.endswith(("token", "_key")) and value else str(value)
             rows.append((f.name, shown, self.origins.get(f.name, "default")))
         return rows
 
@@ -115,7 +122,8 @@ def _kind(name: str) -> str:
 
 def _coerce(name: str, value: Any, origin: str, base: Path | None) -> Any:
     kind = _kind(name)
-    where = f"{name} = {value!r} (from {origin})"
+    secret = name.endswith(("token", "_key"))
+    where = f"{name} = {'***' if secret else repr(value)} (from {origin})"
     if kind == "path":
         if not isinstance(value, (str, os.PathLike)) or not str(value).strip():
             raise ConfigError(f"{where}: expected a file or folder path")
@@ -147,7 +155,7 @@ def _coerce(name: str, value: Any, origin: str, base: Path | None) -> Any:
         raise ConfigError(f"{where}: expected text")
     value = value.strip()
     if value == "":
-        return None if name in {"mailto", "opencitations_token"} else _reject_empty(where)
+        return None if name in {"mailto", "opencitations_token", "openalex_key"} else _reject_empty(where)
     if name == "mailto" and not _EMAIL.match(value):
         raise ConfigError(f"{where}: expected an e-mail address such as you@example.org")
     if name.endswith("_url"):

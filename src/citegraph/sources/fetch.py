@@ -2,7 +2,8 @@
 
 :func:`run_fetch` stores the seeds (given, and found by a topic query),
 opens the sources the options ask for (Crossref or a local file for records,
-OpenCitations for citing works, Crossref for reference matching), snowballs,
+OpenCitations for citing works, OpenAlex for records, references and citing
+works, Crossref for reference matching), snowballs,
 logs the run in the store, and reports likely duplicates (merging them only
 when asked).
 
@@ -39,7 +40,16 @@ from citegraph.sources.snowball import DIRECTIONS, FetchReport, snowball
 from citegraph.store import Store
 from citegraph.store.records import parse_work
 
-__all__ = ["DEFAULT_MATCH_THRESHOLD", "FetchOptions", "FetchOutcome", "run_fetch", "seed_from_query"]
+__all__ = [
+    "DEFAULT_MATCH_THRESHOLD",
+    "DEFAULT_SOURCES",
+    "SOURCES",
+    "FetchOptions",
+    "FetchOutcome",
+    "parse_sources",
+    "run_fetch",
+    "seed_from_query",
+]
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +57,42 @@ log = logging.getLogger(__name__)
 #: Crossref's scores are unnormalised; for a full reference string a correct
 #: top hit usually scores far above this, an unrelated one below.
 DEFAULT_MATCH_THRESHOLD = 60.0
+
+#: The sources ``fetch --source`` accepts: Crossref (records and publisher reference lists, also
+#: references without a DOI, retraction and correction notices), OpenCitations (citing works, an
+#: independent index), OpenAlex (records, reference lists and citing works; works without a DOI;
+#: retraction flags; needs an API key).
+SOURCES = ("crossref", "opencitations", "openalex")
+#: The default: no key needed. OpenCitations is asked only when the direction follows citing works.
+DEFAULT_SOURCES = ("crossref", "opencitations")
+
+
+def parse_sources(value: str | Sequence[str]) -> tuple[str, ...]:
+    """The sources named in ``value`` (``"crossref,openalex"``), in :data:`SOURCES` order.
+
+    Raises
+    ------
+    UsageError
+        An unknown name (naming the valid ones), or none at all.
+
+    Examples
+    --------
+    >>> parse_sources("openalex, Crossref")
+    ('crossref', 'openalex')
+    >>> parse_sources("crossref,scopus")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    citegraph.errors.UsageError: source 'scopus' is not one of crossref, opencitations, openalex (...)
+    """
+    names = value.split(",") if isinstance(value, str) else list(value)
+    wanted = {n.strip().lower() for n in names if n.strip()}
+    for name in sorted(wanted):
+        if name not in SOURCES:
+            raise UsageError(f"source {name!r} is not one of {', '.join(SOURCES)} (give them separated by commas, "
+                             "e.g. --source crossref,openalex)")
+    if not wanted:
+        raise UsageError(f"no source given: name one or more of {', '.join(SOURCES)}")
+    return tuple(n for n in SOURCES if n in wanted)
 
 
 @dataclass(frozen=True)
@@ -63,6 +109,7 @@ class FetchOptions:
     match_references: bool = False
     match_threshold: float = DEFAULT_MATCH_THRESHOLD
     merge_duplicates: bool = False
+    sources: tuple[str, ...] = DEFAULT_SOURCES
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready, for the run log."""
@@ -88,6 +135,16 @@ def _check(options: FetchOptions) -> None:
         raise UsageError(f"rows {options.rows} must be between 1 and 100000")
     if options.match_threshold < 0:
         raise UsageError(f"match threshold {options.match_threshold} must be 0 or more")
+    sources = parse_sources(options.sources)
+    if "crossref" not in sources and "openalex" not in sources and options.from_file is None:
+        raise UsageError(f"--source {','.join(sources)} gives no records: add crossref or openalex")
+    if options.direction != "backward" and "opencitations" not in sources and "openalex" not in sources:
+        raise UsageError(f"--direction {options.direction} needs a source of citing works: add opencitations or "
+                         "openalex to --source")
+    if options.match_references and "crossref" not in sources:
+        raise UsageError("--match-references asks Crossref: add crossref to --source")
+    if options.query and "crossref" not in sources and options.from_file is None:
+        raise UsageError("--query searches Crossref (or the --from file): add crossref to --source")
 
 
 def seed_from_query(store: Store, source: Any, query: str, rows: int) -> list[Seed]:
@@ -116,10 +173,11 @@ def seed_from_query(store: Store, source: Any, query: str, rows: int) -> list[Se
 
 
 @contextlib.contextmanager
-def _sources(settings: Settings, options: FetchOptions) -> Iterator[tuple[Any, Any, Any]]:
-    """Open the record source, the citation source and the matcher the options need."""
+def _sources(settings: Settings, options: FetchOptions) -> Iterator[tuple[Any, Any, Any, Any]]:
+    """Open the record source, the citation source, the matcher and OpenAlex, as the options need."""
     from citegraph.sources.opencitations import OpenCitationsSource
 
+    wanted = parse_sources(options.sources)
     with contextlib.ExitStack() as stack:
         crossref: CrossrefSource | None = None
 
@@ -132,15 +190,27 @@ def _sources(settings: Settings, options: FetchOptions) -> Iterator[tuple[Any, A
                 ))
             return crossref
 
-        source: Any = FileSource(options.from_file) if options.from_file is not None else api()
+        source: Any = None
+        if options.from_file is not None:
+            source = FileSource(options.from_file)
+        elif "crossref" in wanted:
+            source = api()
         citations = None
-        if options.direction != "backward":
+        if options.direction != "backward" and "opencitations" in wanted:
             citations = stack.enter_context(OpenCitationsSource(
                 settings.opencitations_url, settings.opencitations_token, timeout=settings.timeout,
                 retries=settings.retries, mailto=settings.mailto,
             ))
+        openalex = None
+        if "openalex" in wanted:
+            from citegraph.sources.openalex import OpenAlexSource
+
+            openalex = stack.enter_context(OpenAlexSource(
+                settings.openalex_url, settings.openalex_key, mailto=settings.mailto, timeout=settings.timeout,
+                retries=settings.retries,
+            ))
         matcher = api() if options.match_references else None
-        yield source, citations, matcher
+        yield source, citations, matcher, openalex
 
 
 def run_fetch(
@@ -169,11 +239,14 @@ def run_fetch(
 
     _check(options)
     store.add_seeds(seeds)
+    # the run log names the services asked, never a key
     run_id = store.start_run("fetch", {**options.as_dict(), "seeds_given": len(seeds),
-                                       "crossref_url": settings.crossref_url, "mailto": bool(settings.mailto)})
+                                       "crossref_url": settings.crossref_url, "mailto": bool(settings.mailto),
+                                       "openalex_url": settings.openalex_url,
+                                       "openalex_key": bool(settings.openalex_key)})
     status, error, outcome = "failed", None, None
     try:
-        with _sources(settings, options) as (source, citations, matcher):
+        with _sources(settings, options) as (source, citations, matcher, openalex):
             query_seeds = 0
             if options.query:
                 query_seeds = len(seed_from_query(store, source, options.query, options.rows))
@@ -185,7 +258,7 @@ def run_fetch(
             report = snowball(
                 store, source, seed_dois, depth=options.depth, max_works=options.max_works,
                 retry_not_found=options.retry_not_found, progress=progress, direction=options.direction,
-                citations=citations, matcher=matcher, match_threshold=options.match_threshold,
+                citations=citations, matcher=matcher, match_threshold=options.match_threshold, openalex=openalex,
             )
         groups = unmerged(find_duplicates(store.works()), store.merges())
         merged = merge_duplicates(store, groups) if options.merge_duplicates and groups else 0

@@ -126,7 +126,7 @@ from citegraph.sources.ratelimit import (
     parse_retry_after,
     read_within,
 )
-from citegraph.store.records import COUNT_MAX, ParsedWork, WorkRow, plausible_year
+from citegraph.store.records import COUNT_MAX, Notice, ParsedWork, SourceRecord, WorkRow, plausible_year
 
 __all__ = [
     "DEFAULT_OPENALEX_URL",
@@ -402,6 +402,19 @@ class OpenAlexWork:
     referenced: tuple[str, ...] = ()
     retracted: bool = False
     updated: str | None = None
+
+    def source_record(self) -> SourceRecord:
+        """The work as the store keeps a further source's record (with its ``is_retracted`` as a notice).
+
+        OpenAlex's flag names no notice, no date and no issuer: the notice is
+        recorded with source ``openalex`` and kind ``retraction``.
+        """
+        notices: tuple[Notice, ...] = ()
+        if self.retracted:
+            notices = (Notice(work=self.key, kind="retraction", source=OPENALEX_SOURCE, reported_by=OPENALEX_SOURCE,
+                              reported_in=self.key, label="is_retracted"),)
+        return SourceRecord(key=self.key, source=OPENALEX_SOURCE, native_id=self.openalex_id, parsed=self.parsed,
+                            referenced=self.referenced, notices=notices)
 
 
 def _doi_of(record: Mapping[str, Any]) -> DOI | None:

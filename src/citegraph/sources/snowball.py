@@ -69,6 +69,7 @@ __all__ = [
     "FetchReport",
     "LevelReport",
     "Matcher",
+    "RecordSource",
     "Source",
     "plan_level",
     "snowball",
@@ -98,6 +99,18 @@ class CitationSource(Protocol):
     def citations_many(self, dois: Iterable[DOI]) -> Iterator[tuple[DOI, list[Any]]]: ...
 
 
+class RecordSource(Protocol):
+    """What :func:`snowball` needs of a further source of records and links (OpenAlex)."""
+
+    name: str
+
+    def resolve(self, dois: Iterable[DOI]) -> Iterator[Any]: ...
+
+    def works_by_id(self, ids: Iterable[str]) -> Iterator[Any]: ...
+
+    def citing(self, ids: Iterable[str]) -> Iterator[Any]: ...
+
+
 class Matcher(Protocol):
     """What :func:`snowball` needs to match references without DOI."""
 
@@ -124,8 +137,12 @@ class LevelReport:
     reference or are the citing work
     (:func:`~citegraph.sources.matching.check_hit`);
     ``references_matched``: hits accepted at or above the threshold;
-    ``requests``: every request of the level (records and matching),
-    ``match_requests`` those spent on matching.
+    ``requests``: every request of the level (records and matching, every
+    source), ``match_requests`` those spent on matching;
+    ``openalex_asked``/``openalex_fetched``/``openalex_not_found``: works asked
+    of OpenAlex by DOI or OpenAlex id and its answers, ``openalex_citing``:
+    works OpenAlex found citing the network's works, ``openalex_requests``: the
+    requests OpenAlex cost (included in ``requests``).
     """
 
     level: int
@@ -146,6 +163,11 @@ class LevelReport:
     references_skipped: int = 0
     references_rejected: int = 0
     match_requests: int = 0
+    openalex_asked: int = 0
+    openalex_fetched: int = 0
+    openalex_not_found: int = 0
+    openalex_citing: int = 0
+    openalex_requests: int = 0
 
 
 @dataclass
@@ -163,6 +185,11 @@ class FetchReport:
     def requests(self) -> int:
         """Requests made for records and for reference matching (0 for local files and warm re-runs)."""
         return sum(lv.requests for lv in self.levels)
+
+    @property
+    def openalex_requests(self) -> int:
+        """Requests made to OpenAlex (included in :attr:`requests`)."""
+        return sum(lv.openalex_requests for lv in self.levels)
 
     @property
     def match_requests(self) -> int:
@@ -188,6 +215,7 @@ class FetchReport:
             "direction": self.direction,
             "requests": self.requests,
             "match_requests": self.match_requests,
+            "openalex_requests": self.openalex_requests,
             "fetched": self.fetched,
             "not_found": self.not_found,
             "degraded": list(self.degraded),
@@ -392,9 +420,115 @@ def _judge(query: ReferenceQuery, hits: Sequence[dict[str, Any]]) -> tuple[_Matc
     return (query.citing, query.position, doi, score, query.text), False
 
 
+def _native_key(key: str, source: str) -> str | None:
+    """``"W123"`` for a candidate ``"openalex:W123"`` of that source, else None."""
+    prefix = source + ":"
+    return key[len(prefix):] if key.startswith(prefix) else None
+
+
+def _translate(store: Store, candidates: list[tuple[str, str]], source: str) -> list[tuple[str, str]]:
+    """Candidates named by a source's identifier (``openalex:W123``) renamed to their work's key when known."""
+    natives = {k: n for k, _ in candidates if (n := _native_key(k, source)) is not None}
+    if not natives:
+        return candidates
+    known = store.keys_for_native(natives.values(), source=source)
+    out: dict[str, tuple[str, str]] = {}
+    for key, original in candidates:
+        native = natives.get(key)
+        if native is not None and native in known:
+            key = original = known[native]
+        out.setdefault(key, (key, original))
+    return list(out.values())
+
+
+def _store_records(store: Store, source: RecordSource, answer: Any, lv: LevelReport, reason: str) -> None:
+    """Store one batch answer of a further source: its records, and the keys it does not know."""
+    records = [w.source_record() for w in answer.works]
+    missing: list[tuple[str, str]] = []
+    for m in answer.missing:
+        if isinstance(m, DOI):
+            missing.append((m.key, m.original))
+        else:
+            missing.append((f"{source.name}:{m}", f"{source.name}:{m}"))
+    fetched, not_found = store.add_source_records(records, missing, source=source.name, reason=reason)
+    lv.openalex_fetched += fetched
+    lv.openalex_not_found += not_found
+    lv.bad_records += answer.bad_records
+    lv.requests += answer.requests
+    lv.openalex_requests += answer.requests
+
+
+def _resolve_further(store: Store, source: RecordSource, candidates: list[tuple[str, str]], lv: LevelReport,
+                     retry_not_found: bool, progress: bool) -> list[tuple[str, str]]:
+    """Ask a further source (OpenAlex) for the records of the candidates it has not given yet.
+
+    DOIs first (``filter=doi:``), then the candidates only it names
+    (``openalex:W...``) that the DOI answers did not already give
+    (``filter=openalex:``). Returns the candidates renamed to their work's
+    key where the answers told it.
+    """
+    candidates = _translate(store, candidates, source.name)
+    keys = [k for k, _ in candidates]
+    have = store.source_record_keys(keys, source=source.name)
+    known_missing = set() if retry_not_found else store.not_found_keys(keys, source=source.name)
+    ask_dois = [DOI(k, o) for k, o in candidates if k not in have and k not in known_missing and is_doi_key(k)]
+    ask_ids = [k for k, _ in candidates if k not in have and k not in known_missing and _native_key(k, source.name)]
+    lv.openalex_asked += len(ask_dois) + len(ask_ids)
+    if not ask_dois and not ask_ids:
+        return candidates
+    bar = _bar(len(ask_dois) + len(ask_ids), f"level {lv.level} {source.name}", progress)
+    try:
+        for answer in source.resolve(ask_dois):
+            _store_records(store, source, answer, lv, f"absent from {source.name}'s answer to a DOI filter")
+            bar.update(len(answer.works) + len(answer.missing))
+        remaining = _translate(store, [(k, k) for k in ask_ids], source.name)
+        ids = [n for k, _ in remaining if (n := _native_key(k, source.name)) is not None]
+        bar.update(len(ask_ids) - len(ids))
+        for answer in source.works_by_id(ids):
+            _store_records(store, source, answer, lv, f"absent from {source.name}'s answer to an id filter")
+            bar.update(len(answer.works) + len(answer.missing))
+    finally:
+        bar.close()
+    return _translate(store, candidates, source.name)
+
+
+def _forward_further(store: Store, source: RecordSource, network: Sequence[str], lv: LevelReport,
+                     retry_empty: bool, progress: bool) -> None:
+    """Ask a further source (OpenAlex) for the works citing each network work it knows, once per work.
+
+    The citing works arrive as full records (with their reference lists) and
+    are stored as such, so they cost nothing more at the next level.
+    """
+    natives = store.native_ids(network, source=source.name)
+    checked = store.forward_checked(natives, source=source.name, found_only=retry_empty)
+    todo = {k: n for k, n in sorted(natives.items()) if k not in checked}
+    if not todo:
+        return
+    by_native = {n: k for k, n in todo.items()}
+    bar = _bar(len(todo), f"level {lv.level} citing works ({source.name})", progress)
+    try:
+        for answer in source.citing(list(todo.values())):
+            store.add_source_records([w.source_record() for w in answer.works], source=source.name)
+            found = dict.fromkeys(answer.cited, 0)
+            for work in answer.works:
+                for cited in set(work.referenced) & found.keys():
+                    found[cited] += 1
+            store.mark_forward_checked({by_native[n]: c for n, c in found.items() if n in by_native},
+                                       source=source.name)
+            lv.openalex_citing += len(answer.works)
+            lv.bad_records += answer.bad_records
+            lv.requests += answer.requests
+            lv.openalex_requests += answer.requests
+            lv.forward_checked += len(answer.cited)
+            lv.forward_citations += sum(found.values())
+            bar.update(len(answer.cited))
+    finally:
+        bar.close()
+
+
 def snowball(
     store: Store,
-    source: Source,
+    source: Source | None,
     seeds: Sequence[DOI],
     *,
     depth: int = 1,
@@ -405,6 +539,7 @@ def snowball(
     citations: CitationSource | None = None,
     matcher: Matcher | None = None,
     match_threshold: float = 60.0,
+    openalex: RecordSource | None = None,
 ) -> FetchReport:
     """Fetch the seeds and, level by level, the works linked to them.
 
@@ -412,9 +547,12 @@ def snowball(
     ----------
     store : Store
         Where works and not-found DOIs are written (and read, to resume).
-    source : Source
+    source : Source or None
         A :class:`~citegraph.sources.crossref.CrossrefSource` or
-        :class:`~citegraph.sources.localfiles.FileSource`.
+        :class:`~citegraph.sources.localfiles.FileSource`: asked for the
+        record (with its reference list) of every DOI in the network that
+        has no record of its own yet (none, or one only ``openalex`` gave).
+        None: OpenAlex alone.
     seeds : sequence of DOI
         Level 0. They should already be in the store's seed table.
     depth : int
@@ -435,6 +573,14 @@ def snowball(
         before the next level is planned; a match counts as a reference.
     match_threshold : float
         Lowest score a match needs to count.
+    openalex : RecordSource, optional
+        A further source of records, references and citing works
+        (:class:`~citegraph.sources.openalex.OpenAlexSource`), asked first at
+        each level for the works it has not given yet (by DOI, or by its own
+        id for works only it names), and, when ``direction`` follows citing
+        works, for the works citing each network work it knows. Its records
+        and links are stored beside the others'; every edge names its
+        sources.
 
     Returns
     -------
@@ -458,10 +604,13 @@ def snowball(
         raise UsageError(f"max_works {max_works} must be at least 1 (or unset for no cap)")
     if direction not in DIRECTIONS:
         raise UsageError(f"direction {direction!r} is not one of {', '.join(DIRECTIONS)}")
+    if source is None and openalex is None:
+        raise UsageError("no source of records: give Crossref, a record file or OpenAlex")
     forward = direction in ("forward", "both")
-    if forward and citations is None:
-        raise UsageError(f"direction {direction!r} needs a citation source (OpenCitations)")
-    report = FetchReport(source=source.name, depth=depth, max_works=max_works, direction=direction)
+    if forward and citations is None and openalex is None:
+        raise UsageError(f"direction {direction!r} needs a citation source (OpenCitations or OpenAlex)")
+    names = [x.name for x in (source, openalex) if x is not None]
+    report = FetchReport(source="+".join(names), depth=depth, max_works=max_works, direction=direction)
     network: list[str] = []
     network_set: set[str] = set()
     level_candidates = list({d.key: (d.key, d.original) for d in seeds}.values())
@@ -478,20 +627,30 @@ def snowball(
             # nothing links out of the network any more: deeper levels would be empty too
             log.info("level %d is empty: nothing further to snowball (stopping before depth %d)", level, depth)
             break
+        if openalex is not None:
+            level_candidates = _resolve_further(store, openalex, level_candidates, lv, retry_not_found, progress)
         keys = [k for k, _ in level_candidates]
-        stored = store.stored_keys(keys)
-        missing_known = set() if retry_not_found else store.not_found_keys(keys, source=source.name)
-        lv.already_stored = len(stored)
-        lv.known_missing = len(missing_known - stored)
-        ask = [DOI(k, o) for k, o in level_candidates if k not in stored and k not in missing_known]
-        lv.asked = len(ask)
+        ask: list[DOI] = []
+        if source is not None:
+            # a work whose only record is a further source's (OpenAlex) is still asked for its own
+            stored = store.stored_keys(keys, excluding_source=openalex.name if openalex is not None else None)
+            missing_known = set() if retry_not_found else store.not_found_keys(keys, source=source.name)
+            lv.already_stored = len(stored)
+            lv.known_missing = len(missing_known - stored)
+            ask = [DOI(k, o) for k, o in level_candidates
+                   if k not in stored and k not in missing_known and is_doi_key(k)]
+            lv.asked = len(ask)
         progress_log.info(
-            "level %d: %d works (%d stored, %d known missing, %d to ask %s%s)",
-            level, lv.candidates, lv.already_stored, lv.known_missing, lv.asked, source.name,
+            "level %d: %d works (%s%s)", level, lv.candidates,
+            "; ".join(part for part in (
+                f"{lv.already_stored} stored, {lv.known_missing} known missing, {lv.asked} to ask {source.name}"
+                if source is not None else "",
+                f"{lv.openalex_asked} asked of {openalex.name}, {lv.openalex_fetched} found "
+                f"({lv.openalex_requests} requests)" if openalex is not None else "") if part),
             f"; {capped} more dropped by --max-works" if capped else "",
         )
         unanswered: list[str] = []
-        if ask:
+        if ask and source is not None:
             bar = _bar(len(ask), f"level {level}", progress)
             try:
                 for resolution in source.resolve(ask):
@@ -518,7 +677,9 @@ def snowball(
             if forward and citations is not None:
                 _check_forward(store, citations, network, lv, report, progress, also=unanswered,
                                retry_empty=retry_not_found)
+            if forward and openalex is not None:
+                _forward_further(store, openalex, network, lv, retry_not_found, progress)
         if unanswered:
-            log.warning("stopping after level %d: %s did not answer", level, source.name)
+            log.warning("stopping after level %d: %s did not answer", level, source.name if source else "")
             break
     return report

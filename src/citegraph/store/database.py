@@ -862,8 +862,10 @@ class Store:
         with self.transaction() as conn:
             return (_insert_works(conn, works, stamp), _insert_not_found(conn, missing, source, reason, stamp))
 
-    def stored_keys(self, keys: Iterable[str]) -> set[str]:
-        """The subset of ``keys`` that are stored works."""
+    def stored_keys(self, keys: Iterable[str], *, excluding_source: str | None = None) -> set[str]:
+        """The subset of ``keys`` that are stored works (leaving out those whose row ``excluding_source`` gave)."""
+        if excluding_source is not None:
+            return self._subset("works", keys, "AND source != ?", (excluding_source,))
         return self._subset("works", keys)
 
     def not_found_keys(self, keys: Iterable[str], *, source: str | None = None) -> set[str]:
@@ -1530,7 +1532,13 @@ def _insert_works(conn: sqlite3.Connection, works: Iterable[ParsedWork], stamp: 
             f"INSERT INTO refs ({','.join(_REF_COLUMNS)}) VALUES ({ref_placeholders})",
             [tuple(getattr(r, c) for c in _REF_COLUMNS) for r in parsed.references],
         )
-        conn.execute("DELETE FROM not_found WHERE doi = ?", (w.doi,))
+        # a record clears the not-found marks of its own kind: a further source's (OpenAlex) only its own, any
+        # other record those of every source but the further ones (which still do not know the work)
+        marks = ",".join("?" * len(RECORD_SOURCES))
+        if w.source in RECORD_SOURCES:
+            conn.execute("DELETE FROM not_found WHERE doi = ? AND source = ?", (w.doi, w.source))
+        else:
+            conn.execute(f"DELETE FROM not_found WHERE doi = ? AND source NOT IN ({marks})", (w.doi, *RECORD_SOURCES))
         _replace_notices(conn, w.doi, _ROW_REPORTERS, parsed.notices)
         changed += 1
     return changed
@@ -1574,7 +1582,9 @@ def _insert_not_found(
 ) -> int:
     n = 0
     for key, original in dois:
-        if conn.execute("SELECT 1 FROM works WHERE doi = ?", (key,)).fetchone():
+        row = conn.execute("SELECT source FROM works WHERE doi = ?", (key,)).fetchone()
+        if row is not None and row[0] not in RECORD_SOURCES:
+            # stored from another record; a work only a further source (OpenAlex) gave is still unknown here
             continue
         conn.execute(
             """INSERT INTO not_found (doi, doi_original, source, reason, first_seen, last_checked)
