@@ -5,7 +5,9 @@
 - :mod:`~citegraph.store.records`: the rows a Crossref record becomes
   (:func:`~citegraph.store.records.parse_work`);
 - :mod:`~citegraph.store.duplicates`: likely duplicate works and their
-  recorded merges.
+  recorded merges;
+- :mod:`~citegraph.store.provenance`: what each source contributed, and
+  where sources disagree (titles, years, citation edges).
 
 May import: the shared modules only (:mod:`citegraph.errors`,
 :mod:`citegraph.doi`, :mod:`citegraph.config`). The store knows no source and no
