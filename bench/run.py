@@ -18,7 +18,7 @@ rot); its figures say nothing about the targets. A benchmark that cannot run
 the exit status 1 (the file is still written). Missed targets do not change
 the exit status: they are what the file reports.
 
-Run: ``python bench/run.py [--quick] [--only fetch,graphs,analyse,analyse-tail,import] [--out bench/RESULTS.md]
+Run: ``python bench/run.py [--quick] [--only fetch,graphs,analyse,analyse-tail,import,sources] [--out bench/RESULTS.md]
 [--json PATH]``; ``python bench/run.py --render PATH`` writes ``RESULTS.md`` again from figures saved
 with ``--json``, measuring nothing (when only the text changed); with ``--merge`` too, it puts the saved
 benchmarks' sections into ``--out`` as below.
@@ -54,11 +54,11 @@ sys.path.insert(0, str(HERE))
 
 __all__ = ["BENCHMARKS", "git_revision", "machine", "main", "markdown", "targets"]
 
-BENCHMARKS = ("fetch", "graphs", "analyse", "analyse-tail", "import")
+BENCHMARKS = ("fetch", "graphs", "analyse", "analyse-tail", "import", "sources")
 
 #: The script each benchmark runs (``bench/<script>.py``).
 SCRIPTS = {"fetch": "fetch", "graphs": "graphs", "analyse": "analyse", "analyse-tail": "analyse",
-           "import": "importing"}
+           "import": "importing", "sources": "sources"}
 
 #: The benchmark column of a benchmark's rows in the targets table, where it is not its name.
 LABELS = {"analyse-tail": "analyse (a = 20)"}
@@ -77,6 +77,8 @@ ARGS: dict[str, dict[str, list[str]]] = {
     # the real WoS exports of ../shared/corpora; quick: the first file of the plain-text export
     "import": {"full": ["--repeats", "3"],
                "quick": ["--corpora", "coffee", "--files", "1", "--repeats", "1", "--no-peer"]},
+    # the OpenAlex and Crossref/OpenCitations replays over the recordings of ../shared (one size: the data's)
+    "sources": {"full": [], "quick": ["--quick"]},
 }
 
 TITLES = {
@@ -85,6 +87,7 @@ TITLES = {
     "analyse": "Analysis scaling: every stage of `citegraph analyse` on SYNTHETIC Price-model citation graphs",
     "analyse-tail": "Analysis at 10^6 references with the citation tail of real data (SYNTHETIC, a = 20)",
     "import": "Import: `citegraph import` on real Web of Science exports",
+    "sources": "Sources: OpenAlex requests against their minimum; a merged fetch against each source alone",
 }
 
 
@@ -167,7 +170,7 @@ def machine() -> dict[str, Any]:
 def command(name: str, quick: bool, shared: Path | None) -> list[str]:
     """The arguments of one benchmark (without ``--json``)."""
     argv = list(ARGS[name]["quick" if quick else "full"])
-    if name in ("fetch", "import") and shared is not None:
+    if name in ("fetch", "import", "sources") and shared is not None:
         argv += ["--shared", str(shared)]
     return argv
 
@@ -329,11 +332,28 @@ def _import_targets(r: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
+def _sources_targets(r: dict[str, Any]) -> list[dict[str, Any]]:
+    o, m = r["openalex"], r["merged"]
+    least = sum(o["minimum"][k] for k in ("seeds_by_doi", "citing", "references_by_id"))
+    ratio = o["requests"] / least
+    rows = [_row("sources", "OpenAlex: requests for the seeds' references and citing works <= 1.2x the minimum "
+                 "the 100-id filters and 200-row pages allow", f"{o['requests']} requests, minimum {least} "
+                 f"({ratio:.2f}x)", ratio <= 1.2, "" if ratio <= 1.2 else f"{ratio / 1.2:.2f}x over"),
+            _row("sources", "OpenAlex: zero requests on a warm re-run", f"{o['warm_server_requests']} requests",
+                 o["warm_server_requests"] == 0),
+            _row("sources", "merged fetch: at least as many edges as either source alone, and every edge of each",
+                 f"merged {m['merged']['edge_count']}, crossref+opencitations {m['crossref']['edge_count']}, "
+                 f"openalex {m['openalex']['edge_count']}; holds each: {m['holds_each_alone']}",
+                 m["holds_each_alone"] and m["merged"]["edge_count"] >= max(m["crossref"]["edge_count"],
+                                                                          m["openalex"]["edge_count"]))]
+    return rows
+
+
 def targets(results: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     """Every target of every benchmark that ran: target, measured, met (None: not judged), by how much missed."""
     rows: list[dict[str, Any]] = []
     for name, fn in (("fetch", _fetch_targets), ("graphs", _graphs_targets), ("analyse", _analyse_targets),
-                     ("analyse-tail", _tail_targets), ("import", _import_targets)):
+                     ("analyse-tail", _tail_targets), ("import", _import_targets), ("sources", _sources_targets)):
         r = results.get(name)
         if r is None or "error" in r or "skipped" in r:
             continue
@@ -608,6 +628,8 @@ def _section(name: str, r: dict[str, Any], cmd: str) -> str:
         return "\n".join([TAIL_INTRO, "", body])
     if name == "import":
         return "\n".join([IMPORT_INTRO, "", body, "", IMPORT_NOTES])
+    if name == "sources":
+        return "\n".join([str(module.__doc__).split("\n\nRun:")[0].split("\n", 2)[2].strip(), "", body])
     return "\n".join([ANALYSE_INTRO, "", body])
 
 

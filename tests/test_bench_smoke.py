@@ -71,3 +71,18 @@ def test_import_benchmark_skips_without_the_corpora(tmp_path: Path) -> None:
     bad = subprocess.run([sys.executable, str(REPO / "bench" / "importing.py"), "--corpora", "nope"],
                          capture_output=True, text=True, timeout=60)
     assert bad.returncode == 2 and "--corpora 'nope'" in bad.stderr
+
+
+def test_sources_benchmark_smoke(shared_dir: Path) -> None:
+    """bench/sources.py on the two seeds of the recorded OpenAlex snowball."""
+    if not (shared_dir / "openalex").is_dir():
+        pytest.skip("../shared/openalex not found: the recorded OpenAlex data is needed")
+    out = subprocess.run([sys.executable, str(REPO / "bench" / "sources.py"), "--shared", str(shared_dir), "--quick",
+                          "--json"], capture_output=True, text=True, check=True, timeout=120)
+    result = json.loads(out.stdout)
+    o, m = result["openalex"], result["merged"]
+    least = sum(o["minimum"][k] for k in ("seeds_by_doi", "citing", "references_by_id"))
+    assert o["minimum"]["seeds_found"] == 2 and o["requests"] == o["list_calls"] <= 1.2 * least
+    assert o["warm_requests"] == o["warm_server_requests"] == 0
+    assert m["holds_each_alone"] and m["warm_server_requests"] == 0
+    assert m["merged"]["edge_count"] >= max(m["crossref"]["edge_count"], m["openalex"]["edge_count"]) > 0

@@ -210,3 +210,25 @@ def test_a_retracted_work_from_openalex_is_flagged_and_a_crossref_record_keeps_i
         store.add_works([parse_work({"DOI": "10.5555/r", "title": ["Crossref title"]}, source="crossref")])
         # the Crossref record no longer carries the notice: only OpenAlex's flag is left
         assert [n.source for n in store.notices()["10.5555/r"]] == ["openalex"]
+
+
+def test_status_and_sources_show_each_source_and_the_graph_carries_every_edge(fetch, openalex) -> None:
+    from citegraph.graphs.citation import citation_graph
+
+    oa = openalex()
+    assert fetch(oa, *SEEDS, "--source", "crossref,opencitations,openalex", "--direction", "both").exit_code == 0
+    stored = edges("s.sqlite")
+    with Store("s.sqlite", readonly=True) as store:
+        G = citation_graph(store)
+    assert {(a, b): tuple(d["sources"].split(";")) for a, b, d in G.edges(data=True)} == stored
+    per_source = {s: sum(1 for srcs in stored.values() if s in srcs) for s in ("crossref", "opencitations", "openalex")}
+    only = {s: sum(1 for srcs in stored.values() if srcs == (s,)) for s in per_source}
+    result = CliRunner().invoke(cli, ["--store", "s.sqlite", "status"])
+    assert result.exit_code == 0
+    for name, n in per_source.items():
+        assert f"  {name}: " in result.output and f", {n} edges ({only[name]} only here" in result.output
+    as_json = json.loads(CliRunner().invoke(cli, ["--store", "s.sqlite", "sources", "--json"]).output)
+    assert {r["source"]: r["edges"] for r in as_json["sources"]} == per_source
+    assert set(as_json["disagreements"]["counts"]) >= {"title", "year"}
+    text = CliRunner().invoke(cli, ["--store", "s.sqlite", "sources"]).output
+    assert text.splitlines()[1].startswith("by source") and "disagreements:" in text

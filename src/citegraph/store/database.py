@@ -94,6 +94,7 @@ __all__ = [
     "RECORD_SOURCES",
     "REF_SOURCE_SQL",
     "SCHEMA_VERSION",
+    "SOURCE_EDGES_SQL",
     "CitationEdge",
     "SeedCoverage",
     "SeedRow",
@@ -312,6 +313,14 @@ REF_SOURCE_SQL = (
     "CASE WHEN doi_asserted_by IN ({0}) THEN doi_asserted_by ELSE 'crossref' END, "
     "CASE WHEN doi_asserted_by IN ({0}) THEN '' ELSE COALESCE(doi_asserted_by, '') END"
 ).format(", ".join(f"'{d}'" for d in IMPORT_DATABASES))
+
+#: SQL rows ``citing, cited, source`` of the citations further sources (OpenAlex) give: a reference list
+#: entry counts when the cited work's record is stored (its key is known), so the edge joins the works the
+#: other sources name by DOI instead of making a second node for the same work.
+SOURCE_EDGES_SQL = (
+    "SELECT r.citing, c.work, r.source FROM source_refs r "
+    "JOIN source_records c ON c.native_id = r.cited_id AND c.source = r.source WHERE c.work != r.citing"
+)
 
 #: The schema version this citegraph writes.
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -1312,10 +1321,7 @@ class Store:
 
     def _source_edges(self) -> Iterator[tuple[str, str, str]]:
         """``(citing key, cited key, source)`` from the reference lists of further sources (both ends known)."""
-        yield from self._conn.execute(
-            """SELECT r.citing, c.work, r.source FROM source_refs r
-               JOIN source_records c ON c.native_id = r.cited_id AND c.source = r.source
-               WHERE c.work != r.citing""")
+        yield from self._conn.execute(SOURCE_EDGES_SQL)
 
     # -- notices (retractions, corrections) ----------------------------------
     def add_notices(self, notices: Iterable[Notice]) -> int:
