@@ -476,6 +476,41 @@ def _worst_covered(coverage: Sequence[Any]) -> list[Any]:
 
 
 @cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@click.option("--limit", type=click.IntRange(min=0), default=10, show_default=True,
+              help="Disagreements listed per kind (the counts are always complete; 0 = counts only).")
+@click.pass_context
+def sources(ctx: click.Context, as_json: bool, limit: int) -> None:
+    """What each source gave and where the sources disagree.
+
+    \b
+    Per source: works it gave a record of, citation edges it gives, edges
+    no other source gives. Disagreements: works whose title or year differs
+    between sources, and edges one source gives where the other's reference
+    list of the citing work is complete and lacks them (others: undecided).
+      citegraph sources
+      citegraph sources --limit 50 --json > data/sources.json
+    """
+    from citegraph.store import Store
+    from citegraph.store.provenance import format_disagreements, source_coverage, source_disagreements
+
+    settings = ctx.obj.settings()
+    with Store(settings.store, readonly=True) as store:
+        rows = source_coverage(store)
+        found = source_disagreements(store, limit=limit)
+    if as_json:
+        _say(json.dumps({"store": str(settings.store), "sources": [r.as_dict() for r in rows],
+                         "disagreements": found.as_dict()}, indent=2, sort_keys=True))
+        return
+    _say(f"store: {settings.store}")
+    for line in _source_lines(rows) or ["no source has given anything yet"]:
+        _say(line)
+    _say("")
+    for line in format_disagreements(found, limit=limit):
+        _say(line)
+
+
+@cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text (every seed).")
 @click.option("--seeds", "with_seeds", is_flag=True,
               help=f"The table of every seed (default: a summary and the {_STATUS_SEEDS} worst-covered seeds).")
@@ -511,20 +546,28 @@ def status(ctx: click.Context, as_json: bool, with_seeds: bool, with_coverage: b
         runs = store.runs()
         imported = store.import_summary()
         disagreements = store.field_conflicts_summary()
+        flags = store.notice_flags()
+        sources = _source_rows(store, always=with_coverage)
         report = coverage_report(store) if with_coverage else None
+    notices = {c: sum(1 for f in flags.values() if f == c) for c in ("retracted", "concern", "corrected")}
     if report is not None:
+        report["sources"] = [row.as_dict() for row in sources or []]
         path = write_coverage(report, output) if output is not None else None
         if as_json:
             _say(json.dumps(report, indent=2, sort_keys=True))
         else:
             for line in format_coverage(report):
                 _say(line)
+            _say("")
+            for line in _source_lines(sources or []):
+                _say(line)
             if path is not None:
                 _say(f"(saved to {path})")
         return
     if as_json:
         _say(json.dumps({"store": str(settings.store), "counts": counts, "imported": imported,
-                         "field_conflicts": disagreements,
+                         "field_conflicts": disagreements, "notices": notices,
+                         "sources": [row.as_dict() for row in sources] if sources is not None else None,
                          "seeds": [asdict(c) for c in coverage],
                          "last_run": runs[-1] if runs else None}, indent=2, sort_keys=True))
         return
@@ -534,6 +577,12 @@ def status(ctx: click.Context, as_json: bool, with_seeds: bool, with_coverage: b
          f"{counts['references_without_doi']} without)")
     _say(f"cited DOIs: {counts['distinct_cited_dois']} distinct, {counts['cited_dois_resolved']} resolved")
     _say(f"not found: {counts['not_found']}")
+    if any(notices.values()):
+        _say(f"notices: {notices['retracted']} works retracted, {notices['concern']} with an expression of concern, "
+             f"{notices['corrected']} corrected")
+    if sources is not None:
+        for line in _source_lines(sources):
+            _say(line)
     stored = sum(1 for c in coverage if c.stored)
     closed = sum(1 for c in coverage if c.stored and not c.references_open)
     _say(f"seeds: {counts['seeds']}" + (f" ({stored} stored, {closed} of them without open references, "
@@ -564,6 +613,32 @@ def status(ctx: click.Context, as_json: bool, with_seeds: bool, with_coverage: b
         _say("")
         _say(f"last run: {last['command']} {last['status']} at {last['started_at']}"
              + (f" ({last['error']})" if last.get("error") else ""))
+
+
+def _source_rows(store: Any, *, always: bool = False) -> list[Any] | None:
+    """Per-source coverage when more than one source gave edges (or ``always``); None otherwise.
+
+    A store with one source needs no breakdown, and skipping it keeps ``status`` fast on large stores.
+    """
+    from citegraph.store.provenance import source_coverage
+
+    several = store.execute(
+        "SELECT (SELECT COUNT(*) > 0 FROM source_records) + (SELECT COUNT(*) > 0 FROM oc_citations) "
+        "+ (SELECT COUNT(*) > 0 FROM imports) + (SELECT COUNT(*) > 0 FROM works WHERE source = 'crossref')"
+    ).fetchone()[0] > 1
+    return source_coverage(store) if several or always else None
+
+
+def _source_lines(rows: Sequence[Any]) -> list[str]:
+    """``status``'s per-source lines: works, edges, edges only that source found, not found."""
+    if not rows:
+        return []
+    lines = ["by source (works with its record; citation edges it gives; of them found by no other source):"]
+    for row in rows:
+        lines.append(f"  {row.source}: {row.works} works, {row.edges} edges ({row.edges_only} only here"
+                     + (f", {row.edges_matched} by matching" if row.edges_matched else "") + ")"
+                     + (f", {row.not_found} not found" if row.not_found else ""))
+    return lines
 
 
 def _year_range(value: str | None) -> tuple[int | None, int | None] | None:

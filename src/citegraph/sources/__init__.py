@@ -4,6 +4,8 @@
   lookups, bibliographic search, reference matching; through habanero);
 - :mod:`~citegraph.sources.opencitations`: citing works from the
   OpenCitations Index API;
+- :mod:`~citegraph.sources.openalex`: records, reference lists and citing
+  works from the OpenAlex API (100 ids per request, cursor pages);
 - :mod:`~citegraph.sources.localfiles`: Crossref records from local files
   (JSON Lines, the public data file), served like the API;
 - :mod:`~citegraph.sources.matching`: which references without DOI can be
