@@ -77,3 +77,17 @@ def test_describe_masks_token() -> None:
     s = load_settings({"opencitations_token": "secret"}, env={}, start_dir=None)
     rows = {name: (value, origin) for name, value, origin in s.describe()}
     assert rows["opencitations_token"] == ("***", "flag")
+
+
+def test_the_openalex_key_comes_from_env_or_pyproject_and_is_never_shown(tmp_path: Path) -> None:
+    s = load_settings({}, env={"CITEGRAPH_OPENALEX_KEY": "k-123"}, start_dir=None)
+    assert s.openalex_key == "k-123"
+    assert dict((n, (v, o)) for n, v, o in s.describe())["openalex_key"] == ("***", "env CITEGRAPH_OPENALEX_KEY")
+    (tmp_path / "pyproject.toml").write_text('[tool.citegraph]\nopenalex_key = "k-456"\n'
+                                             'openalex_url = "http://127.0.0.1:9/"\n')
+    s = load_settings({}, env={}, start_dir=tmp_path)
+    assert (s.openalex_key, s.openalex_url) == ("k-456", "http://127.0.0.1:9")
+    (tmp_path / "pyproject.toml").write_text("[tool.citegraph]\nopenalex_key = 12345678\n")
+    with pytest.raises(ConfigError) as err:
+        load_settings({}, env={}, start_dir=tmp_path)
+    assert "openalex_key = ***" in str(err.value) and "12345678" not in str(err.value)

@@ -232,3 +232,22 @@ def test_status_and_sources_show_each_source_and_the_graph_carries_every_edge(fe
     assert set(as_json["disagreements"]["counts"]) >= {"title", "year"}
     text = CliRunner().invoke(cli, ["--store", "s.sqlite", "sources"]).output
     assert text.splitlines()[1].startswith("by source") and "disagreements:" in text
+
+
+def test_exports_carry_each_edges_sources(fetch, openalex) -> None:
+    import csv
+
+    import networkx as nx
+
+    oa = openalex()
+    assert fetch(oa, *SEEDS, "--source", "crossref,opencitations,openalex", "--direction", "both").exit_code == 0
+    stored = edges("s.sqlite")
+    for fmt in ("graphml", "csv"):
+        result = CliRunner().invoke(cli, ["--store", "s.sqlite", "-q", "export", "--format", fmt, "-o", f"g.{fmt}"])
+        assert result.exit_code == 0, result.output
+    G = nx.read_graphml("g.graphml")
+    assert {(a, b): d["sources"] for a, b, d in G.edges(data=True)} == {k: ";".join(v) for k, v in stored.items()}
+    with open("g_edges.csv", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert {(r["Source"], r["Target"]): r["sources"] for r in rows} == {k: ";".join(v) for k, v in stored.items()}
+    assert any(r["sources"] == "openalex" for r in rows) and any("crossref" in r["sources"] for r in rows)
