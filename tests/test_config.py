@@ -82,7 +82,7 @@ def test_describe_masks_token() -> None:
 def test_the_openalex_key_comes_from_env_or_pyproject_and_is_never_shown(tmp_path: Path) -> None:
     s = load_settings({}, env={"CITEGRAPH_OPENALEX_KEY": "k-123"}, start_dir=None)
     assert s.openalex_key == "k-123"
-    assert dict((n, (v, o)) for n, v, o in s.describe())["openalex_key"] == ("***", "env CITEGRAPH_OPENALEX_KEY")
+    assert {n: (v, o) for n, v, o in s.describe()}["openalex_key"] == ("***", "env CITEGRAPH_OPENALEX_KEY")
     (tmp_path / "pyproject.toml").write_text('[tool.citegraph]\nopenalex_key = "k-456"\n'
                                              'openalex_url = "http://127.0.0.1:9/"\n')
     s = load_settings({}, env={}, start_dir=tmp_path)

@@ -150,10 +150,10 @@ def test_citation_graph_from_a_store(tmp_path: Path) -> None:
     seed = G.nodes["10.5555/seed"]
     assert seed == {"doi": "10.5555/SEED", "label": "Doe 2021", "title": "Seed <i>work</i>", "year": 2021,
                     "journal": "J Fixture", "type": "journal-article", "citations_global": 7, "is_seed": True,
-                    "resolved": True, "citations_local": 0}
+                    "resolved": True, "citations_local": 0, "notice": ""}
     assert G.nodes["10.5555/gone"] == {"doi": "10.5555/gone", "label": "Roe 1975", "title": "A lost paper",
                                        "year": 1975, "journal": "Old J", "is_seed": False, "resolved": False,
-                                       "citations_local": 1}
+                                       "citations_local": 1, "notice": ""}
     assert G.edges["10.5555/seed", "10.5555/old"] == {"sources": "crossref", "asserted_by": "publisher", "weight": 1}
     # only scalars: no None, no lists
     for _, d in G.nodes(data=True):
@@ -305,9 +305,9 @@ def test_citation_graph_edges_are_the_stores_citation_edges(tmp_path: Path, merg
     # described from their first reference entry (citing DOI, position), or the OpenCitations record
     assert G.nodes["10.5555/gone"] == {"doi": "10.5555/gone", "label": "Moe 1970", "title": "Lost", "year": 1970,
                                        "journal": "Old J", "is_seed": False, "resolved": False,
-                                       "citations_local": 2}
+                                       "citations_local": 2, "notice": ""}
     assert G.nodes["10.5555/z"] == {"doi": "10.5555/Z", "label": "10.5555/Z", "is_seed": False,
-                                    "resolved": False, "citations_local": 0}
+                                    "resolved": False, "citations_local": 0, "notice": ""}
     assert G.nodes["10.5555/d"]["label"] == "10.5555/d" and G.nodes["10.5555/b"]["citations_local"] == 1
 
 

@@ -325,7 +325,8 @@ def test_columns_rounding_and_empty_graph() -> None:
     assert tuple(rows[0]) == COLUMNS == (
         "rank", "doi", "label", "title", "year", "journal", "type", "is_seed", "resolved", "local", "global",
         "per_year", "pagerank", "authority", "hub", "betweenness", "cocitation_seeds", "composite",
-        "pct_local", "pct_per_year", "pct_pagerank", "pct_authority", "pct_cocitation_seeds")
+        "pct_local", "pct_per_year", "pct_pagerank", "pct_authority", "pct_cocitation_seeds", "retracted", "notice")
+    assert all(r["retracted"] is False and r["notice"] == "" for r in rows)  # a hand-made graph without notices
     for row in rows:
         for value in row.values():
             if isinstance(value, float):

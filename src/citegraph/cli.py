@@ -871,6 +871,11 @@ def analyse(ctx: click.Context, out_dir: Path | None, graph_kind: str, score: st
     s = result.summary
     _say(f"{s['store']['works']} works, citation graph {s['citation_graph']['nodes']} nodes / "
                f"{s['citation_graph']['edges']} links; {s['clusters']} clusters in the {graph_kind} graph")
+    from citegraph.analysis.notices import notice_message
+
+    flagged = notice_message(s)
+    if flagged:
+        _say(flagged)
     if top and result.rankings:
         _say("")
         _say(f"top {min(top, len(result.rankings))} by {score}:")

@@ -11,6 +11,8 @@
 - :mod:`~citegraph.analysis.indicators`: h-index, journals with Bradford
   zones, authors, publications per year;
 - :mod:`~citegraph.analysis.coverage`: how complete the fetched network is;
+- :mod:`~citegraph.analysis.notices`: retracted works, the works citing
+  them, expressions of concern and corrections, counted and worded;
 - :mod:`~citegraph.analysis.pipeline`: a whole ``citegraph analyse``
   (:func:`~citegraph.analysis.pipeline.analyse`).
 

@@ -33,6 +33,7 @@ from citegraph.analysis.clusters import cluster_table, find_clusters
 from citegraph.analysis.coverage import coverage_report
 from citegraph.analysis.indicators import indicators, publications_per_year
 from citegraph.analysis.mainpath import MAIN_PATH_TIE_RULE, main_path_analysis
+from citegraph.analysis.notices import notice_summary
 from citegraph.analysis.rank import PAGERANK_NOTE, SCORES, RankOptions, rank_works
 from citegraph.analysis.rpys import RPYSRow, peak_works, reference_years_from_store, rpys, rpys_peaks
 from citegraph.errors import UsageError
@@ -42,6 +43,7 @@ from citegraph.graphs.citation import citation_graph, topic_documents
 from citegraph.graphs.hybrid import DEFAULT_HYBRID_WEIGHTS
 from citegraph.graphs.topics import fit_topics
 from citegraph.store import Store
+from citegraph.store.records import Notice
 
 __all__ = ["ANALYSE_TOP_K", "STEP_NOTICE_AFTER", "AnalyseOptions", "Analysis", "analyse", "analyse_graph_options",
            "options_note", "step"]
@@ -210,7 +212,15 @@ class AnalyseOptions:
 
 @dataclass
 class Analysis:
-    """Everything :func:`analyse` computed (tables as lists of dicts)."""
+    """Everything :func:`analyse` computed (tables as lists of dicts).
+
+    ``notices`` holds the editorial notices (retractions, expressions of
+    concern, corrections; :class:`~citegraph.store.records.Notice`) about the
+    works of the citation graph, by node key, for the outputs that list them
+    (the report's details panel); the citation graph's ``notice`` node
+    attribute carries each work's strongest category, and ``summary`` the
+    counts (:func:`citegraph.analysis.notices.notice_summary`).
+    """
 
     options: AnalyseOptions
     citation: nx.DiGraph
@@ -228,6 +238,7 @@ class Analysis:
     indicators: dict[str, Any]
     publications: list[tuple[int, int]]
     summary: dict[str, Any]
+    notices: dict[str, list[Notice]] = field(default_factory=dict)
 
 
 def _check(o: AnalyseOptions) -> None:
@@ -343,6 +354,9 @@ def analyse(store: Store, options: AnalyseOptions | None = None) -> Analysis:
         stats = indicators(citation, works)
         publications = publications_per_year(citation)
         coverage = coverage_report(store)["overall"]
+        flagged = [node for node, flag in citation.nodes(data="notice") if flag]
+        notices = store.notices(flagged) if flagged else {}  # details, for the works a notice flags
+        flags = notice_summary(citation)
     summary = {
         "parameters": o.as_dict(),
         "versions": _versions(),
@@ -360,11 +374,12 @@ def analyse(store: Store, options: AnalyseOptions | None = None) -> Analysis:
         "main_path_tie_rule": MAIN_PATH_TIE_RULE if paths.ties > 1 else None,
         "indicators": stats,
         "seeds": sorted(s.doi for s in store.seeds()),
+        **flags.as_dict(),  # retracted_works, works_citing_retracted, concern_works, corrected_works
         "notes": [PAGERANK_NOTE,
                   "Clusters come from the " + o.graph + " graph; rankings from the citation graph."],
     }
     return Analysis(o, citation, graph, rankings, clusters, cluster_of, bursts, spectrum, peaks, behind, main,
-                    routes, spc, stats, publications, _jsonable(summary))
+                    routes, spc, stats, publications, _jsonable(summary), notices)
 
 
 def _indicator_works(store: Store) -> list[dict[str, Any]]:

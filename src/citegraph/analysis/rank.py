@@ -121,7 +121,7 @@ PAGERANK_NOTE = "PageRank favours older works: they have had longer to collect c
 COLUMNS = (
     "rank", "doi", "label", "title", "year", "journal", "type", "is_seed", "resolved",
     "local", "global", "per_year", "pagerank", "authority", "hub", "betweenness", "cocitation_seeds",
-    "composite", *(f"pct_{c}" for c in COMPOSITE_COMPONENTS),
+    "composite", *(f"pct_{c}" for c in COMPOSITE_COMPONENTS), "retracted", "notice",
 )
 
 _DIGITS = 8
@@ -563,9 +563,12 @@ def rank_works(G: nx.DiGraph, options: RankOptions | None = None, *,
         (1..n), the work's ``doi`` (as deposited), ``label``, ``title``,
         ``year``, ``journal``, ``type``, ``is_seed``, ``resolved``, the
         measures (see the module notes), ``composite`` and its components
-        ``pct_*``. Sorted by ``options.score`` (descending, missing values
-        last), then by DOI key. Floats are rounded to 8 decimals, so a CSV
-        of the rows is the same byte for byte on every run. Percentile
+        ``pct_*``, then ``retracted`` (True when a notice retracts the work)
+        and ``notice`` (the node's ``notice`` attribute: ``"retracted"``,
+        ``"concern"``, ``"corrected"``, or ``""`` when none flags it).
+        Sorted by ``options.score`` (descending, missing values last),
+        then by DOI key. Floats are rounded to 8 decimals, so a CSV of the
+        rows is the same byte for byte on every run. Percentile
         ranks are taken among the rows returned (only stored works with
         ``resolved_only``). An empty graph gives no rows.
 
@@ -619,6 +622,8 @@ def rank_works(G: nx.DiGraph, options: RankOptions | None = None, *,
             "hub": _round(hubs[i]),
             "betweenness": _round(betweenness[i]),
             "cocitation_seeds": int(cocited[i]),
+            "retracted": d.get("notice") == "retracted",
+            "notice": str(d.get("notice") or ""),
         })
     pct = {c: _percentiles([r[c] for r in rows]) for c in COMPOSITE_COMPONENTS}
     for i, row in enumerate(rows):

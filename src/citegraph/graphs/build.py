@@ -169,6 +169,13 @@ def build_graph(store: Store, kind: str, options: GraphOptions | None = None, *,
         The citation graph's :class:`~citegraph.graphs.arrays.GraphArrays`,
         when the caller has them already (the hybrid graph reads them).
 
+    Returns
+    -------
+    networkx.Graph
+        Nodes carry the citation graph's attributes, ``notice``
+        (``"retracted"``, ``"concern"``, ``"corrected"`` or ``""``, read once
+        from the store by :func:`citation_graph`) on every node of every kind.
+
     Raises
     ------
     UsageError
@@ -202,6 +209,10 @@ def build_graph(store: Store, kind: str, options: GraphOptions | None = None, *,
             G = _hybrid_of_citations(citation, topic, weights, o, arrays)
     filtered = (o.years is not None or o.types is not None or o.min_local_citations or o.largest_component)
     if not filtered:  # nothing to filter: no copy, except of the caller's citation graph
-        return citation.copy() if G is citation else G
-    return filter_graph(G, years=o.years, types=o.types, min_local_citations=o.min_local_citations,
-                        keep_seeds=o.keep_seeds, largest_component=o.largest_component)
+        out = citation.copy() if G is citation else G
+    else:
+        out = filter_graph(G, years=o.years, types=o.types, min_local_citations=o.min_local_citations,
+                           keep_seeds=o.keep_seeds, largest_component=o.largest_component)
+    for _, attrs in out.nodes(data=True):  # every node of every kind says whether a notice flags it
+        attrs.setdefault("notice", "")
+    return out

@@ -23,11 +23,11 @@ from typing import Any
 import networkx as nx
 
 from citegraph.store import Store
-from citegraph.store.database import REF_SOURCE_SQL
+from citegraph.store.database import REF_SOURCE_SQL, SOURCE_EDGES_SQL
 from citegraph.store.records import plausible_years
 
-__all__ = ["citation_graph", "family_name", "node_label", "text_author", "text_title", "text_year", "topic_documents",
-           "unique_labels"]
+__all__ = ["NOTICE_ORDER", "citation_graph", "family_name", "node_label", "text_author", "text_title", "text_year",
+           "topic_documents", "unique_labels"]
 
 log = logging.getLogger(__name__)
 
@@ -330,8 +330,12 @@ def citation_graph(store: Store, *, merged: bool = True) -> nx.DiGraph:
     and the year, else the DOI; works sharing a label get ``a``, ``b``, ...
     in key order, :func:`unique_labels`), ``title``, ``year``, ``journal``, ``type``,
     ``citations_global`` (Crossref's ``is-referenced-by-count``),
-    ``citations_local`` (in-degree here), ``is_seed``, ``resolved``;
-    attributes whose value is unknown are left out. Edge attributes:
+    ``citations_local`` (in-degree here), ``is_seed``, ``resolved``,
+    ``notice`` (``"retracted"``, ``"concern"`` (an expression of concern),
+    ``"corrected"``, or ``""``: the strongest category of the editorial
+    notices the store holds about the work, :meth:`Store.notice_flags
+    <citegraph.store.Store.notice_flags>`, read in one query; on every node,
+    stored or not); other attributes whose value is unknown are left out. Edge attributes:
     ``sources`` (e.g. ``"crossref;opencitations"``), ``asserted_by``
     (``"publisher"``/``"crossref"``, when Crossref says) and ``weight`` 1.
     With ``merged``, recorded duplicate merges map aliases to canonical DOIs.
@@ -391,10 +395,33 @@ def citation_graph(store: Store, *, merged: bool = True) -> nx.DiGraph:
             title=info.get("title"), year=info.get("year"), journal=info.get("journal"),
             is_seed=key in seeds, resolved=False,
         ))
+    flags = _notice_flags(store, merged)  # one read of the notices table
     for node, attrs in G.nodes(data=True):
         attrs["citations_local"] = G.in_degree(node)
+        attrs["notice"] = flags.get(node, "")
     _label_uniquely(G)
     return G
+
+
+#: The notice categories, strongest first (:func:`citegraph.store.records.notice_category`).
+NOTICE_ORDER = ("retracted", "concern", "corrected")
+
+
+def _notice_flags(store: Store, merged: bool) -> dict[str, str]:
+    """``{work key: the strongest category of its notices}`` (:data:`NOTICE_ORDER`), in one read of the notices.
+
+    With ``merged`` (the graph maps duplicates to their canonical work), :meth:`Store.notice_flags`; without,
+    each alias keeps its own notices.
+    """
+    if merged:
+        return store.notice_flags()
+    out: dict[str, str] = {}
+    for key, notices in store.notices(merged=False).items():
+        found = {n.category for n in notices}
+        strongest = next((c for c in NOTICE_ORDER if c in found), None)
+        if strongest is not None:
+            out[key] = strongest
+    return out
 
 
 def _label_uniquely(G: nx.DiGraph) -> None:
@@ -455,6 +482,7 @@ def _citation_edges(store: Store, alias: Mapping[str, str]) -> list[tuple[str, s
     rows += _tuples(store, "SELECT citing, matched, COALESCE(rule, 'crossref-match'), '' FROM ref_matches "
                            "WHERE matched IS NOT NULL")
     rows += _tuples(store, "SELECT citing, cited, 'opencitations', '' FROM oc_citations")
+    rows += _tuples(store, f"SELECT *, '' FROM ({SOURCE_EDGES_SQL})")
     if alias:
         get = alias.get
         rows = [(get(a, a), get(b, b), src, asr) for a, b, src, asr in rows]

@@ -7,7 +7,9 @@ whitespace collapsed to one space, one type per attribute across the graph
 (``bool``, ``int``, ``float`` or ``str``; ``int`` mixed with ``float``
 becomes ``float``, any other mix becomes ``str``), lists joined with
 ``"; "``, unknown values (``None``, NaN, empty strings) left out, ``label``
-and ``name`` on every node, ``weight`` on every edge, and optionally the
+and ``name`` on every node, ``weight`` on every edge, ``notice``
+(``retracted``, ``concern``, ``corrected`` or empty) and ``retracted``
+(boolean) on every node of a graph built from a store, and optionally the
 score columns of a ranking and the cluster of each node merged in.
 
 =============  ==========================  =========================================================
@@ -41,7 +43,10 @@ without a stored record (cited-only works, known from reference lists) are
 *kept*, as a minimal ``@misc``/``GEN`` entry with the DOI, plus the title,
 year and journal the graph knows when a graph is given: the most cited works
 of a literature are often exactly those, and a silently shorter list would
-not match the ranking. Their number is logged.
+not match the ranking. Their number is logged. A work an editorial notice
+flags gets a BibTeX ``note`` / RIS ``N1`` saying so: ``Retracted
+(retraction-watch, 2024-03-05; notice 10.xxx)``, ``Expression of concern
+(...)``, ``Corrected (...)``.
 
 Examples
 --------
@@ -78,6 +83,7 @@ from urllib.parse import quote
 import networkx as nx
 
 from citegraph._version import __version__
+from citegraph.analysis.notices import NOTICE_LABELS, notice_note
 from citegraph.doi import is_doi_key
 from citegraph.errors import UsageError
 from citegraph.outputs.files import write_text_files
@@ -137,7 +143,10 @@ _MARK = "citegraph_export"  # graph attribute set by export_graph: "this copy is
 _XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _INT64 = 2**63 - 1
 # Ranking columns that describe a work (the graph has them already); every other column is a score.
-_DESCRIPTIVE = frozenset({"doi", "label", "title", "year", "journal", "type", "is_seed", "resolved"})
+_DESCRIPTIVE = frozenset({"doi", "label", "title", "year", "journal", "type", "is_seed", "resolved", "retracted",
+                          "notice"})
+#: The notice categories a node's ``notice`` may hold (:func:`citegraph.graphs.citation.citation_graph`).
+_NOTICES = frozenset({"retracted", "concern", "corrected"})
 # Attribute names that clash with what a format uses for the node or edge itself; they get "_attr".
 _RESERVED_NODE = frozenset({"id"})
 _RESERVED_EDGE = frozenset({"id", "key", "source", "target"})
@@ -303,9 +312,9 @@ def export_graph(G: nx.Graph, *, rankings: Sequence[Mapping[str, Any]] | None = 
         are not supported.
     rankings : sequence of dict, optional
         Rows as in ``Analysis.rankings``; every column but the descriptive
-        ones (doi, label, title, year, journal, type, is_seed, resolved) is
-        copied onto the node whose ``doi`` attribute (or key) matches the
-        row's ``doi``, case-insensitively.
+        ones (doi, label, title, year, journal, type, is_seed, resolved,
+        retracted, notice) is copied onto the node whose ``doi`` attribute
+        (or key) matches the row's ``doi``, case-insensitively.
     cluster_of : mapping, optional
         Node key -> cluster id, stored as the ``cluster`` attribute (it wins
         over a ``cluster`` column of ``rankings``).
@@ -323,7 +332,12 @@ def export_graph(G: nx.Graph, *, rankings: Sequence[Mapping[str, Any]] | None = 
         Every attribute is a ``bool``, ``int``, ``float`` or ``str`` with one
         type across the graph; ``label`` (fallback: the key) and ``name``
         (fallback: the label, which is what Cytoscape's default style shows)
-        are on every node, ``weight`` (default 1) on every edge. Node
+        are on every node, ``weight`` (default 1) on every edge. When the
+        nodes carry a ``notice`` (graphs built from a store do, see
+        :func:`citegraph.graphs.citation.citation_graph`) or the ranking rows
+        do, every node gets ``notice`` (``"retracted"``, ``"concern"``,
+        ``"corrected"``, or ``""``: the one attribute kept when empty, so
+        every format declares it) and ``retracted`` (bool). Node
         attributes named ``id`` and edge attributes named ``id``, ``key``,
         ``source`` or ``target`` are renamed ``<name>_attr``. Graph-level
         attributes of ``G`` (``G.graph``) are not exported: ``metadata`` is.
@@ -354,6 +368,9 @@ def export_graph(G: nx.Graph, *, rankings: Sequence[Mapping[str, Any]] | None = 
         if row.get("doi") is not None:
             by_doi.setdefault(str(row["doi"]).lower(), row)
     clusters = {str(k): v for k, v in (cluster_of or {}).items()}
+    # editorial notices: when the graph or the ranking knows them, every node says whether one flags it
+    with_notices = (any("notice" in row for row in by_doi.values())
+                    or any("notice" in d for _, d in G.nodes(data=True)))
 
     keys: dict[Any, str] = {}
     seen: dict[str, Any] = {}
@@ -380,6 +397,11 @@ def export_graph(G: nx.Graph, *, rankings: Sequence[Mapping[str, Any]] | None = 
             value = _scalar(clusters.get(key, clusters.get(str(node))))
             if value is not None:
                 attrs["cluster"] = value
+        if with_notices:
+            flag = data.get("notice") if "notice" in data else (match or {}).get("notice")
+            notice = flag if flag in _NOTICES else ""
+            attrs["notice"] = notice  # "" too: the one attribute written when empty
+            attrs["retracted"] = notice == "retracted"
         node_rows.append(attrs)
     _unify(node_rows, "node")
     for attrs, node in zip(node_rows, order, strict=True):
@@ -954,7 +976,8 @@ def write_vosviewer(G: nx.Graph, path: str | os.PathLike[str]) -> list[Path]:
 
     Map file: a header line, then one line per node (in key order) with
     ``id`` (1..n), ``label``, ``description`` (title, journal and year as
-    escaped HTML), ``url`` (``https://doi.org/...``), ``cluster`` (only
+    escaped HTML; a work an editorial notice flags starts with
+    ``RETRACTED``, ``Expression of concern`` or ``Corrected``), ``url`` (``https://doi.org/...``), ``cluster`` (only
     when every node has an integer cluster in 1..1000, VOSviewer's range),
     ``weight<Citations>`` (``citations_local``) and ``weight<Global
     citations>`` (``citations_global``), unknown weights 0, and
@@ -1004,6 +1027,9 @@ def write_vosviewer(G: nx.Graph, path: str | os.PathLike[str]) -> list[Path]:
         where = " ".join(_number(d[a]) if a == "year" else _format(d[a]) for a in ("journal", "year") if a in d)
         if where:
             described.append(where)
+        flag = d.get("notice")
+        if flag in _NOTICES:  # a flagged work says so first: "RETRACTED", "Expression of concern", "Corrected"
+            described.insert(0, "RETRACTED" if flag == "retracted" else NOTICE_LABELS[flag])
         description = "<br>".join(html.escape(part, quote=False) for part in described)
         doi = str(d.get("doi", key))
         row = [str(ids[key]), _vos_field(str(d["label"])), _vos_field(description), doi_url(doi) if is_doi_key(doi)
@@ -1082,6 +1108,7 @@ class _Reference:
     isbn: list[str] = field(default_factory=list)
     abstract: str | None = None
     key: str = ""
+    note: str | None = None  # the work's editorial notices (:func:`citegraph.analysis.notices.notice_note`)
 
 
 def _first_text(value: Any) -> str | None:
@@ -1224,19 +1251,24 @@ def _references(store: Store, keys: Iterable[str], graph: nx.Graph | None) -> li
     refs: list[_Reference] = []
     seen: set[str] = set()
     minimal = 0
+    keys = [str(k).strip() for k in keys]
+    notices = store.notices({k for key in keys for k in (key, key.lower())})  # one read, for every work
     for key in keys:
         k = str(key).strip()
         if not k or k.lower() in seen:
             continue
         seen.add(k.lower())
+        note = notice_note(notices.get(k) or notices.get(k.lower()) or ()) or None
         work = store.work(k) or store.work(k.lower())
         if work is not None:
             refs.append(_from_record(k, work))
+            refs[-1].note = note
             continue
         node: Mapping[str, Any] = {}
         if graph is not None:
             node = graph.nodes[k] if k in graph else graph.nodes[k.lower()] if k.lower() in graph else {}
         refs.append(_from_node(k, node))
+        refs[-1].note = note
         minimal += 1
     if minimal:
         log.info("%d of %d works have no stored record: written as minimal entries (DOI%s)",
@@ -1351,6 +1383,8 @@ def _bibtex_entry(ref: _Reference) -> str:
     if is_doi_key(ref.doi):
         fields.append(("doi", _bib_verbatim(ref.doi)))
         fields.append(("url", doi_url(ref.doi)))
+    if ref.note:
+        fields.append(("note", bibtex_escape(ref.note)))
     if ref.abstract:
         fields.append(("abstract", bibtex_escape(ref.abstract)))
     body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
@@ -1369,7 +1403,12 @@ def write_bibtex(store: Store, keys: Iterable[str], path: str | os.PathLike[str]
     ``@incollection``, ``@inproceedings``, ``@phdthesis``, ``@techreport``
     (:data:`CROSSREF_TYPES`), anything else to ``@misc``. Citation keys as
     in :func:`citation_keys`. Values are escaped with :func:`bibtex_escape`;
-    the ``doi`` and ``url`` fields are verbatim (URL percent-encoded).
+    the ``doi`` and ``url`` fields are verbatim (URL percent-encoded). A
+    work an editorial notice flags gets a ``note``: ``Retracted
+    (retraction-watch, 2024-03-05; notice 10.xxx)``, ``Expression of concern
+    (publisher, ...)``, ``Corrected (...)``
+    (:func:`citegraph.analysis.notices.notice_note`, read from the store's
+    notices, merged duplicates counted for their canonical work).
 
     A key without a stored record becomes a minimal ``@misc`` entry with its
     DOI (and the title, journal and year of its node when ``graph`` is
@@ -1419,6 +1458,7 @@ def _ris_entry(ref: _Reference) -> str:
     tags.append(("SN", ", ".join(ref.issn + ref.isbn) or None))
     if is_doi_key(ref.doi):
         tags.extend([("DO", ref.doi), ("UR", doi_url(ref.doi))])
+    tags.append(("N1", ref.note))
     tags.append(("AB", ref.abstract))
     lines = [f"{tag}  - {_text(value)}" for tag, value in tags if value and _text(value)]
     return "\n".join(lines) + "\nER  - \n"
@@ -1432,6 +1472,8 @@ def write_ris(store: Store, keys: Iterable[str], path: str | os.PathLike[str], *
     ``CPAPER``, ``THES``, ``RPRT``, else ``GEN``; :data:`CROSSREF_TYPES`),
     ``ID`` (the BibTeX citation key), one ``AU`` per author, ``TI``, ``T2``,
     ``VL``, ``IS``, ``SP``/``EP``, ``PY``, ``PB``, ``SN``, ``DO``, ``UR``,
+    ``N1`` (the editorial notices of a flagged work, worded as BibTeX's
+    ``note``: ``Retracted (retraction-watch, 2024-03-05; notice 10.xxx)``),
     ``AB``, and ``ER`` last; one tag per line, no line break inside a value,
     a blank line between records. Works without a stored record become a
     minimal ``GEN`` record, as in :func:`write_bibtex`.

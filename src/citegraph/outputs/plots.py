@@ -40,6 +40,17 @@ the figures coloured by cluster (works outside the selection are grey,
 co-citation map draws its links with the same ``normalise``, ``min_count`` and
 ``min_weight``. Layouts are seeded; ties are broken by DOI key.
 
+Works an editorial notice flags (the citation graph's ``notice``, see
+:func:`citegraph.graphs.citation.citation_graph`) are marked in every figure
+that draws works: a retracted work gets a thick red ring and a red cross on
+its marker (:func:`network_map`, :func:`cocitation_map`,
+:func:`historiograph`) or a red-hatched bar (:func:`ranking_bar`), and its
+label ends in ``[RETRACTED]``, in bold red (also the rows of
+:func:`bursts_chart` and the peak labels of :func:`rpys_chart`); an
+expression of concern gets an amber ring and ``(concern)``, a correction a
+thin grey ring and ``(corrected)`` (:data:`NOTICE_COLOURS`,
+:data:`NOTICE_TAGS`). The legend names each mark drawn, and only those.
+
 Examples
 --------
 >>> from citegraph.analysis.pipeline import analyse
@@ -64,7 +75,7 @@ import math
 import re
 import textwrap
 import warnings
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -99,6 +110,9 @@ if TYPE_CHECKING:
 __all__ = [
     "FIGURES",
     "FORMATS",
+    "NOTICE_COLOURS",
+    "NOTICE_LEGEND",
+    "NOTICE_TAGS",
     "bursts_chart",
     "caption",
     "cocitation_map",
@@ -354,6 +368,94 @@ def _check_score(score: str) -> None:
         raise UsageError(f"score {score!r} is not one of {', '.join(SCORES)}")
 
 
+# -- helpers: editorial notices ------------------------------------------------------------
+
+#: How a work's editorial notice is marked: the colour of its ring (and of a retracted work's cross and label).
+NOTICE_COLOURS = {"retracted": "#C0001A", "concern": "#E69F00", "corrected": "#8C8C8C"}
+#: The tag a notice adds to a work's label: loud for a retraction, quiet for a concern or correction.
+NOTICE_TAGS = {"retracted": " [RETRACTED]", "concern": " (concern)", "corrected": " (corrected)"}
+#: The legend entry of each mark, shown only when the figure draws one.
+NOTICE_LEGEND = {"retracted": "retracted", "concern": "expression of concern", "corrected": "corrected"}
+#: Ring widths (points): a retraction's ring is thick, a concern's thinner, a correction's thin.
+_RING_WIDTHS = {"retracted": 1.8, "concern": 1.3, "corrected": 0.9}
+
+
+def _notice(G: nx.Graph, key: Any) -> str:
+    """The ``notice`` of a node (``"retracted"``, ``"concern"``, ``"corrected"``), ``""`` when none or unknown."""
+    flag = G.nodes[key].get("notice") if key in G else None
+    return flag if flag in NOTICE_TAGS else ""
+
+
+def _tagged(text: str, notice: str) -> str:
+    """A label with its notice tag: ``"Doe 2001 [RETRACTED]"``, ``"Doe 2001 (concern)"``.
+
+    >>> _tagged("Doe 2001", "retracted"), _tagged("Doe 2001", "corrected"), _tagged("Doe 2001", "")
+    ('Doe 2001 [RETRACTED]', 'Doe 2001 (corrected)', 'Doe 2001')
+    """
+    return text + NOTICE_TAGS.get(notice, "")
+
+
+def _style_notice_text(text: Any, notice: str) -> None:
+    """A retracted work's label in red and bold; the others as they are."""
+    if notice == "retracted":
+        text.set_color(NOTICE_COLOURS["retracted"])
+        text.set_fontweight("bold")
+
+
+def _notice_handles(notices: Iterable[str], *, bars: bool = False) -> list[Any]:
+    """Legend entries of the notice marks drawn, strongest first (none when none is drawn).
+
+    ``bars``: the marks of :func:`ranking_bar` (a hatched red bar; a label tag for the others).
+    """
+    found = set(notices)
+    handles: list[Any] = []
+    for flag in ("retracted", "concern", "corrected"):
+        if flag not in found:
+            continue
+        colour = NOTICE_COLOURS[flag]
+        if bars:
+            if flag == "retracted":
+                handles.append(Patch(facecolor="white", edgecolor=colour, hatch="xxx", linewidth=1.0,
+                                     label=f"{NOTICE_LEGEND[flag]} (hatched, label in red)"))
+            else:  # only the label is tagged: an entry without a mark
+                handles.append(Patch(facecolor="none", edgecolor="none", linewidth=0.0,
+                                     label=f"{NOTICE_TAGS[flag].strip()}: {NOTICE_LEGEND[flag]}"))
+            continue
+        if flag == "retracted":  # a ring with a cross, as on the markers
+            handles.append(Line2D([], [], marker=r"$\otimes$", linestyle="none", markersize=11, color=colour,
+                                  markeredgewidth=0.0, label=NOTICE_LEGEND[flag]))
+        else:
+            handles.append(Line2D([], [], marker="o", linestyle="none", markersize=7, markerfacecolor="none",
+                                  markeredgecolor=colour, markeredgewidth=_RING_WIDTHS[flag],
+                                  label=NOTICE_LEGEND[flag]))
+    return handles
+
+
+def _mark_notices(ax: Axes, points: Sequence[tuple[float, float, float, str]], *, zorder: float = 2.5,
+                  transform: Any = None) -> None:
+    """Mark flagged works drawn as markers: ``(x, y, marker area in points², notice)``.
+
+    A retracted work gets a thick red ring around its marker and a red cross
+    on it; an expression of concern an amber ring, a correction a thin grey
+    one. Works without a notice get nothing.
+    """
+    kwargs: dict[str, Any] = {"transform": transform} if transform is not None else {}
+    for flag in ("corrected", "concern", "retracted"):
+        chosen = [(x, y, area) for x, y, area, notice in points if notice == flag]
+        if not chosen:
+            continue
+        colour = NOTICE_COLOURS[flag]
+        width = _RING_WIDTHS[flag]
+        rings = [(math.sqrt(area) + 2 * width + 1.5) ** 2 for _, _, area in chosen]
+        ax.scatter([x for x, _, _ in chosen], [y for _, y, _ in chosen], s=rings, facecolors="none",
+                   edgecolors=colour, linewidths=width, zorder=zorder, gid=f"notice-{flag}", **kwargs)
+        if flag == "retracted":
+            crosses = [max(area * 0.55, 30.0) for _, _, area in chosen]
+            ax.scatter([x for x, _, _ in chosen], [y for _, y, _ in chosen], s=crosses, marker="x",
+                       c=colour, linewidths=1.6, zorder=zorder + 0.1, gid="notice-retracted-cross",
+                       path_effects=[patheffects.withStroke(linewidth=3.2, foreground="white")], **kwargs)
+
+
 # -- helpers: data --------------------------------------------------------------------------
 
 
@@ -424,8 +526,9 @@ def _scaled(values: Sequence[float], low: float, high: float) -> list[float]:
 
 
 def _cluster_legend(ax: Axes, analysis: Analysis, clusters: Sequence[int | None], *, marker: str = "o",
-                    seeds: bool = False, title: str | None = None) -> Legend:
-    """A legend of the coloured clusters drawn (number and first label terms), grey for the rest, and seeds."""
+                    seeds: bool = False, title: str | None = None, extra: Sequence[Any] = ()) -> Legend:
+    """A legend of the coloured clusters drawn (number and first label terms), grey for the rest, seeds, and the
+    ``extra`` handles (the notice marks drawn, :func:`_notice_handles`)."""
     info = {int(c["cluster"]): c for c in analysis.clusters}
     coloured = sorted({c for c in clusters if c is not None and cluster_colour(c) != OTHER_COLOUR})
     handles: list[Any] = []
@@ -444,6 +547,7 @@ def _cluster_legend(ax: Axes, analysis: Analysis, clusters: Sequence[int | None]
         handles.append(_handle(marker, OTHER_COLOUR, label))
     if seeds:
         handles.append(_handle(marker, "white", "seed work", edge="black"))
+    handles.extend(extra)
     return ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0,
                      title=title, alignment="left", handletextpad=0.4)
 
@@ -591,7 +695,7 @@ def _place_labels(ax: Axes, items: Sequence[tuple[float, float, str, float]], *,
                   obstacles: Sequence[tuple[float, float, float]] = (),
                   candidates: Sequence[tuple[float, float, float, bool]] = _AROUND, distance: float = 3.0,
                   fontsize: float = _LABEL_SIZE, obstacle_weight: float = 0.3,
-                  margin: float = 0.0) -> list[Annotation]:
+                  margin: float = 0.0, weights: Sequence[str] | None = None) -> list[Annotation]:
     """Label points ``(x, y, text, marker radius in points)`` without overlaps where possible.
 
     Each label tries the ``candidates`` offsets (a direction, scaled by the
@@ -603,7 +707,9 @@ def _place_labels(ax: Axes, items: Sequence[tuple[float, float, str, float]], *,
     with ``obstacles`` (``obstacle_weight``) and outside the Axes (10), plus
     8 per point of extra distance; each label keeps ``margin`` points clear
     of the rest. Earlier items win. The layout is settled first, so the
-    figure should be complete apart from these labels.
+    figure should be complete apart from these labels. ``weights`` gives
+    each label's font weight (``"bold"`` for a retracted work's), so that
+    it is measured as drawn.
     """
     if not items:
         return []
@@ -623,9 +729,10 @@ def _place_labels(ax: Axes, items: Sequence[tuple[float, float, str, float]], *,
     out: list[Annotation] = []
     label_weight = max(6.0, 1.5 * obstacle_weight)  # labels on labels are worse than labels on markers
     gap = margin * pixels
-    for x, y, text, radius in items:
+    for i, (x, y, text, radius) in enumerate(items):
+        weight = weights[i] if weights is not None else "normal"
         probe = ax.annotate(_plain(text), (x, y), xytext=(0, 0), textcoords="offset points", ha="left",
-                            va="bottom", fontsize=fontsize)
+                            va="bottom", fontsize=fontsize, fontweight=weight)
         size = probe.get_window_extent()
         probe.remove()
         width, height = float(size.width), float(size.height)
@@ -651,8 +758,8 @@ def _place_labels(ax: Axes, items: Sequence[tuple[float, float, str, float]], *,
         _, offset, ha, va, leader, box = best
         arrow = {"arrowstyle": "-", "color": "#888888", "lw": 0.6, "shrinkA": 1, "shrinkB": radius + 1}
         ann = ax.annotate(_plain(text), (x, y), xytext=offset, textcoords="offset points", ha=ha, va=va,
-                          fontsize=fontsize, color=_TEXT_COLOUR, gid=gid, annotation_clip=False, path_effects=_HALO,
-                          zorder=5, arrowprops=arrow if leader else None)
+                          fontsize=fontsize, fontweight=weight, color=_TEXT_COLOUR, gid=gid, annotation_clip=False,
+                          path_effects=_HALO, zorder=5, arrowprops=arrow if leader else None)
         ann.set_in_layout(False)
         placed = np.vstack([placed, box])
         out.append(ann)
@@ -772,7 +879,11 @@ def network_map(analysis: Analysis, *, score: str | None = None, max_nodes: int 
     ``analysis.rankings``; ties by DOI key) among every work of the citation
     graph, cited-only works included (in an imported store the classics
     everyone cites are cited-only). Seeds compete like any other work: they
-    are marked (black outline), never forced in. Links: every citation link
+    are marked (black outline), never forced in; works an editorial notice
+    flags are marked too (a red ring and cross for a retraction, an amber
+    ring for an expression of concern, a thin grey one for a correction;
+    labels tagged, retracted works beyond the first ``labels`` labelled as
+    well, see :func:`_draw_map`). Links: every citation link
     among them (dark grey), plus each work's :data:`MAP_LINKS` strongest links
     of the clusters' graph (``analysis.graph``, hybrid by default:
     co-citation, coupling and topic similarity; blue) to another chosen work,
@@ -877,6 +988,10 @@ def network_map(analysis: Analysis, *, score: str | None = None, max_nodes: int 
     return fig
 
 
+#: At most this many retracted works beyond the best-scored are labelled on a map (when labels are drawn at all).
+_MAX_RETRACTED_LABELS = 10
+
+
 def _draw_map(ax: Axes, analysis: Analysis, H: nx.Graph, chosen: Sequence[str], areas: Sequence[float],
               styles: Mapping[tuple[str, str], tuple[float, float]], *, labels: int, seed: int, weight: str | None,
               legend: str, grid_note: str, empty: str, caption_text: str,
@@ -893,7 +1008,14 @@ def _draw_map(ax: Axes, analysis: Analysis, H: nx.Graph, chosen: Sequence[str], 
     markers are) and link kinds. ``level`` turns each component's layout
     across (see :func:`_packed_layout`); seeds have a black outline
     ``seed_outline`` points wide. Labels keep off every marker and each other
-    where they can (see :func:`_place_labels`).
+    where they can (see :func:`_place_labels`). Works an editorial notice
+    flags (the citation graph's ``notice``) are marked (:func:`_mark_notices`:
+    a red ring and cross for a retraction, an amber ring for an expression
+    of concern, a thin grey one for a correction), their labels tagged
+    (:data:`NOTICE_TAGS`; a retracted work's in bold red) and the marks
+    drawn named in the cluster legend; when labels are drawn, up to
+    :data:`_MAX_RETRACTED_LABELS` retracted works beyond the first ``labels``
+    are labelled too.
     """
     fig = _root(ax)
     G = analysis.citation
@@ -907,7 +1029,9 @@ def _draw_map(ax: Axes, analysis: Analysis, H: nx.Graph, chosen: Sequence[str], 
     group = {k: c if c is not None and cluster_colour(c) != OTHER_COLOUR else 10**9 for k, c in cluster.items()}
     sizes = dict(zip(chosen, areas, strict=True))
     is_seed = {k: bool(G.nodes[k].get("is_seed")) if k in G else False for k in chosen}
-    _cluster_legend(ax, analysis, [cluster[k] for k in chosen], seeds=any(is_seed.values()), title=legend)
+    notice = {k: _notice(G, k) for k in chosen}
+    _cluster_legend(ax, analysis, [cluster[k] for k in chosen], seeds=any(is_seed.values()), title=legend,
+                    extra=_notice_handles(notice.values()))
     extra = _size_legend(ax, *size_legend) if size_legend is not None else None
     _add_caption(fig, caption_text)
     pos, grid = _packed_layout(H, order, group, seed=seed, aspect=_aspect(ax), weight=weight, level=level)
@@ -939,13 +1063,23 @@ def _draw_map(ax: Axes, analysis: Analysis, H: nx.Graph, chosen: Sequence[str], 
                c=[cluster_colour(cluster[k]) for k in drawn],
                edgecolors=["black" if is_seed[k] else "white" for k in drawn],
                linewidths=[seed_outline if is_seed[k] else 0.4 for k in drawn], zorder=2, gid="nodes")
+    _mark_notices(ax, [(pos[k][0], pos[k][1], sizes[k], notice[k]) for k in drawn if notice[k]])
     if grid is not None and len(grid_note) and H.number_of_edges():
         ax.annotate(grid_note, grid, xytext=(0, 9), textcoords="offset points", fontsize=_LABEL_SIZE,
                     color="#666666", style="italic", va="bottom", gid="grid-note")
-    _place_labels(ax, [(pos[k][0], pos[k][1], _node_label(G, k, 24), math.sqrt(sizes[k]) / 2)
-                       for k in chosen[:labels]], gid="node-label",
-                  obstacles=[(pos[k][0], pos[k][1], math.sqrt(sizes[k]) / 2 + (seed_outline if is_seed[k] else 0.4) / 2)
-                             for k in chosen], candidates=_AROUND_NODES, obstacle_weight=40.0, margin=1.0)
+    # a flagged work's ring is wider than its marker: its label keeps off the ring
+    outer = {k: math.sqrt(sizes[k]) / 2 + (_RING_WIDTHS[notice[k]] + 0.75 if notice[k] else 0.0) for k in chosen}
+    # the best ``labels`` works, and (when any are labelled) the retracted works drawn beyond them, a few
+    named = list(chosen[:labels]) + ([k for k in chosen[labels:] if notice[k] == "retracted"][:_MAX_RETRACTED_LABELS]
+                               if labels else [])
+    placed = _place_labels(ax, [(pos[k][0], pos[k][1], _tagged(_node_label(G, k, 24), notice[k]), outer[k])
+                                for k in named], gid="node-label",
+                           obstacles=[(pos[k][0], pos[k][1],
+                                       outer[k] + (seed_outline if is_seed[k] else 0.4) / 2) for k in chosen],
+                           candidates=_AROUND_NODES, obstacle_weight=40.0, margin=1.0,
+                           weights=["bold" if notice[k] == "retracted" else "normal" for k in named])
+    for k, ann in zip(named, placed, strict=True):
+        _style_notice_text(ann, notice[k])
 
 
 def _size_legend(ax: Axes, title: str, samples: Sequence[tuple[float, str]],
@@ -982,7 +1116,9 @@ def historiograph(analysis: Analysis, *, top: int = 30, widen: bool | None = Non
     into the previous work's (so rows are deterministic). Every direct
     citation between two drawn works is an arrow from the cited to the
     citing work (knowledge flows forward in time), as the caption says.
-    Marker area grows with local citations, colour is the cluster.
+    Marker area grows with local citations, colour is the cluster; works an
+    editorial notice flags are ringed and tagged (a retracted one also
+    crossed, its label in bold red; see the module notes).
 
     When the top works do not cite each other (more than a quarter of them
     have no link to another, as when they are classics cited by the records
@@ -1017,7 +1153,8 @@ def historiograph(analysis: Analysis, *, top: int = 30, widen: bool | None = Non
         links = _links(G, drawn)
     years = {k: int(G.nodes[k]["year"]) for k in drawn}
     local = {k: _local(G, k) for k in drawn}
-    labels = {k: _node_label(G, k, 24) for k in drawn}
+    notice = {k: _notice(G, k) for k in drawn}
+    labels = {k: _tagged(_node_label(G, k, 24), notice[k]) for k in drawn}
     among = (f"the {len(chosen)} most locally cited works with a known year ({_n_links(links, chosen)} among "
              f"them" + (f", {len(unlinked)} without any" if unlinked else "") + ")")
     if added:
@@ -1048,11 +1185,12 @@ def historiograph(analysis: Analysis, *, top: int = 30, widen: bool | None = Non
             sizes.update(dict.fromkeys(added, _CONNECTOR_SIZE))  # hollow, of one size: not in the top
             cluster = {k: analysis.cluster_of.get(k) for k in drawn}
             legend = _cluster_legend(ax, analysis, [cluster[k] for k in drawn],
-                                     title="Cluster (works); area: local citations")
+                                     title="Cluster (works); area: local citations",
+                                     extra=_notice_handles(notice.values()))
             if added:
                 _with_connector_handle(ax, legend)
             _add_caption(fig, caption(analysis, what, source=source))
-            row, (low, high) = _rows(ax, drawn, years, labels, sizes)
+            row, (low, high) = _rows(ax, drawn, years, labels, sizes, notice)
             for citing, cited in links:
                 ax.add_patch(FancyArrowPatch(
                     (years[cited], row[cited]), (years[citing], row[citing]), arrowstyle="-|>", mutation_scale=9,
@@ -1068,12 +1206,16 @@ def historiograph(analysis: Analysis, *, top: int = 30, widen: bool | None = Non
                 ax.scatter([years[k] for k in extra], [row[k] for k in extra], s=[sizes[k] for k in extra],
                            facecolors="white", edgecolors=[cluster_colour(cluster[k]) for k in extra],
                            linewidths=1.4, zorder=2, gid="connectors")
+            _mark_notices(ax, [(years[k], row[k], sizes[k], notice[k]) for k in ordered + added if notice[k]])
             for k in sorted(drawn, key=lambda k: (years[k], row[k], k)):
-                ax.annotate(_plain(labels[k]), (years[k], row[k]), xytext=(math.sqrt(sizes[k]) / 2 + 2, 0),
-                            textcoords="offset points", ha="left", va="center", fontsize=_LABEL_SIZE,
-                            color=_TEXT_COLOUR, path_effects=_HALO, zorder=3,
-                            gid="connector-label" if k in added else "node-label",
-                            fontstyle="italic" if k in added else "normal")
+                ring = _RING_WIDTHS[notice[k]] + 0.75 if notice[k] else 0.0
+                ann = ax.annotate(_plain(labels[k]), (years[k], row[k]),
+                                  xytext=(math.sqrt(sizes[k]) / 2 + ring + 2, 0),
+                                  textcoords="offset points", ha="left", va="center", fontsize=_LABEL_SIZE,
+                                  color=_TEXT_COLOUR, path_effects=_HALO, zorder=3,
+                                  gid="connector-label" if k in added else "node-label",
+                                  fontstyle="italic" if k in added else "normal")
+                _style_notice_text(ann, notice[k])
             ax.set_ylim(-0.8, max(row.values()) + 0.8)
             ax.set_xlim(low, high)
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))
@@ -1140,20 +1282,27 @@ def _with_connector_handle(ax: Axes, legend: Legend) -> None:
 
 
 def _rows(ax: Axes, chosen: Sequence[str], years: Mapping[str, int], labels: Mapping[str, str],
-          sizes: Mapping[str, float]) -> tuple[dict[str, int], tuple[float, float]]:
+          sizes: Mapping[str, float], notice: Mapping[str, str] | None = None
+          ) -> tuple[dict[str, int], tuple[float, float]]:
     """Rows and x limits for the historiograph: each work on the lowest row free at its year.
 
-    Labels sit right of the markers; the x limits leave room for them. The
-    layout (legend, caption) is settled first so the Axes' width is known.
+    Labels sit right of the markers (and of the ring of a work a ``notice``
+    flags; a retracted work's label is bold); the x limits leave room for
+    them. The layout (legend, caption) is settled first so the Axes' width
+    is known.
     """
     fig = _root(ax)
     fig.draw_without_rendering()
     pixels = fig.dpi / 72.0
     room = float(ax.get_window_extent().width) / pixels  # points
+    flags = notice or {}
     widths = {}
     for k in chosen:
-        probe = ax.text(0, 0, _plain(labels[k]), fontsize=_LABEL_SIZE)
-        widths[k] = math.sqrt(sizes[k]) / 2 + 4 + float(probe.get_window_extent().width) / pixels
+        flag = flags.get(k, "")
+        probe = ax.text(0, 0, _plain(labels[k]), fontsize=_LABEL_SIZE,
+                        fontweight="bold" if flag == "retracted" else "normal")
+        ring = _RING_WIDTHS[flag] + 0.75 if flag in _RING_WIDTHS else 0.0
+        widths[k] = math.sqrt(sizes[k]) / 2 + ring + 4 + float(probe.get_window_extent().width) / pixels
         probe.remove()
     first, last = min(years.values()), max(years.values())
     pad = max(1.0, 0.02 * (last - first))
@@ -1250,8 +1399,11 @@ def ranking_bar(analysis: Analysis, *, score: str | None = None, top: int = 20, 
 
     Rows are labelled "Author Year: short title" (the DOI when there is no
     author), bars coloured by cluster, seeds outlined in black and marked
-    "(seed)". Works without a value of the score (e.g. no global count) are
-    left out; ties by DOI key. ``score`` defaults to the analysis' own
+    "(seed)"; a retracted work's bar is hatched and outlined in red and its
+    label ends in "[RETRACTED]" (bold red), a concern's or correction's
+    label in "(concern)" or "(corrected)", and the legend says so. Works
+    without a value of the score (e.g. no global count) are left out; ties
+    by DOI key. ``score`` defaults to the analysis' own
     (``analysis.options.score``, ``--score``).
 
     Examples
@@ -1275,11 +1427,19 @@ def ranking_bar(analysis: Analysis, *, score: str | None = None, top: int = 20, 
             values = [float(r[score]) for _, r in rows]
             clusters = [analysis.cluster_of.get(k) for k, _ in rows]
             seeds = [bool(r.get("is_seed")) for _, r in rows]
+            notices = [_row_notice(analysis, k, r) for k, r in rows]
             ys = list(range(len(rows)))
-            ax.barh(ys, values, height=0.7, color=[cluster_colour(c) for c in clusters],
-                    edgecolor=["black" if s else "none" for s in seeds], linewidth=[1.4 if s else 0.0 for s in seeds],
-                    gid="bars")
-            ax.set_yticks(ys, [_plain(_bar_label(r)) for _, r in rows])
+            bars = ax.barh(ys, values, height=0.7, color=[cluster_colour(c) for c in clusters],
+                           edgecolor=["black" if s else "none" for s in seeds],
+                           linewidth=[1.4 if s else 0.0 for s in seeds], gid="bars")
+            for bar, flag in zip(bars, notices, strict=True):
+                if flag == "retracted":  # hatched red over its cluster colour, outlined red
+                    bar.set_hatch("xxx")
+                    bar.set_edgecolor(NOTICE_COLOURS["retracted"])
+                    bar.set_linewidth(1.2)
+            ax.set_yticks(ys, [_plain(_bar_label(r, flag)) for (_, r), flag in zip(rows, notices, strict=True)])
+            for tick, flag in zip(ax.get_yticklabels(), notices, strict=True):
+                _style_notice_text(tick, flag)
             ax.tick_params(axis="y", length=0)
             ax.set_ylim(len(rows) - 0.5, -0.5)  # rank 1 at the top
             top_value = max(max(values), 0.0)
@@ -1297,7 +1457,8 @@ def ranking_bar(analysis: Analysis, *, score: str | None = None, top: int = 20, 
                 ax.set_xlabel(f"{_SCORE_NAMES.get(score, score)} (axis from {start:.4g}, not 0)")
             else:
                 ax.set_xlim(min(0.0, low), top_value * 1.15 if top_value > 0 else 1.0)  # room for the values
-            _cluster_legend(ax, analysis, clusters, marker="s", seeds=any(seeds), title="Cluster (works)")
+            _cluster_legend(ax, analysis, clusters, marker="s", seeds=any(seeds), title="Cluster (works)",
+                            extra=_notice_handles(notices, bars=True))
         what = (f"{len(analysis.rankings):,} ranked works of the {_graph_note(analysis)} · top {len(rows)} by "
                 f"{score} · " + _cluster_note(analysis))
         _add_caption(fig, caption(analysis, what, source=source))
@@ -1319,10 +1480,21 @@ def _titled(label: str, title: Any, doi: Any) -> str:
     return label if " " in stem and str(title).startswith(stem) else f"{label}: {title}"
 
 
-def _bar_label(row: Mapping[str, Any]) -> str:
+def _bar_label(row: Mapping[str, Any], notice: str = "") -> str:
+    """``"Label: short title"``, then ``(seed)`` and the notice tag (:data:`NOTICE_TAGS`).
+
+    >>> _bar_label({"label": "Doe 2001", "title": "Graph study", "doi": "10.1/x", "is_seed": True}, "retracted")
+    'Doe 2001: Graph study (seed) [RETRACTED]'
+    """
     label = str(row.get("label") or row.get("doi"))
     text = shorten(_titled(shorten(label, 30), row.get("title"), row.get("doi")), 62)
-    return f"{text} (seed)" if row.get("is_seed") else text
+    return _tagged(f"{text} (seed)" if row.get("is_seed") else text, notice)
+
+
+def _row_notice(analysis: Analysis, key: str, row: Mapping[str, Any]) -> str:
+    """A ranking row's notice: its ``notice`` column, else its node's."""
+    flag = row.get("notice")
+    return flag if flag in NOTICE_TAGS else _notice(analysis.citation, key)
 
 
 def publications_chart(analysis: Analysis, *, ax: Axes | None = None, source: str | None = None) -> Figure:
@@ -1445,9 +1617,14 @@ def rpys_chart(analysis: Analysis, *, years: tuple[int, int] | None = None, star
         top = max(heights.values())
         ax.set_ylim(top=top * 1.35 if top > 0 else 1.0)  # room for the peak labels
         up = [(dx, 1.0, extra, True) for extra in (12.0, 28.0, 44.0, 60.0, 76.0) for dx in (0.0, -0.8, 0.8)]
-        _place_labels(ax, [(float(p), float(heights[p]), _peak_text(analysis, p), 0.0)
-                           for p in sorted(peaks, key=lambda p: (-heights[p], p))],
-                      gid="peak-label", candidates=up, distance=0.0)
+        named = sorted(peaks, key=lambda p: (-heights[p], p))
+        flags = [_notice(analysis.citation, str(behind[0][0])) if (behind := analysis.peak_works.get(p)) else ""
+                 for p in named]
+        placed = _place_labels(ax, [(float(p), float(heights[p]), _peak_text(analysis, p), 0.0) for p in named],
+                               gid="peak-label", candidates=up, distance=0.0,
+                               weights=["bold" if flag == "retracted" else "normal" for flag in flags])
+        for flag, ann in zip(flags, placed, strict=True):
+            _style_notice_text(ann, flag)
     return fig
 
 
@@ -1462,12 +1639,13 @@ def _peak_text(analysis: Analysis, year: int) -> str:
     if not behind:
         return str(year)
     work, count = str(behind[0][0]), int(behind[0][1])
+    flag = _notice(analysis.citation, work)
     if work in analysis.citation:
         d = analysis.citation.nodes[work]
         work = _titled(str(d.get("label") or work), d.get("title"), d.get("doi", work))
     total = next((r.references for r in analysis.rpys if r.year == year), 0)
     share = f" · {count:,} of {total:,}" if total else ""
-    return f"{year}: {shorten(work, 42)}{share}"
+    return f"{year}: {_tagged(shorten(work, 42), flag)}{share}"
 
 
 #: CiteSpace's colours: burst years red, the years since publication blue, those before it pale.
@@ -1535,7 +1713,12 @@ def bursts_chart(analysis: Analysis, *, top: int = 25, ax: Axes | None = None, s
             ax.barh(list(range(len(bursts))), [b.end - b.start + 1 for b in bursts],
                     left=[b.start - 0.5 for b in bursts], height=0.5, color=_BURST_RED, linewidth=0, zorder=2,
                     gid="bars")
-            ax.set_yticks(list(range(len(bursts))), [_plain(_burst_label(analysis, b.doi, bursts)) for b in bursts])
+            flags = [_notice(analysis.citation, b.doi) for b in bursts]
+            ax.set_yticks(list(range(len(bursts))),
+                          [_plain(_tagged(_burst_label(analysis, b.doi, bursts), flag))
+                           for b, flag in zip(bursts, flags, strict=True)])
+            for tick, flag in zip(ax.get_yticklabels(), flags, strict=True):
+                _style_notice_text(tick, flag)
             ax.tick_params(axis="y", length=0)
             ax.set_ylim(len(bursts) - 0.5, -0.5)
             ax.set_xlim(first - 0.5, last + 0.5)

@@ -2,7 +2,10 @@
 
 :func:`write_outputs` saves what :func:`citegraph.analysis.pipeline.analyse` computed:
 
-- ``rankings.csv``: one row per work, sorted by the chosen score then DOI;
+- ``rankings.csv``: one row per work, sorted by the chosen score then DOI
+  (the columns of :data:`citegraph.analysis.rank.COLUMNS`, ending with
+  ``retracted`` (true/false) and ``notice``: ``retracted``, ``concern``,
+  ``corrected`` or empty; then ``cluster``);
 - ``clusters.csv``: one row per cluster (label terms, size, years, central works);
 - ``bursts.csv``: citation bursts (work, first and last year, strength);
 - ``rpys.csv``: cited references per publication year, 5-year median,
@@ -10,7 +13,9 @@
 - ``main_path.csv``: the global and key-route main paths, edge by edge, in
   the direction knowledge flows (cited -> citing), with SPC weights;
 - ``summary.json``: parameters, versions, counts, coverage, publications per
-  year, indicators.
+  year, indicators, and the works editorial notices flag
+  (``retracted_works``, ``works_citing_retracted``, ``concern_works``,
+  ``corrected_works``: :func:`citegraph.analysis.notices.notice_summary`).
 
 :func:`write_coverage` saves :func:`citegraph.analysis.coverage.coverage_report`
 as ``coverage.json``.

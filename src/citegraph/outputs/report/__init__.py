@@ -17,6 +17,14 @@ inlined) and :func:`write_report` saves it atomically. The page has
   (the colours of :mod:`citegraph.outputs.palette`, as in the figures and the GEXF
   export) and sized by score; drag to pan, wheel to zoom, click a work for its
   details and DOI link, search titles, labels and DOIs, filter by year;
+- works an editorial notice flags (``notice``: retracted, expression of
+  concern, corrected) marked wherever they appear: a red ring and cross
+  (retracted), an amber or grey ring in the network view, a badge
+  ("Retracted", "Expression of concern", "Corrected") in the tables, the
+  main path and the details panel, which also lists each notice (kind,
+  source, date, the notice's DOI as a link); the summary says how many works
+  are retracted and how many cite them (the data block's ``notices``, by
+  work index, and ``notice_counts``);
 - the ranking table (the first :data:`RANKING_ROWS` works; click a header to
   sort, again to reverse; a filter box), the clusters, RPYS peaks, the main
   path, citation bursts and the figures (PNG or SVG files embedded as
@@ -63,7 +71,7 @@ only from ``data:``) and has no timestamps: the same analysis gives the same
 bytes.
 
 For tests and scripting, the page exposes ``window.citegraph``: ``drawn``
-(nodes drawn in the last frame), ``total``, ``matches``, ``selected`` (the
+(nodes drawn in the last frame), ``flagged`` (retracted works among them), ``total``, ``matches``, ``selected`` (the
 DOI shown in the details panel), ``search(q)``, ``select(id)``,
 ``setYears(a, b)`` and ``position(id)`` (the viewport point of a node), where
 ``id`` is a DOI or a node index.
@@ -236,7 +244,9 @@ def _doi_text(value: Any) -> str:
 
 
 _WORK_COLUMNS = ("doi", "label", "title", "year", "journal", "rank", "local", "global", "per_year", "pagerank",
-                 "composite", "cluster", "seed")
+                 "composite", "cluster", "seed", "notice")
+#: The notice categories the page shows (a work's ``notice``), strongest first.
+_NOTICE_CATEGORIES = ("retracted", "concern", "corrected")
 
 
 class _Works:
@@ -280,6 +290,7 @@ class _Works:
             "journal": clean_text(row.get("journal", node.get("journal"))),
             "cluster": _num(row.get("cluster", self.cluster_of.get(key))),
             "seed": bool(row.get("is_seed", node.get("is_seed", False))),
+            "notice": _notice_of(row.get("notice") or node.get("notice")),
         }
         for column in self.columns:
             if column not in values:
@@ -287,6 +298,37 @@ class _Works:
         self.index[key] = len(self.rows)
         self.rows.append([values[c] for c in self.columns])
         return self.index[key]
+
+
+def _notice_of(value: Any) -> str | None:
+    """A work's notice category for the page (``retracted``, ``concern``, ``corrected``), None when none."""
+    return value if value in _NOTICE_CATEGORIES else None
+
+
+def _notices(analysis: Analysis, works: _Works) -> dict[str, list[dict[str, Any]]]:
+    """The notices of the works the page mentions, by work index (as text): what the details panel lists.
+
+    Each notice: ``kind`` (``retraction``, ``expression_of_concern``, ...), ``category``, ``label``,
+    ``source``, ``date`` and the notice's ``doi`` (None when the source names none); only notices of a
+    category (not a new version), each said once.
+    """
+    out: dict[str, list[dict[str, Any]]] = {}
+    for key, notices in sorted((getattr(analysis, "notices", None) or {}).items()):
+        index = works.index.get(works.key(key))
+        if index is None:
+            continue
+        rows: list[dict[str, Any]] = []
+        for n in notices:
+            if n.category is None:
+                continue
+            item = {"kind": clean_text(n.kind, 100), "category": n.category, "label": clean_text(n.label, 200),
+                    "source": clean_text(n.source, 100), "date": clean_text(n.date, 40),
+                    "doi": _doi_text(n.notice_doi) if n.notice_doi else None}
+            if item not in rows:
+                rows.append(item)
+        if rows:
+            out[str(index)] = rows
+    return out
 
 
 _GOLDEN_ANGLE = math.pi * (3.0 - math.sqrt(5.0))
@@ -431,6 +473,10 @@ def _report_data(analysis: Analysis, max_nodes: int, seed: int) -> dict[str, Any
     main_path = [works.add(k) for k in a.main_path]
     key_routes = [[works.add(u), works.add(v)] for u, v in a.key_routes]
     ind = a.indicators or {}
+    notices = _notices(a, works)  # last: every work the page mentions has its index by now
+    summary = a.summary or {}
+    notice_counts = {name: int(summary.get(name) or 0) for name in
+                     ("retracted_works", "works_citing_retracted", "concern_works", "corrected_works")}
     bradford: dict[int, list[int]] = {}
     for row in ind.get("bradford") or []:
         zone = bradford.setdefault(int(row["zone"]), [0, 0])
@@ -447,6 +493,8 @@ def _report_data(analysis: Analysis, max_nodes: int, seed: int) -> dict[str, Any
         "key_routes": key_routes,
         "main_path": main_path,
         "network": network,
+        "notice_counts": notice_counts,
+        "notices": notices,
         "other_colour": OTHER_COLOUR,
         "peaks": peaks,
         "ranked": len(a.rankings),
@@ -598,9 +646,14 @@ def _summary_html(a: Analysis, *, source: str | None = None, max_nodes: int = 50
                   + (" Only the clusters come from this selection: the rankings, bursts, timeline and figures "
                      "cover every work." if selected else "") + "</p>"
                   if graph else "")
+    from citegraph.analysis.notices import notice_message
+
+    flagged = notice_message(s)  # retracted works, those citing them, concerns, corrections ("" when none)
+    flagged_line = (f'<p class="warn notices" id="notice-summary">{html.escape(flagged[0].upper() + flagged[1:])}. '
+                    "The works are marked in the network, the tables and the figures.</p>" if flagged else "")
     return (
         '<section id="summary"><h2>Summary</h2>'
-        f'<div class="cards">{cards}</div>{graph_line}'
+        f'<div class="cards">{cards}</div>{flagged_line}{graph_line}'
         '<div class="cols"><div><h3>Most productive journals</h3><div id="journals"></div>'
         '<div id="bradford"></div></div>'
         '<div><h3>Most frequent authors</h3><div id="authors"></div></div></div>'

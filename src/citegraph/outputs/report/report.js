@@ -3,7 +3,7 @@
   "use strict";
   var DATA = JSON.parse(document.getElementById("citegraph-data").textContent);
   var DOI_PREFIX = "https://doi.org/";
-  var hook = {drawn: 0, total: 0, matches: 0, selected: null,
+  var hook = {drawn: 0, total: 0, matches: 0, selected: null, flagged: 0,
               search: function () { return 0; }, select: function () { return false; },
               setYears: function () { return 0; }, position: function () { return null; }};
   window.citegraph = hook;
@@ -66,6 +66,22 @@
     return s;
   }
 
+  /* Editorial notices: a retracted work is flagged wherever it is shown (badge, red ring and cross in the
+     network); an expression of concern and a correction are shown as such, more quietly. */
+  var NOTICE_TEXT = {retracted: "Retracted", concern: "Expression of concern", corrected: "Corrected"};
+  var NOTICE_COLOUR = {retracted: "#c0001a", concern: "#e69f00", corrected: "#8c8c8c"};
+  var NOTICE_TAG = {retracted: " [RETRACTED]", concern: " (concern)", corrected: " (corrected)"};
+  var NOTICES = DATA.notices || {};
+  function flagOf(w) { return w && Object.prototype.hasOwnProperty.call(NOTICE_TEXT, w.notice) ? w.notice : null; }
+  function noticeBadge(w) {
+    var flag = flagOf(w);
+    if (!flag) return null;
+    var b = el("span", "badge notice " + flag, NOTICE_TEXT[flag]);
+    b.title = flag === "retracted" ? "A notice retracts this work" : flag === "concern" ?
+      "An expression of concern was published about this work" : "A correction to this work was published";
+    return b;
+  }
+
   var WORKS = DATA.works.rows.map(function (row, i) {
     var w = {index: i};
     DATA.works.columns.forEach(function (c, j) { w[c] = row[j]; });
@@ -99,7 +115,7 @@
     table.appendChild(thead);
     table.appendChild(tbody);
     var items = spec.rows.map(function (row, ri) {
-      var tr = el("tr");
+      var tr = el("tr", spec.rowClass ? spec.rowClass(row) : "");
       spec.columns.forEach(function (col) {
         var value = col.get(row);
         var content = col.cell ? col.cell(row) : col.plain && typeof value === "number" ? String(value) : fmt(value);
@@ -166,13 +182,16 @@
   function workCell(w) {
     var out = [];
     var inNet = NET.has(w.index);
+    var badge = noticeBadge(w);
     if (w.label && w.label !== w.doi) {
       out.push(inNet ? showButton(w, w.label) : el("span", "bidi", w.label));
+      if (badge) out.push(badge);
       out.push(el("br"));
       out.push(el("span", "small", doiLink(w.doi)));
     } else {
       out.push(doiLink(w.doi));
       if (inNet) out.push(" ", showButton(w, "\u25ce"));
+      if (badge) out.push(badge);
     }
     return out;
   }
@@ -181,6 +200,7 @@
     var w = WORKS[item];
     var span = el("span", "", workLabel(w));
     if (w.year !== null && w.label && w.label.indexOf(String(w.year)) < 0) append(span, " " + w.year);
+    append(span, noticeBadge(w));
     return span;
   }
   function num(key, label, title) {
@@ -237,7 +257,11 @@
                }});
     var rows = WORKS.slice(0, DATA.table);
     var table = makeTable(box, {columns: cols, rows: rows, sortable: true, empty: "No ranked works.", cls: "ranking",
-      text: function (w) { return [w.label, w.title, w.journal, w.doi].join("\n"); }});
+      rowClass: function (w) { var flag = flagOf(w); return flag ? "notice-" + flag : ""; },
+      text: function (w) {
+        var flag = flagOf(w);
+        return [w.label, w.title, w.journal, w.doi, flag ? NOTICE_TEXT[flag] : ""].join("\n");
+      }});
     var input = byId("rank-filter"), count = byId("rank-count");
     function update() {
       var n = table.filter(input.value);
@@ -285,6 +309,7 @@
        get: function (b) { return b.citations; }}
     ];
     makeTable(box, {columns: cols, rows: DATA.bursts, sortable: true,
+                    rowClass: function (b) { var flag = flagOf(WORKS[b.work]); return flag ? "notice-" + flag : ""; },
                     empty: "No citation bursts: too few dated citations, or none sudden enough."});
   }
 
@@ -334,7 +359,8 @@
       var ol = el("ol", "path");
       DATA.main_path.forEach(function (i) {
         var w = WORKS[i];
-        ol.appendChild(el("li", "", [workLabel(w), w.title ? el("span", "muted", " \u2013 " + w.title) : null]));
+        ol.appendChild(el("li", "", [workLabel(w), noticeBadge(w),
+                                     w.title ? el("span", "muted", " \u2013 " + w.title) : null]));
       });
       if (DATA.main_path.length) path.appendChild(ol);
     }
@@ -535,6 +561,7 @@
         ctx.stroke();
       }
       ctx.globalAlpha = 1;
+      hook.flagged = marks();
       nodes.forEach(function (n) {
         if (!n.visible || !(n.match || n === selected)) return;
         ctx.beginPath();
@@ -548,12 +575,46 @@
       count.textContent = drawn.toLocaleString("en-US") + " of " + nodes.length.toLocaleString("en-US") +
         " works shown";
     }
+    function marks() {  // rings round flagged works; a red cross on a retracted one; returns the retracted drawn
+      var retracted = 0;
+      ["corrected", "concern", "retracted"].forEach(function (flag) {
+        nodes.forEach(function (n) {
+          if (!n.visible || flagOf(n.w) !== flag) return;
+          var x = sx(n), y = sy(n), r = radius(n);
+          ctx.globalAlpha = searching && !n.match ? 0.35 : 1;
+          ctx.beginPath();
+          ctx.arc(x, y, r + (flag === "retracted" ? 2.5 : 2), 0, 2 * Math.PI);
+          ctx.lineWidth = flag === "retracted" ? 2.6 : flag === "concern" ? 2 : 1.3;
+          ctx.strokeStyle = NOTICE_COLOUR[flag];
+          ctx.stroke();
+          if (flag !== "retracted") return;
+          retracted += 1;
+          var d = Math.max(3, r * 0.75);
+          ctx.beginPath();
+          ctx.moveTo(x - d, y - d); ctx.lineTo(x + d, y + d);
+          ctx.moveTo(x + d, y - d); ctx.lineTo(x - d, y + d);
+          ctx.lineCap = "round";
+          ctx.lineWidth = 4;
+          ctx.strokeStyle = "rgba(255,255,255,0.9)";
+          ctx.stroke();
+          ctx.lineWidth = 2;
+          ctx.strokeStyle = NOTICE_COLOUR.retracted;
+          ctx.stroke();
+          ctx.lineCap = "butt";
+        });
+      });
+      ctx.globalAlpha = 1;
+      return retracted;
+    }
     function labels() {
       var budget = Math.min(80, Math.round(10 * view.k / k0));
       var placed = [];
       var want = [];
       if (selected && selected.visible) want.push(selected);
       nodes.forEach(function (n) { if (n.visible && n.match && want.length < 40) want.push(n); });
+      if (!searching) {  // retracted works are named before the rest
+        nodes.forEach(function (n) { if (n.visible && flagOf(n.w) === "retracted" && want.length < 20) want.push(n); });
+      }
       if (!searching) {
         for (var i = 0; i < nodes.length && budget > 0; i += 1) {
           if (nodes[i].visible) { want.push(nodes[i]); budget -= 1; }
@@ -565,6 +626,8 @@
       want.forEach(function (n) {
         var text = n.w.label || n.w.doi || "";
         if (text.length > 40) text = text.slice(0, 39) + "\u2026";
+        var flag = flagOf(n.w);
+        if (flag) text += NOTICE_TAG[flag];
         var w = ctx.measureText(text).width;
         var x = sx(n) + radius(n) + 4, y = sy(n);
         if (x + w > W - 4) x = sx(n) - radius(n) - 4 - w;
@@ -578,7 +641,7 @@
         ctx.lineWidth = 3;
         ctx.strokeStyle = "rgba(255,255,255,0.92)";
         ctx.strokeText(text, x, y);
-        ctx.fillStyle = n === selected ? "#000000" : "#27313d";
+        ctx.fillStyle = flag === "retracted" ? NOTICE_COLOUR.retracted : n === selected ? "#000000" : "#27313d";
         ctx.fillText(text, x, y);
       });
     }
@@ -665,6 +728,7 @@
       var w = n.w;
       var h = el("h3", "", w.label || w.doi);
       if (w.seed) h.appendChild(el("span", "badge", "seed"));
+      append(h, noticeBadge(w));
       details.appendChild(h);
       if (w.title) details.appendChild(el("p", "title", w.title));
       var meta = [w.year, w.journal].filter(function (v) { return v !== null && v !== undefined; });
@@ -686,8 +750,25 @@
       var p = el("p", "", "DOI: ");
       p.appendChild(doiLink(w.doi, doiUrl(w.doi) || w.doi));
       details.appendChild(p);
+      append(details, noticeList(w));
       append(details, neighbours("Cites", n.out));
       append(details, neighbours("Cited by", n.inn));
+    }
+    function noticeList(w) {  // kind, source, date and notice DOI of each notice about the work
+      var list = NOTICES[String(w.index)];
+      if (!list || !list.length) return null;
+      var box = el("div", "notices " + (flagOf(w) || ""), el("p", "muted", "Notices"));
+      var ul = el("ul", "plain");
+      list.forEach(function (x) {
+        var kind = x.label || String(x.kind || "").replace(/_/g, " ");
+        var parts = [el("strong", "notice-kind " + x.category, kind)];
+        if (x.source) parts.push(" \u00b7 " + x.source);
+        if (x.date) parts.push(" \u00b7 " + x.date);
+        if (x.doi) parts.push(" \u00b7 notice ", doiLink(x.doi));
+        ul.appendChild(el("li", "", parts));
+      });
+      box.appendChild(ul);
+      return box;
     }
     function show(n, centre) {
       selected = n || null;
@@ -772,6 +853,7 @@
       if (!n) { tip.hidden = true; return; }
       clear(tip);
       tip.appendChild(el("strong", "bidi", n.w.label || n.w.doi));
+      if (flagOf(n.w)) tip.appendChild(el("span", "tip-notice", " \u2013 " + NOTICE_TEXT[flagOf(n.w)]));
       if (n.w.title) { tip.appendChild(el("br")); tip.appendChild(el("span", "bidi", n.w.title)); }
       tip.hidden = false;
       tip.style.left = Math.min(p.x + 14, Math.max(0, W - 330)) + "px";
@@ -807,6 +889,12 @@
       legend.appendChild(el("div", "", [swatch(i + 1), "Cluster " + (i + 1), terms ? " \u2013 " + terms : ""]));
     });
     if (other) legend.appendChild(el("div", "", [swatch(null), "other clusters"]));
+    ["retracted", "concern", "corrected"].forEach(function (flag) {
+      if (!nodes.some(function (n) { return flagOf(n.w) === flag; })) return;
+      var ring = el("span", "ring " + flag, flag === "retracted" ? "\u00d7" : "");
+      legend.appendChild(el("div", "notice-key", [ring, flag === "retracted" ? "retracted" :
+        flag === "concern" ? "expression of concern" : "corrected"]));
+    });
 
     hook.search = function (q) { search.value = String(q); return runSearch(q); };
     hook.select = function (id) { return show(find(id), true); };
