@@ -251,3 +251,31 @@ def test_exports_carry_each_edges_sources(fetch, openalex) -> None:
         rows = list(csv.DictReader(fh))
     assert {(r["Source"], r["Target"]): r["sources"] for r in rows} == {k: ";".join(v) for k, v in stored.items()}
     assert any(r["sources"] == "openalex" for r in rows) and any("crossref" in r["sources"] for r in rows)
+
+
+def test_the_report_names_each_links_sources_in_a_works_details(fetch, openalex, browser) -> None:
+    import re
+
+    oa = openalex()
+    assert fetch(oa, *SEEDS, "--source", "crossref,opencitations,openalex", "--direction", "both").exit_code == 0
+    result = CliRunner().invoke(cli, ["--store", "s.sqlite", "-q", "report", "-o", "report.html"])
+    assert result.exit_code == 0, result.output
+    html = Path("report.html").read_text(encoding="utf-8")
+    data = json.loads(re.search(r'<script type="application/json" id="citegraph-data">(.*?)</script>', html,
+                                re.S).group(1))
+    works = data["works"]["columns"].index("doi")
+    rows = data["works"]["rows"]
+    net = data["network"]
+    dois = [d.lower() if d.startswith("10.") else d for d in (rows[n[0]][works] for n in net["nodes"])]  # as deposited
+    stored = edges("s.sqlite")
+    said = {(dois[a], dois[b]): net["edge_sources"][s] for a, b, s in net["edges"]}
+    assert said and all(said[k] == ", ".join(stored[k]) for k in said)
+    citing, cited = next(k for k, v in said.items() if "openalex" in v)
+    page = browser.new_page()
+    try:
+        page.goto(Path("report.html").resolve().as_uri())
+        assert page.evaluate(f"window.citegraph.select({json.dumps(citing)})")
+        text = page.locator("#net-details").inner_text()
+        assert "Cites" in text and f"({said[(citing, cited)]})" in text
+    finally:
+        page.close()

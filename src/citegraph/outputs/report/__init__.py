@@ -433,7 +433,15 @@ def _network(analysis: Analysis, works: _Works, max_nodes: int, seed: int) -> di
     for key, score in zip(keys, scores, strict=True):
         share = (score - low) / (high - low) if high > low else 0.5
         nodes.append([works.add(key), pos[key][0], pos[key][1], round(0.18 + 0.42 * math.sqrt(share), 3)])
-    return {"edges": [[order[u], order[v]] for u, v in edges], "eligible": len(analysis.rankings),
+    # each link names the sources that assert it (a work's details list them); the distinct sets once
+    citation = analysis.citation
+    sets: dict[str, int] = {}
+    links = []
+    for u, v in edges:
+        attrs = citation.get_edge_data(u, v) or citation.get_edge_data(v, u) or {}
+        names = clean_text(str(attrs.get("sources") or "").replace(";", ", ")) or ""
+        links.append([order[u], order[v], sets.setdefault(names, len(sets))])
+    return {"edges": links, "edge_sources": list(sets), "eligible": len(analysis.rankings),
             "limit": max_nodes, "nodes": nodes, "unit": unit}
 
 

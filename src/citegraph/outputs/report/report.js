@@ -506,7 +506,11 @@
     });
     var edges = DATA.network.edges;
     var UNIT = DATA.network.unit || 0.05;
-    edges.forEach(function (e) { nodes[e[0]].out.push(nodes[e[1]]); nodes[e[1]].inn.push(nodes[e[0]]); });
+    var edgeSources = {}, sourceSets = DATA.network.edge_sources || [];
+    edges.forEach(function (e) {
+      nodes[e[0]].out.push(nodes[e[1]]); nodes[e[1]].inn.push(nodes[e[0]]);
+      if (sourceSets[e[2]]) edgeSources[e[0] + ">" + e[1]] = sourceSets[e[2]];
+    });
     var byDoi = new Map();
     nodes.forEach(function (n) { byDoi.set(String(n.w.doi).toLowerCase(), n); });
     hook.total = nodes.length;
@@ -704,16 +708,19 @@
       dl.appendChild(el("dt", "", label));
       dl.appendChild(el("dd", "", value));
     }
-    function neighbours(title, list) {
+    function neighbours(title, list, from) {
       var shown = list.filter(function (m) { return m.visible; });
       if (!shown.length) return null;
-      var box = el("div", "", el("p", "muted", title + " (" + shown.length + " shown)"));
+      var box = el("div", "", el("p", "muted", title + " (" + shown.length + " shown; who says so in brackets)"));
       var ul = el("ul", "plain");
       shown.slice(0, 8).forEach(function (m) {
         var b = el("button", "linkish bidi", m.w.label || m.w.doi);
         b.type = "button";
         b.addEventListener("click", function () { show(m, true); });
-        ul.appendChild(el("li", "", b));
+        var li = el("li", "", b);
+        var said = title === "Cites" ? edgeSources[from.i + ">" + m.i] : edgeSources[m.i + ">" + from.i];
+        if (said) li.appendChild(el("span", "muted edge-sources", " (" + said + ")"));
+        ul.appendChild(li);
       });
       if (shown.length > 8) ul.appendChild(el("li", "muted", "and " + (shown.length - 8) + " more"));
       box.appendChild(ul);
@@ -751,8 +758,8 @@
       p.appendChild(doiLink(w.doi, doiUrl(w.doi) || w.doi));
       details.appendChild(p);
       append(details, noticeList(w));
-      append(details, neighbours("Cites", n.out));
-      append(details, neighbours("Cited by", n.inn));
+      append(details, neighbours("Cites", n.out, n));
+      append(details, neighbours("Cited by", n.inn, n));
     }
     function noticeList(w) {  // kind, source, date and notice DOI of each notice about the work
       var list = NOTICES[String(w.index)];
