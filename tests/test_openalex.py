@@ -473,3 +473,11 @@ def test_the_default_rate_keeps_under_the_servers_limit(shared_dir: Path) -> Non
         elapsed = time.monotonic() - started
         assert server.stats()["throttled"] == 0 and src.limiter.stats["requests_started"] == 12
     assert elapsed >= 1.0  # 12 starts at 10 per second
+
+
+def test_a_403_is_a_refused_key_too(replay: OpenAlexReplay) -> None:
+    replay.fail_next(403, body={"error": "Forbidden", "message": "this key may not use this endpoint"})
+    with source(replay) as src, pytest.raises(OpenAlexKeyError) as caught:
+        list(src.works_by_id(SEEDS))
+    assert "403" in str(caught.value) and "CITEGRAPH_OPENALEX_KEY" in str(caught.value)
+    assert replay.stats()["requests"] == 1  # not retried
