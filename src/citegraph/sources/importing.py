@@ -123,14 +123,35 @@ def _letters(text: str | None) -> str | None:
     return _NOT_LETTERS.sub("", _ascii_lower(text)) or None if text else None
 
 
+#: Words that begin a surname of several words (``Di Pierro``, ``van Dijk``), lower case.
+_PARTICLES = frozenset("al ap bin da dal de del della der des di dos du el la le lo mac mc san st ten ter van "
+                       "von zu".split())
+
+
 def _display_surname(name: str | None) -> str | None:
-    """A cited author's surname for labels: ``"MISHKINSKY J"`` -> ``"Mishkinsky"``."""
+    """A cited author's surname for labels, from a reference's author as the export writes it.
+
+    References write the surname first (WoS ``"MISHKINSKY J"``, Scopus ``"Shimoda, H."``); some write the
+    whole given name after it and no initials (WoS ``"Shimoda Hiroshi"``), which is dropped too, unless the
+    first word is a particle of a longer surname (``"Di Pierro"``, ``"van Dijk"``).
+
+    Examples
+    --------
+    >>> [_display_surname(n) for n in ("MISHKINSKY J", "Shimoda Hiroshi", "Shimoda, H.", "Di Pierro F",
+    ...                                "van Dijk", "Garcia Marquez G", "Andrade-Cetto A", "[Anonymous]")]
+    ['Mishkinsky', 'Shimoda', 'Shimoda', 'Di Pierro', 'van Dijk', 'Garcia Marquez', 'Andrade-Cetto', None]
+    """
     if not name or name.startswith("["):
         return None
     text = name.split(",", 1)[0].strip() if "," in name else name.strip()
     words = text.split()
-    if len(words) > 1 and _INITIALS.match(words[-1]):
-        text = " ".join(words[:-1])
+    initials = len(words) > 1 and _INITIALS.match(words[-1]) is not None
+    if initials:
+        words = words[:-1]  # what is left is the surname ("Garcia Marquez G": both words)
+    elif (len(words) == 2 and words[0].lower() not in _PARTICLES and all(w[:1].isupper() for w in words)
+            and words[1].isalpha() and not words[1].isupper()):
+        words = words[:1]  # "Shimoda Hiroshi": a given name written out after the surname
+    text = " ".join(words)
     if text.isupper():
         text = text.title()
     return text or None
