@@ -470,3 +470,18 @@ def test_cluster_colours_are_one_palette() -> None:
     assert [palette.cluster_colour(c) for c in (1, 2, 9, 10, 211, None, 0)] == [
         *palette.CLUSTER_COLOURS[:2], palette.CLUSTER_COLOURS[8], *[palette.OTHER_COLOUR] * 4]
     assert plots.shorten("a b", 2) == "a…" and plots.shorten("abc", 3) == "abc"
+
+
+def test_cocitation_map_keeps_each_works_strongest_links_and_says_so(commonmeta_analysis: Analysis) -> None:
+    every = plots.cocitation_map(commonmeta_analysis, top=30, labels=0, links_per_work=0)
+    (all_lines,) = [c for c in every.axes[0].collections if isinstance(c, LineCollection)]
+    found = len(all_lines.get_segments())
+    thin = plots.cocitation_map(commonmeta_analysis, top=30, labels=0, links_per_work=1)
+    (lines,) = [c for c in thin.axes[0].collections if isinstance(c, LineCollection)]
+    drawn = len(lines.get_segments())
+    assert 0 < drawn <= 30 and drawn < found  # at most one strongest link per work (shared links count once)
+    assert f"{drawn} of {found:,} co-citation links drawn (each work's 1 strongest)" in " ".join(
+        thin.get_supxlabel().split())
+    assert f"{found:,} co-citation links" in every.get_supxlabel() and "drawn" not in every.get_supxlabel()
+    with pytest.raises(UsageError):
+        plots.cocitation_map(commonmeta_analysis, links_per_work=-1)
