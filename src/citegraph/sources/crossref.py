@@ -183,7 +183,7 @@ def batches_for(
     >>> ds = [normalize_doi(f"10.1000/{i:04d}") for i in range(10)] + [normalize_doi("10.1/a,b")]
     >>> batches, singles = batches_for(ds, "https://api.crossref.org", max_url_length=600)
     >>> [len(b) for b in batches], [str(d) for d in singles]
-    ([8, 2], ['10.1/a,b'])
+    ([7, 3], ['10.1/a,b'])
     """
     base = _list_url(base_url, [], select, mailto)
     budget = max_url_length - len(base)

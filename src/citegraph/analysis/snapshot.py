@@ -1,0 +1,467 @@
+"""The edge-shaped analyses of a whole snapshot, in SQL on the Parquet dataset (DuckDB now, Spark SQL later).
+
+A dataset ingested by :func:`citegraph.sources.snapshot.ingest` and opened
+with :func:`citegraph.store.dataset.open_dataset` is analysed here without
+loading it into Python: every analysis is one SQL text, kept below as a
+module constant (``*_SQL``), run by the dataset's engine over the views
+``cg_works``, ``cg_refs``, ``cg_edges``, ``cg_nodes`` and ``cg_node_ids``
+(see :mod:`citegraph.store.dataset`; scoped to a field with
+``Dataset.use_field``). Each answers what the in-memory path answers on a
+store holding the same records (tested to be equal):
+
+- :func:`citation_counts`: local citations (in-degree of the citation graph,
+  :func:`~citegraph.graphs.citation.citation_graph`'s ``citations_local``)
+  and global ones (``is-referenced-by-count``);
+- :func:`citations_per_year`: as :func:`citegraph.analysis.rank.citations_per_year`;
+- :func:`rpys`: as :func:`citegraph.analysis.rpys.rpys` over
+  :func:`~citegraph.analysis.rpys.reference_years_from_store` (a reference
+  without year field takes the year in its citation string, through the SQL
+  function ``cg_text_year``, :func:`~citegraph.graphs.citation.text_year`
+  registered with the engine);
+- :func:`cooccurrence`: co-citation and bibliographic coupling pairs with
+  ``min_count``, ``min_weight``, ``top_k`` and the normalisations of
+  :mod:`citegraph.graphs.cooccurrence`;
+- :func:`pagerank`: networkx's PageRank (uniform teleport, a dangling work's
+  score spread over all works, stop when the L1 change is below ``n *
+  1e-12``), as :func:`citegraph.analysis.rank.pagerank_scores`;
+- :func:`components`: weakly connected components.
+
+Why SQL, and which
+------------------
+DuckDB is the default engine: embedded (no server), it reads the Parquet
+files in place and spills joins and aggregates to disk, so a snapshot larger
+than memory is analysed on one machine. The SQL texts use only what Spark SQL
+also accepts, so a ``SparkEngine`` (``spark.sql`` behind
+:class:`~citegraph.store.dataset.Engine`) runs them unchanged on a cluster;
+numbers are written as ``1.5e-01`` literals (a double in both dialects, not
+DuckDB's decimal).
+
+PageRank and components come in two forms. ``method="arrays"`` (the default
+on DuckDB) reads the edges once as two integer arrays (``EDGE_IDS_SQL``,
+ids in key order) and iterates in numpy/scipy (a sparse matrix-vector
+product per step: 10^8 edges take about 1.2 GB and well under a second a
+step); it is exactly the in-memory path's computation, so the scores agree
+to about 1e-15. ``method="sql"`` iterates in SQL (``PAGERANK_STEP_SQL``, one
+join and aggregate per step; ``COMPONENTS_STEP_SQL``, min-label propagation),
+for engines whose data does not fit one machine's memory (Spark); it agrees
+to 1e-9 (the sums run in another order). GraphFrames' PageRank does not
+spread the dangling works' score, so it would not agree: the SQL form is the
+one to run on Spark.
+
+Examples
+--------
+>>> import json, tempfile
+>>> from pathlib import Path
+>>> from citegraph.sources.snapshot import ingest
+>>> from citegraph.store.dataset import open_dataset
+>>> with tempfile.TemporaryDirectory() as d:     # hand-made unit records: a and b cite c, a cites b
+...     src = Path(d) / "w.jsonl"
+...     _ = src.write_text("\\n".join(json.dumps({"DOI": k, "reference": [{"key": "1", "DOI": c} for c in cs]})
+...                                   for k, cs in [("10.1/a", ["10.1/b", "10.1/c"]), ("10.1/b", ["10.1/c"])]))
+...     _ = ingest([src], "crossref", Path(d) / "ds")
+...     with open_dataset(Path(d) / "ds") as ds:
+...         local = citation_counts(ds)
+...         pr = pagerank(ds)
+...         pairs = cooccurrence(ds, "cocitation")
+>>> dict(zip(local.column("key").to_pylist(), local.column("local").to_pylist()))
+{'10.1/a': 0, '10.1/b': 1, '10.1/c': 2}
+>>> round(sum(pr.values()), 12), max(pr, key=pr.__getitem__)
+(1.0, '10.1/c')
+>>> pairs.to_pylist()
+[{'a': '10.1/b', 'b': '10.1/c', 'count': 1, 'weight': 1.0}]
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
+
+from citegraph.analysis.rpys import RPYSRow
+from citegraph.errors import UsageError
+from citegraph.graphs.citation import text_year
+from citegraph.graphs.cooccurrence import NORMALISATIONS, cooccurrence_edges
+from citegraph.store.dataset import Dataset
+from citegraph.store.records import plausible_years
+
+__all__ = [
+    "CITATION_COUNTS_SQL",
+    "COMPONENTS_STEP_SQL",
+    "COOCCURRENCE_SQL",
+    "EDGE_IDS_SQL",
+    "PAGERANK_STEP_SQL",
+    "PER_YEAR_SQL",
+    "REFERENCE_YEAR_SQL",
+    "RPYS_COUNTS_SQL",
+    "RPYS_SQL",
+    "citation_counts",
+    "citations_per_year",
+    "components",
+    "cooccurrence",
+    "edge_arrays",
+    "pagerank",
+    "register_functions",
+    "rpys",
+    "rpys_counts",
+]
+
+log = logging.getLogger(__name__)
+
+#: Per node of the citation graph: publication year (stored works), local and global citations.
+CITATION_COUNTS_SQL = """
+SELECT n.key, w.year, COALESCE(c.local, 0) AS local, w.is_referenced_by_count AS global
+FROM cg_nodes n
+LEFT JOIN cg_works w ON w.key = n.key
+LEFT JOIN (SELECT cited AS key, COUNT(*) AS local FROM cg_edges GROUP BY cited) c ON c.key = n.key
+ORDER BY n.key
+"""
+
+#: The default reference year of citations per year: the latest year of a work with a global count, else of any.
+REFERENCE_YEAR_SQL = """
+SELECT COALESCE(MAX(CASE WHEN is_referenced_by_count IS NOT NULL THEN year END), MAX(year)) AS year FROM cg_works
+"""
+
+#: Global citations per year since publication, counting the year of publication (``{reference_year}``).
+PER_YEAR_SQL = """
+SELECT key, CAST(is_referenced_by_count AS DOUBLE) / GREATEST(1, {reference_year} - year + 1) AS per_year
+FROM cg_works WHERE year IS NOT NULL AND is_referenced_by_count IS NOT NULL ORDER BY key
+"""
+
+#: Cited references per publication year: the entry's year, else the year in its citation string
+#: (``cg_text_year``, never after the citing work's year plus one), inside ``{first}``..``{last}``.
+RPYS_COUNTS_SQL = """
+SELECT y AS year, COUNT(*) AS refs FROM (
+  SELECT CASE WHEN r.year IS NOT NULL THEN r.year ELSE cg_text_year(r.unstructured, w.year + 1) END AS y
+  FROM cg_refs r LEFT JOIN cg_works w ON w.key = r.citing
+  WHERE r.year IS NOT NULL OR r.unstructured IS NOT NULL
+) t WHERE y IS NOT NULL AND y BETWEEN {first} AND {last} GROUP BY y
+"""
+
+#: The spectrogram: every year within half a window of a reference year, its references and the median of its
+#: window (years without references count 0; the offsets ``-half..half`` come from table ``cg_rpys_offsets``).
+RPYS_SQL = f"""
+WITH counts AS ({RPYS_COUNTS_SQL}),
+spine AS (SELECT DISTINCT c.year + o.o AS year FROM counts c CROSS JOIN cg_rpys_offsets o)
+SELECT s.year, MAX(CASE WHEN o.o = 0 THEN COALESCE(c.refs, 0) END) AS refs,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY COALESCE(c.refs, 0)) AS median
+FROM spine s CROSS JOIN cg_rpys_offsets o LEFT JOIN counts c ON c.year = s.year + o.o
+GROUP BY s.year ORDER BY s.year
+"""
+
+#: Co-occurrence pairs ``(a, b)`` with ``a < b``: ``{item}`` is ``cited`` (co-citation) or ``citing``
+#: (coupling), ``{doc}`` the other end; ``{weight}`` one of :data:`_WEIGHTS`; ``{top_k}`` a row limit per item.
+COOCCURRENCE_SQL = """
+WITH totals AS (SELECT {item} AS key, COUNT(*) AS s FROM cg_edges GROUP BY {item}),
+m AS (SELECT COUNT(DISTINCT {doc}) AS m FROM cg_edges),
+pairs AS (
+  SELECT x.{item} AS i, y.{item} AS j, COUNT(*) AS cnt FROM cg_edges x JOIN cg_edges y
+  ON x.{doc} = y.{doc} AND x.{item} < y.{item}
+  GROUP BY x.{item}, y.{item} HAVING COUNT(*) >= {min_count}
+),
+weighted AS (
+  SELECT p.i, p.j, p.cnt, {weight} AS weight
+  FROM pairs p JOIN totals ti ON ti.key = p.i JOIN totals tj ON tj.key = p.j CROSS JOIN m
+),
+kept AS (SELECT i, j, cnt, weight FROM weighted WHERE weight >= {min_weight}),
+ranked AS (
+  SELECT item, other, cnt, weight,
+         ROW_NUMBER() OVER (PARTITION BY item ORDER BY weight DESC, cnt DESC, other) AS rk
+  FROM (SELECT i AS item, j AS other, cnt, weight FROM kept UNION ALL SELECT j, i, cnt, weight FROM kept) b
+)
+SELECT DISTINCT CASE WHEN item < other THEN item ELSE other END AS a,
+       CASE WHEN item < other THEN other ELSE item END AS b, cnt AS count, weight
+FROM ranked WHERE rk <= {top_k} ORDER BY a, b
+"""
+
+#: The normalised weight of a pair (``cnt``, totals ``ti.s``, ``tj.s``, ``m.m``): as in the in-memory path.
+_WEIGHTS = {
+    "count": "CAST(p.cnt AS DOUBLE)",
+    "cosine": "CAST(p.cnt AS DOUBLE) / SQRT(CAST(ti.s AS DOUBLE) * CAST(tj.s AS DOUBLE))",
+    "association": "CAST(m.m AS DOUBLE) * CAST(p.cnt AS DOUBLE) / (CAST(ti.s AS DOUBLE) * CAST(tj.s AS DOUBLE))",
+    "jaccard": "CAST(p.cnt AS DOUBLE) / (CAST(ti.s AS DOUBLE) + CAST(tj.s AS DOUBLE) - CAST(p.cnt AS DOUBLE))",
+}
+
+#: The citation links as dense ids (``cg_node_ids``: key order).
+EDGE_IDS_SQL = """
+SELECT s.id AS src, d.id AS dst FROM cg_edges e
+JOIN cg_node_ids s ON s.key = e.citing JOIN cg_node_ids d ON d.key = e.cited
+"""
+
+#: One PageRank step in SQL: ``cg_pr(id, x)`` the scores, ``cg_outdeg(id, d)`` out-degrees, ``cg_edge_ids``.
+PAGERANK_STEP_SQL = """
+SELECT n.id, {damping} * (COALESCE(s.inflow, 0e0) + {dangling} / {n}) + {teleport} AS x
+FROM cg_node_ids n LEFT JOIN (
+  SELECT e.dst AS id, SUM(p.x / o.d) AS inflow
+  FROM cg_edge_ids e JOIN cg_pr p ON p.id = e.src JOIN cg_outdeg o ON o.id = e.src GROUP BY e.dst
+) s ON s.id = n.id
+"""
+
+#: One step of min-label propagation over the undirected links: ``cg_cc(id, c)`` the labels.
+COMPONENTS_STEP_SQL = """
+SELECT l.id, LEAST(l.c, COALESCE(MIN(n.c), l.c)) AS c FROM cg_cc l
+LEFT JOIN (SELECT src AS a, dst AS b FROM cg_edge_ids UNION ALL SELECT dst AS a, src AS b FROM cg_edge_ids) e
+  ON e.a = l.id
+LEFT JOIN cg_cc n ON n.id = e.b
+GROUP BY l.id, l.c
+"""
+
+
+def _double(x: float) -> str:
+    """A float as an SQL double literal in both dialects (``8.50000000000000022e-01``)."""
+    return f"{float(x):.17e}"
+
+
+def _text_year(text: str | None, latest: int | None) -> int | None:
+    return text_year(text, latest=latest) if text else None
+
+
+def register_functions(ds: Dataset) -> None:
+    """Register the SQL functions the analyses call (``cg_text_year(text, latest)``) with the dataset's engine."""
+    ds.engine.register_function("cg_text_year", _text_year, [pa.string(), pa.int32()], pa.int32())
+
+
+def _column(table: pa.Table, name: str) -> list[Any]:
+    return list(table.column(name).to_pylist())
+
+
+# -- counts ----------------------------------------------------------------------------------------------------
+
+
+def citation_counts(ds: Dataset) -> pa.Table:
+    """Every node of the citation graph with its year, local and global citations (:data:`CITATION_COUNTS_SQL`).
+
+    Returns
+    -------
+    pyarrow.Table
+        Columns ``key``, ``year`` (stored works only), ``local`` (in-degree),
+        ``global`` (``is-referenced-by-count``, stored works only), by key.
+    """
+    return ds.engine.sql(CITATION_COUNTS_SQL)
+
+
+def citations_per_year(ds: Dataset, reference_year: int | None = None) -> dict[str, float]:
+    """Global citations per year since publication of every work with a year and a global count.
+
+    ``reference_year`` None takes :data:`REFERENCE_YEAR_SQL` (as
+    :func:`citegraph.analysis.rank.default_reference_year`). Works without
+    either are left out (None in the in-memory path).
+    """
+    if reference_year is None:
+        found = _column(ds.engine.sql(REFERENCE_YEAR_SQL), "year")[0]
+        if found is None:
+            return {}
+        reference_year = int(found)
+    table = ds.engine.sql(PER_YEAR_SQL.format(reference_year=int(reference_year)))
+    return dict(zip(_column(table, "key"), _column(table, "per_year"), strict=True))
+
+
+# -- RPYS ------------------------------------------------------------------------------------------------------
+
+
+def rpys_counts(ds: Dataset) -> dict[int, int]:
+    """Cited references per publication year (:data:`RPYS_COUNTS_SQL`), plausible years only."""
+    register_functions(ds)
+    first, last = plausible_years()
+    table = ds.engine.sql(RPYS_COUNTS_SQL.format(first=first, last=last))
+    return {int(y): int(n) for y, n in zip(_column(table, "year"), _column(table, "refs"), strict=True)}
+
+
+def rpys(ds: Dataset, *, window: int = 5, years: tuple[int, int] | None = None) -> list[RPYSRow]:
+    """Reference publication year spectroscopy of the dataset (:data:`RPYS_SQL`).
+
+    The same rows as :func:`citegraph.analysis.rpys.rpys` over the
+    reference years the store path reads: one per year from the first to the
+    last reference year (or of ``years``), zeros included; the window
+    medians are computed by the engine, the years far from every reference
+    (all-zero windows) filled in here.
+    """
+    if window < 1 or window % 2 == 0:
+        raise UsageError(f"RPYS window {window} must be an odd number of years, at least 1")
+    if years is not None and years[0] > years[1]:
+        raise UsageError(f"year range {years[0]}-{years[1]} is reversed")
+    register_functions(ds)
+    half = window // 2
+    ds.engine.register_table("cg_rpys_offsets", pa.table({"o": pa.array(range(-half, half + 1), type=pa.int32())}))
+    first, last = plausible_years()
+    table = ds.engine.sql(RPYS_SQL.format(first=first, last=last))
+    computed = {int(y): (int(n), float(m)) for y, n, m in zip(_column(table, "year"), _column(table, "refs"),
+                                                              _column(table, "median"), strict=True)}
+    with_refs = [y for y, (n, _) in computed.items() if n > 0]
+    if years is not None:
+        lo, hi = max(years[0], first), min(years[1], last)
+        if lo > hi:
+            return []
+    elif with_refs:
+        lo, hi = min(with_refs), max(with_refs)
+    else:
+        return []
+    rows = []
+    for year in range(lo, hi + 1):
+        n, median = computed.get(year, (0, 0.0))
+        rows.append(RPYSRow(year=year, references=n, median=median, deviation=n - median))
+    return rows
+
+
+# -- co-citation and coupling ----------------------------------------------------------------------------------
+
+
+def cooccurrence(ds: Dataset, kind: str, *, normalise: str = "count", min_count: int = 1, min_weight: float = 0.0,
+                 top_k: int | None = None, method: str = "sql") -> pa.Table:
+    """Co-citation (``kind="cocitation"``) or bibliographic coupling (``"coupling"``) pairs (:data:`COOCCURRENCE_SQL`).
+
+    As :func:`citegraph.graphs.cooccurrence.cooccurrence_edges`: pairs
+    citing (cited by) at least ``min_count`` common works, weighted by
+    ``normalise``, at least ``min_weight``; with ``top_k``, each work keeps
+    its ``top_k`` heaviest pairs (weight, then count descending, then the
+    other key ascending) and a pair stays when either end keeps it.
+
+    ``method="sql"`` runs :data:`COOCCURRENCE_SQL` on the engine (a self-join:
+    its cost is the number of pair instances, the sum over the shared works
+    of their degree squared, which hubs make quadratic); ``"arrays"`` reads
+    the links once as index arrays and runs the in-memory path's blocked
+    sparse product (:func:`citegraph.graphs.cooccurrence.cooccurrence_edges`),
+    bounded in memory whatever the hubs.
+
+    Returns
+    -------
+    pyarrow.Table
+        Columns ``a``, ``b`` (keys, ``a < b``), ``count``, ``weight``, by (a, b).
+    """
+    if kind not in ("cocitation", "coupling"):
+        raise UsageError(f"kind {kind!r} is not cocitation or coupling")
+    if normalise not in NORMALISATIONS:
+        raise UsageError(f"normalisation {normalise!r} is not one of {', '.join(NORMALISATIONS)}")
+    if min_count < 1:
+        raise UsageError(f"min_count {min_count} must be at least 1")
+    if top_k is not None and top_k < 1:
+        raise UsageError(f"top_k {top_k} must be at least 1 (or unset)")
+    if method not in ("arrays", "sql"):
+        raise UsageError(f"method {method!r} is not arrays or sql")
+    if method == "arrays":
+        nodes, src, dst = edge_arrays(ds)
+        n = len(nodes)
+        links = sp.csr_matrix((np.ones(len(src), dtype=np.int32), (src, dst)), shape=(n, n))
+        incidence = links.T.tocsr() if kind == "cocitation" else links
+        i, j, c, w = cooccurrence_edges(incidence, normalise=normalise, min_count=min_count, min_weight=min_weight,
+                                        top_k=top_k)
+        keys = np.asarray(nodes, dtype=object)
+        return pa.table({"a": pa.array(keys[i].tolist(), type=pa.string()),
+                         "b": pa.array(keys[j].tolist(), type=pa.string()),
+                         "count": pa.array(c, type=pa.int64()), "weight": pa.array(w, type=pa.float64())})
+    item, doc = ("cited", "citing") if kind == "cocitation" else ("citing", "cited")
+    query = COOCCURRENCE_SQL.format(item=item, doc=doc, weight=_WEIGHTS[normalise], min_count=int(min_count),
+                                    min_weight=_double(min_weight), top_k=int(top_k) if top_k else 2**62)
+    return ds.engine.sql(query)
+
+
+# -- PageRank and components -----------------------------------------------------------------------------------
+
+
+def edge_arrays(ds: Dataset) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """``(nodes, src, dst)``: the node keys in key order and the links as int64 index arrays (:data:`EDGE_IDS_SQL`)."""
+    nodes = [str(k) for k in _column(ds.engine.sql("SELECT key FROM cg_node_ids ORDER BY id"), "key")]
+    edges = ds.engine.sql(EDGE_IDS_SQL)
+    src = edges.column("src").to_numpy().astype(np.int64)
+    dst = edges.column("dst").to_numpy().astype(np.int64)
+    return nodes, src, dst
+
+
+def _pagerank_arrays(n: int, src: np.ndarray, dst: np.ndarray, damping: float, tol: float,
+                     max_iter: int) -> np.ndarray:
+    """networkx's ``_pagerank_scipy`` power iteration, as :mod:`citegraph.analysis.rank` runs it."""
+    out_degree = np.bincount(src, minlength=n).astype(np.float64)
+    PT = sp.csr_matrix((1.0 / out_degree[src], (dst, src)), shape=(n, n))
+    dangling = np.flatnonzero(out_degree == 0)
+    x: np.ndarray = np.full(n, 1.0 / n)
+    teleport = (1.0 - damping) / n
+    for _ in range(max_iter):
+        last = x
+        x = np.asarray(damping * (PT @ last + float(last[dangling].sum()) / n) + teleport)
+        if float(np.abs(x - last).sum()) < n * tol:
+            return x
+    raise UsageError(f"PageRank did not converge in {max_iter} iterations")
+
+
+def _pagerank_sql(ds: Dataset, n: int, damping: float, tol: float, max_iter: int) -> dict[int, float]:
+    e = ds.engine
+    e.materialize("cg_edge_ids", EDGE_IDS_SQL)
+    e.materialize("cg_outdeg", "SELECT src AS id, CAST(COUNT(*) AS DOUBLE) AS d FROM cg_edge_ids GROUP BY src")
+    e.materialize("cg_pr", f"SELECT id, {_double(1.0 / n)} AS x FROM cg_node_ids")
+    teleport = (1.0 - damping) / n
+    for step in range(max_iter):
+        dangling = _column(e.sql("SELECT COALESCE(SUM(p.x), 0e0) AS s FROM cg_pr p LEFT JOIN cg_outdeg o "
+                                 "ON o.id = p.id WHERE o.id IS NULL"), "s")[0]
+        e.materialize("cg_pr_next", PAGERANK_STEP_SQL.format(damping=_double(damping), dangling=_double(dangling),
+                                                             n=_double(n), teleport=_double(teleport)))
+        change = _column(e.sql("SELECT SUM(ABS(a.x - b.x)) AS c FROM cg_pr_next a JOIN cg_pr b ON a.id = b.id"),
+                         "c")[0]
+        e.materialize("cg_pr", "SELECT id, x FROM cg_pr_next")
+        if float(change) < n * tol:
+            log.info("PageRank (SQL): converged after %d step(s)", step + 1)
+            table = e.sql("SELECT id, x FROM cg_pr")
+            return dict(zip(_column(table, "id"), _column(table, "x"), strict=True))
+    raise UsageError(f"PageRank did not converge in {max_iter} iterations")
+
+
+def pagerank(ds: Dataset, *, damping: float = 0.85, method: str = "arrays", tol: float = 1e-12,
+             max_iter: int = 10_000) -> dict[str, float]:
+    """PageRank of every node of the citation graph, summing to 1, as :func:`~citegraph.analysis.rank.pagerank_scores`.
+
+    ``method="arrays"``: the links read once as index arrays, iterated with
+    scipy (default); ``"sql"``: each step one :data:`PAGERANK_STEP_SQL` on
+    the engine (for Spark).
+    """
+    if not 0.0 < damping < 1.0:
+        raise UsageError(f"damping {damping} must be between 0 and 1 (exclusive)")
+    if method not in ("arrays", "sql"):
+        raise UsageError(f"method {method!r} is not arrays or sql")
+    nodes, src, dst = edge_arrays(ds) if method == "arrays" else (
+        [str(k) for k in _column(ds.engine.sql("SELECT key FROM cg_node_ids ORDER BY id"), "key")], None, None)
+    n = len(nodes)
+    if n == 0:
+        return {}
+    if method == "arrays":
+        assert src is not None and dst is not None
+        x = _pagerank_arrays(n, src, dst, damping, tol, max_iter)
+        return dict(zip(nodes, x.tolist(), strict=True))
+    scores = _pagerank_sql(ds, n, damping, tol, max_iter)
+    return {nodes[i]: float(scores[i]) for i in range(n)}
+
+
+def components(ds: Dataset, *, method: str = "arrays", max_iter: int = 100_000) -> dict[str, str]:
+    """Weakly connected components: ``{key: the smallest key of its component}``.
+
+    ``method="arrays"``: scipy's ``connected_components`` on the index
+    arrays; ``"sql"``: min-label propagation (:data:`COMPONENTS_STEP_SQL`,
+    one step per hop of the longest shortest path), for Spark.
+    """
+    if method not in ("arrays", "sql"):
+        raise UsageError(f"method {method!r} is not arrays or sql")
+    nodes, src, dst = edge_arrays(ds)
+    n = len(nodes)
+    if n == 0:
+        return {}
+    if method == "arrays":
+        graph = sp.csr_matrix((np.ones(len(src), dtype=np.int8), (src, dst)), shape=(n, n))
+        _, labels = connected_components(graph, directed=True, connection="weak")
+        smallest = np.full(labels.max() + 1, n, dtype=np.int64)
+        np.minimum.at(smallest, labels, np.arange(n))  # ids are in key order: the smallest id is the smallest key
+        return {nodes[i]: nodes[int(smallest[labels[i]])] for i in range(n)}
+    e = ds.engine
+    e.materialize("cg_edge_ids", EDGE_IDS_SQL)
+    e.materialize("cg_cc", "SELECT id, id AS c FROM cg_node_ids")
+    for step in range(max_iter):
+        e.materialize("cg_cc_next", COMPONENTS_STEP_SQL)
+        changed = _column(e.sql("SELECT COUNT(*) AS k FROM cg_cc_next a JOIN cg_cc b ON a.id = b.id "
+                                "WHERE a.c <> b.c"), "k")[0]
+        e.materialize("cg_cc", "SELECT id, c FROM cg_cc_next")
+        if not changed:
+            log.info("components (SQL): settled after %d step(s)", step + 1)
+            table = e.sql("SELECT id, c FROM cg_cc")
+            return {nodes[int(i)]: nodes[int(c)] for i, c in zip(_column(table, "id"), _column(table, "c"),
+                                                                   strict=True)}
+    raise UsageError(f"components did not settle in {max_iter} steps")
