@@ -1087,6 +1087,110 @@ for _command in cli.commands.values():
     _command.params.extend(_global_options())
 
 
+
+# --------------------------------------------------------------------------------------- whole snapshots
+
+
+@cli.command()
+@click.argument("snapshot", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["crossref", "openalex"]), required=True,
+              help="Crossref public data file (JSON, JSON Lines; gzipped or not) or OpenAlex works "
+                   "(JSON Lines or Parquet).")
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
+              help="Folder of the Parquet dataset (created; an existing one is added to).")
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Files read at once, each in its own process.")
+@click.option("--no-resume", is_flag=True, help="Read again the files the dataset already holds.")
+@click.pass_context
+def ingest(ctx: click.Context, snapshot: Sequence[Path], fmt: str, output: Path, workers: int,
+           no_resume: bool) -> None:
+    """Stream a whole snapshot into a Parquet dataset (works and references tables).
+
+    SNAPSHOT are files or folders of a Crossref public data file or of
+    OpenAlex works. Memory stays bounded whatever the size: each file is
+    streamed into one Parquet file per table. A killed run started again
+    reads only the files not finished. Then `citegraph field` selects a field
+    into the store, for analyse, plot, export and report.
+
+    \b
+    Examples:
+      citegraph ingest crossref-2026/ --format crossref -o snapshot/ --workers 2
+      citegraph ingest ../shared/crossref/works-oc_ds_converter.jsonl.gz --format crossref -o snap/
+    """
+    from citegraph.sources.snapshot import ingest as run_ingest
+
+    def progress(i: int, n: int, rep: Any) -> None:
+        if rep.error:
+            _say(f"citegraph: [{i}/{n}] {rep.path}: failed ({rep.error}); run again to retry it", err=True)
+        else:
+            _echo(ctx, f"[{i}/{n}] {rep.path}: {rep.records:,} records, {rep.refs:,} references"
+                       + (f", {rep.bad:,} bad records skipped" if rep.bad else "") + f" ({rep.seconds:.1f} s)")
+
+    report = run_ingest(list(snapshot), fmt, output, resume=not no_resume, progress=progress, workers=workers)
+    _echo(ctx, f"dataset: {output}: {len(report.files) - len(report.failed)} files read now, "
+               f"{len(report.skipped)} already there; {report.records:,} records, {report.works:,} works, "
+               f"{report.refs:,} references" + (f", {report.bad:,} bad records skipped" if report.bad else ""))
+    if report.failed:
+        raise PartialInputError(f"{len(report.failed)} file(s) could not be read (listed above); the rest is in "
+                                f"{output}: run the same command again to retry them")
+
+
+@cli.command()
+@click.argument("dataset", type=click.Path(path_type=Path))
+@click.option("--issn", multiple=True, help="Keep works with this ISSN (repeat for several).")
+@click.option("--journal", multiple=True, help="Keep works in this journal (whole title, any case; repeatable).")
+@click.option("--subject", multiple=True, help="Keep works with this subject (any case; repeatable).")
+@click.option("--years", default=None, help="Keep works published in a range, e.g. 1990-2020.")
+@click.option("--term", multiple=True, help="Keep works whose title or abstract holds every term given.")
+@click.option("--seed", "seed_args", multiple=True,
+              help="Start from these works (DOIs or seed files) and keep those within --steps citations.")
+@click.option("--steps", type=click.IntRange(min=0), default=1, show_default=True,
+              help="Citation steps from the seeds.")
+@click.option("--direction", type=click.Choice(["backward", "forward", "both"]), default="both",
+              show_default=True, help="Follow what the seeds cite, what cites them, or both.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@click.pass_context
+def field(ctx: click.Context, dataset: Path, issn: Sequence[str], journal: Sequence[str], subject: Sequence[str],
+          years: str | None, term: Sequence[str], seed_args: Sequence[str], steps: int, direction: str,
+          as_json: bool) -> None:
+    """Select a field of an ingested dataset into the store (then analyse, plot, export, report it).
+
+    All filters given must hold; values of one filter are alternatives. The
+    works are stored from their snapshot records, as a fetch would store them.
+
+    \b
+    Examples:
+      citegraph --store data/dermatology.sqlite field snapshot/ --subject Dermatology --years 1990-2025
+      citegraph field snapshot/ --seed seeds.txt --steps 2 --direction backward
+    """
+    from citegraph.sources.seeds import load_seeds
+    from citegraph.sources.snapshot import to_store
+    from citegraph.store.dataset import FieldSelection
+
+    seeds: list[str] = []
+    if seed_args:
+        loaded = load_seeds(seed_args)
+        for rejection in loaded.rejected:
+            _say(f"citegraph: rejected: {rejection}", err=True)
+        if not loaded.seeds:
+            raise UsageError(f"none of the {len(seed_args)} --seed value(s) gave a DOI (see above)")
+        seeds = [s.doi.key for s in loaded.seeds]
+    selection = FieldSelection(issns=tuple(issn), journals=tuple(journal), subjects=tuple(subject),
+                               years=_year_range(years), terms=tuple(term), seeds=tuple(seeds), steps=steps,
+                               direction=direction)
+    if not (issn or journal or subject or years or term or seeds):
+        raise UsageError("no field given: name one with --issn, --journal, --subject, --years, --term or --seed")
+    settings = ctx.obj.settings()
+    report = to_store(dataset, selection, settings.store)
+    if as_json:
+        _say(json.dumps({"store": str(settings.store), "selection": selection.describe(),
+                         "selected": report.selected, "crossref": report.crossref, "openalex": report.openalex,
+                         "seeds": report.seeds}, indent=2, sort_keys=True))
+        return
+    _echo(ctx, f"field ({selection.describe()}): {report.selected:,} works selected; stored in {settings.store} "
+               f"({report.crossref:,} Crossref records, {report.openalex:,} OpenAlex records, {report.seeds} seeds)")
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point of the ``citegraph`` console script."""
     cli.main(args=list(argv) if argv is not None else None, prog_name="citegraph")

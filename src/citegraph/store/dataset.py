@@ -475,7 +475,14 @@ def open_dataset(directory: str | os.PathLike[str], engine: Engine | None = None
 
     Only the Parquet files the manifest lists are read, so files a killed
     ingestion left behind never count.
+
+    Raises
+    ------
+    UsageError
+        ``directory`` is not an ingested dataset (no manifest there).
     """
+    if not (Path(directory) / MANIFEST_NAME).is_file():
+        raise UsageError(f"{directory}: not a dataset made by `citegraph ingest` (no {MANIFEST_NAME} there)")
     return Dataset(Path(directory), engine if engine is not None else DuckDBEngine())
 
 
