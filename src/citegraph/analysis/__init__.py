@@ -14,7 +14,9 @@
 - :mod:`~citegraph.analysis.notices`: retracted works, the works citing
   them, expressions of concern and corrections, counted and worded;
 - :mod:`~citegraph.analysis.pipeline`: a whole ``citegraph analyse``
-  (:func:`~citegraph.analysis.pipeline.analyse`).
+  (:func:`~citegraph.analysis.pipeline.analyse`);
+- :mod:`~citegraph.analysis.snapshot`: the edge-shaped analyses as SQL on a
+  whole-snapshot Parquet dataset (DuckDB now, Spark SQL later).
 
 May import: the shared modules, :mod:`citegraph.store` and
 :mod:`citegraph.graphs`. Never a source, never an output: analyses return plain

@@ -15,7 +15,10 @@
 - :mod:`~citegraph.sources.seeds`: seed DOIs from arguments and files;
 - :mod:`~citegraph.sources.snowball`: one level after another, written to
   the store as it arrives;
-- :mod:`~citegraph.sources.fetch`: a whole ``citegraph fetch``.
+- :mod:`~citegraph.sources.fetch`: a whole ``citegraph fetch``;
+- :mod:`~citegraph.sources.snapshot`: a whole snapshot (Crossref public data
+  file, OpenAlex works) ingested into a Parquet dataset, and a field of it
+  written back as a store.
 
 May import: the shared modules (:mod:`citegraph.errors`, :mod:`citegraph.doi`,
 :mod:`citegraph.config`) and :mod:`citegraph.store`, which the fetch fills.
