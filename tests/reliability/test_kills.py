@@ -36,6 +36,11 @@ def test_killed_fetch_resumes_to_the_same_store(make_replay_server, tmp_path: Pa
     kills = 0
     for _ in range(4):
         proc = subprocess.Popen(fetch_command(killed, seed_file, direction), env=env)
+        # the random moment counts from the store's creation, not the process start: on a loaded machine the
+        # interpreter's start-up alone can outlast the delay, and every kill would land before any request
+        started = time.monotonic()
+        while not killed.exists() and proc.poll() is None and time.monotonic() - started < 30:
+            time.sleep(0.02)
         time.sleep(rng.uniform(0.4, 2.0))
         if proc.poll() is None:
             proc.send_signal(signal.SIGKILL)
