@@ -279,3 +279,14 @@ def test_the_report_names_each_links_sources_in_a_works_details(fetch, openalex,
         assert "Cites" in text and f"({said[(citing, cited)]})" in text
     finally:
         page.close()
+
+
+def test_the_issue_command_crossref_and_openalex_both_directions(fetch, openalex) -> None:
+    oa = openalex()
+    fetch.crossref.reset_stats()
+    result = fetch(oa, *SEEDS, "--source", "crossref,openalex", "--direction", "both", "--depth", "1")
+    assert result.exit_code == 0, result.output
+    merged = edges("s.sqlite")
+    assert merged and all(merged.values())
+    assert {s for srcs in merged.values() for s in srcs} == {"crossref", "openalex"}  # OpenCitations not asked
+    assert fetch.crossref.stats["by_path"].get("oc-v2", 0) == fetch.crossref.stats["by_path"].get("oc-v1", 0) == 0
