@@ -227,6 +227,8 @@ def test_status_and_sources_show_each_source_and_the_graph_carries_every_edge(fe
     assert result.exit_code == 0
     for name, n in per_source.items():
         assert f"  {name}: " in result.output and f", {n} edges ({only[name]} only here" in result.output
+    coverage = CliRunner().invoke(cli, ["--store", "s.sqlite", "status", "--coverage", "--json"])
+    assert {r["source"]: r["edges_only"] for r in json.loads(coverage.output)["sources"]} == only
     as_json = json.loads(CliRunner().invoke(cli, ["--store", "s.sqlite", "sources", "--json"]).output)
     assert {r["source"]: r["edges"] for r in as_json["sources"]} == per_source
     assert set(as_json["disagreements"]["counts"]) >= {"title", "year"}
