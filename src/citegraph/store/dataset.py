@@ -1,4 +1,4 @@
-"""A whole snapshot as a Parquet dataset, queried in place by an SQL engine (DuckDB here, Spark later).
+"""A whole snapshot as a Parquet dataset, queried in place by an SQL engine (DuckDB here, or Spark SQL).
 
 A seed map lives in a :class:`~citegraph.store.Store` (SQLite, in memory for
 the analyses). A whole field, or a whole snapshot (the Crossref public data
@@ -38,9 +38,9 @@ run on Spark SQL for a cluster: the queries here and in
 ``UNION ALL``, ``percentile_cont ... WITHIN GROUP``), take their lists of
 values from registered tables rather than literals, and reach the engine
 only through :class:`Engine` (``sql``, ``execute``, ``materialize``,
-``register_table``, ``register_function``), which a ``SparkEngine`` can
-implement (``spark.sql``, ``CACHE TABLE ... AS``, ``createOrReplaceTempView``,
-``spark.udf.register``).
+``register_table``, ``register_function``), which
+:class:`citegraph.store.spark.SparkEngine` implements (``spark.sql``, checkpointed
+DataFrames as temporary views, ``spark.udf.register``) with no change to the SQL.
 
 Records of the same key
 -----------------------
@@ -77,7 +77,9 @@ A field (:func:`select_field`) restricts all of them to the selected works:
 Examples
 --------
 >>> import tempfile
+>>> from pathlib import Path
 >>> with tempfile.TemporaryDirectory() as d:      # an empty dataset: every view exists, with no rows
+...     Manifest().save(Path(d))
 ...     with open_dataset(d) as ds:
 ...         ds.engine.sql("SELECT COUNT(*) AS n FROM cg_edges").column("n").to_pylist()
 [0]
@@ -230,7 +232,7 @@ UNION SELECT e.citing AS key FROM cg_edges e JOIN cg_field_walk f ON e.cited = f
 
 
 class Engine(Protocol):
-    """What the snapshot analyses ask of an SQL engine (DuckDB now; a Spark session later).
+    """What the snapshot analyses ask of an SQL engine (DuckDB: :class:`DuckDBEngine`; Spark: ``SparkEngine``).
 
     Every query text is plain SQL that DuckDB and Spark SQL both accept.
     """
