@@ -373,3 +373,28 @@ def test_a_read_command_brings_an_older_store_forward_once(tmp_path: Path) -> No
         assert s.counts()["works"] == 1 and s.import_summary()["records"] == 0
         with pytest.raises(sqlite3.OperationalError, match="readonly"):
             s.execute("DELETE FROM works")
+
+
+def test_a_version_3_store_gets_the_notices_of_its_crossref_records_when_migrated(tmp_path: Path) -> None:
+    import json
+
+    p = tmp_path / "s.sqlite"
+    con = sqlite3.connect(p)  # a version-3 store, as the citegraph before notices wrote it
+    for script in store_module.MIGRATIONS[:3]:
+        con.executescript(script)
+    record = {"DOI": "10.5555/a", "updated-by": [  # hand-made unit fixture, shaped like Crossref's entries
+        {"DOI": "10.5555/n", "type": "retraction", "label": "Retraction", "source": "retraction-watch",
+         "updated": {"date-parts": [[2024, 3, 5]], "date-time": "2024-03-05T00:00:00Z"}}]}
+    con.execute("INSERT INTO works (doi, doi_original, source, fetched_at, raw_json) VALUES (?, ?, ?, ?, ?)",
+                ("10.5555/a", "10.5555/a", "crossref", "t", json.dumps(record)))
+    con.execute("INSERT INTO works (doi, doi_original, source, fetched_at, raw_json) VALUES (?, ?, ?, ?, ?)",
+                ("10.5555/b", "10.5555/b", "crossref", "t", "{not json"))  # a damaged record is passed over
+    con.execute("PRAGMA user_version = 3")
+    con.commit()
+    con.close()
+    with Store(p) as s:
+        assert s.schema_version == 4
+        assert s.retracted() == {"10.5555/a"}
+        (notice,) = s.notices()["10.5555/a"]
+        assert (notice.source, notice.notice_doi, notice.date, notice.reported_by) == (
+            "retraction-watch", "10.5555/n", "2024-03-05", "crossref")
