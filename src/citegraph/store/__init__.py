@@ -9,7 +9,9 @@
 - :mod:`~citegraph.store.provenance`: what each source contributed, and
   where sources disagree (titles, years, citation edges);
 - :mod:`~citegraph.store.dataset`: a whole snapshot as a Parquet dataset
-  read in place by an SQL engine (DuckDB), and field selection on it.
+  read in place by an SQL engine (DuckDB), and field selection on it;
+- :mod:`~citegraph.store.spark`: the same dataset and SQL on Spark
+  (PySpark; local mode or a cluster).
 
 May import: the shared modules only (:mod:`citegraph.errors`,
 :mod:`citegraph.doi`, :mod:`citegraph.config`). The store knows no source and no

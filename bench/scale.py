@@ -1,0 +1,220 @@
+"""Whole-snapshot pipeline at scale on a SYNTHETIC snapshot: ingest, then every analysis, on DuckDB (and Spark).
+
+Everything measured here is SYNTHETIC (Price's model, :mod:`bench.synthetic`; not bibliographic data):
+for each size N, a Price-model citation graph of exactly N references (``mean_refs`` 20) is written
+as a Crossref public-data-file-shaped snapshot (JSON Lines, gzipped, ``--files`` files; every 10th
+reference without DOI but a citation string with a year, as RPYS reads them: 0.9 N citation links), ingested with
+:func:`citegraph.sources.snapshot.ingest`, then analysed with :mod:`citegraph.analysis.snapshot`
+stage by stage on DuckDB (``memory_limit`` 4 GB by default) and, with ``--spark``, on PySpark local
+mode (``local[2]``) over the same Parquet dataset.
+
+Each (size, engine) runs in its own child process, so the peak RSS is that run's: ``peak_rss_mb`` after
+a stage is the child's ``ru_maxrss`` so far (a running peak), plus for Spark the JVM's peak (``VmHWM``
+of the driver JVM; the Python UDF workers are not counted); ``children_peak_rss_mb`` is the largest
+finished child process's peak (the ingestion's worker processes: ``workers=2``). The SQL PageRank and
+components are checked against the array forms (``max_diff``, ``same``).
+
+Run: ``python bench/scale.py --sizes 1e5,1e6 [--spark] [--spark-sizes 1e5] [--json PATH] [--md PATH]``.
+Sizes above 10^6 are refused here (``--allow-large`` lifts that; mind the memory of the machine).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "bench"))
+sys.path.insert(0, str(REPO / "src"))
+
+from synthetic import LABEL, price_graph  # noqa: E402  (bench/ on the path)
+
+__all__ = ["LABEL", "main", "run_one", "write_snapshot"]
+
+MAX_SIZE = 10**6
+
+
+def write_snapshot(n_refs: int, out: Path, *, files: int = 8, mean_refs: int = 20, seed: int = 21) -> list[Path]:
+    """Write a SYNTHETIC Crossref-shaped snapshot of exactly ``n_refs`` references as ``files`` gzipped JSON Lines.
+
+    Paper ``i`` is ``10.5555/SYN.i``, every paper a record (so the dataset holds exactly ``n_refs`` reference
+    entries); every 10th reference has no DOI but a citation string with the cited paper's year (RPYS reads it;
+    it is no citation link).
+    """
+    citing, cited, n = price_graph(n_refs, mean_refs=mean_refs, seed=seed)
+    years = 1950 + (70 * np.arange(n)) // max(n, 1)
+    starts = np.searchsorted(citing, np.arange(n + 1))
+    out.mkdir(parents=True, exist_ok=True)
+    paths = [out / f"syn-{k:03d}.jsonl.gz" for k in range(files)]
+    handles = [gzip.open(p, "wt", encoding="utf-8", compresslevel=1) for p in paths]
+    try:
+        for i in range(n):
+            refs = []
+            for k, c in enumerate(cited[starts[i]:starts[i + 1]].tolist()):
+                if (i + k) % 10 == 0:
+                    refs.append({"key": f"r{k}", "unstructured": f"Synthauthor{c} ({int(years[c])}) SYNTHETIC {c}"})
+                else:
+                    refs.append({"key": f"r{k}", "DOI": f"10.5555/SYN.{c}", "year": str(int(years[c]))})
+            record = {"DOI": f"10.5555/SYN.{i}", "title": [f"SYNTHETIC work {i}"], "type": "journal-article",
+                      "issued": {"date-parts": [[int(years[i])]]}, "is-referenced-by-count": int(3 * i % 17),
+                      "container-title": ["J Synth"], "ISSN": ["1234567X"], "reference": refs}
+            handles[i * files // n].write(json.dumps(record) + "\n")
+    finally:
+        for h in handles:
+            h.close()
+    return paths
+
+
+def _rss_mb(jvm_pid: int | None = None) -> float:
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    if jvm_pid:
+        try:
+            for line in Path(f"/proc/{jvm_pid}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    peak += int(line.split()[1]) / 1024
+        except OSError:
+            pass
+    return round(peak, 1)
+
+
+def run_one(size: int, engine: str, work: Path, *, files: int, memory_limit: str, spark_memory: str) -> dict[str, Any]:
+    """Write (once per size), ingest (once per size) and analyse on ``engine``: ``{"stages": [...]}``."""
+    from citegraph.analysis import snapshot as sa
+    from citegraph.sources import snapshot as ss
+    from citegraph.store.dataset import DuckDBEngine, open_dataset
+
+    stages: list[dict[str, Any]] = []
+    jvm: list[int | None] = [None]
+
+    def stage(name: str, fn: Any) -> Any:
+        t = time.perf_counter()
+        value = fn()
+        stages.append({"stage": name, "seconds": round(time.perf_counter() - t, 3), "peak_rss_mb": _rss_mb(jvm[0]),
+                       "children_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)})
+        print(f"  {engine} {size:.0e} {name}: {stages[-1]['seconds']} s, {stages[-1]['peak_rss_mb']} MB",
+              file=sys.stderr, flush=True)
+        return value
+
+    snap, ds_dir = work / f"snap-{size}", work / f"ds-{size}"
+    info: dict[str, Any] = {"size": size, "engine": engine}
+    if not (ds_dir / "manifest.json").exists():
+        paths = stage("write snapshot", lambda: write_snapshot(size, snap, files=files))
+        info["snapshot_mb"] = round(sum(p.stat().st_size for p in paths) / 1e6, 1)
+        report = stage("ingest", lambda: ss.ingest(paths, "crossref", ds_dir, workers=2))
+        info.update(works=report.works, refs=report.refs)
+    if engine == "duckdb":
+        eng: Any = DuckDBEngine(memory_limit=memory_limit, threads=2)
+    else:
+        from citegraph.store.spark import SparkEngine
+
+        eng = stage("start spark", lambda: SparkEngine(master="local[2]", config={
+            "spark.driver.memory": spark_memory, "spark.sql.shuffle.partitions": "4"}))
+        proc = getattr(eng.spark.sparkContext._gateway, "proc", None)
+        jvm[0] = getattr(proc, "pid", None)
+    ds = stage("open (records, edges, node ids)", lambda: open_dataset(ds_dir, eng))
+    try:
+        info["nodes"], info["edges"] = ds.count("cg_node_ids"), ds.count("cg_edges")
+        info.setdefault("works", sum(e.works for e in ds.manifest.files.values()))
+        info.setdefault("refs", sum(e.refs for e in ds.manifest.files.values()))
+        stage("citation counts", lambda: sa.citation_counts(ds))
+        stage("citations per year", lambda: sa.citations_per_year(ds))
+        stage("RPYS", lambda: sa.rpys(ds))
+        pr_a = stage("PageRank arrays", lambda: sa.pagerank(ds, method="arrays"))
+        pr_s = stage("PageRank SQL", lambda: sa.pagerank(ds, method="sql"))
+        info["pagerank_sql_vs_arrays_max_diff"] = max(abs(pr_a[k] - pr_s[k]) for k in pr_a)
+        cc_a = stage("components arrays", lambda: sa.components(ds))
+        cc_s = stage("components SQL", lambda: sa.components(ds, method="sql"))
+        info["components_same"] = cc_a == cc_s
+        info["components"] = len(set(cc_a.values()))
+        pairs = stage("co-citation (min-count 2, top-k 10)",
+                      lambda: sa.cooccurrence(ds, "cocitation", min_count=2, top_k=10))
+        info["cocitation_pairs"] = pairs.num_rows
+    finally:
+        ds.close()
+    info["stages"] = stages
+    return info
+
+
+def _markdown(results: list[dict[str, Any]], argv: list[str]) -> str:
+    lines = [f"## Whole-snapshot pipeline at scale ({LABEL})", "",
+             f"`python bench/scale.py {' '.join(argv)}` on {os.cpu_count()} cores, {platform.python_version()}; "
+             "peak RSS is the run's running peak (for Spark plus the driver JVM's).", ""]
+    for r in results:
+        if "error" in r:
+            lines += [f"### {r['engine']}, {r['size']:.0e} references: failed", "", f"    {r['error']}", ""]
+            continue
+        lines += [f"### {r['engine']}, {r['size']:.0e} references", "",
+                  f"{r['works']} works, {r['refs']} reference entries, {r['nodes']} nodes, {r['edges']} links; "
+                  f"PageRank SQL vs arrays max |diff| {r['pagerank_sql_vs_arrays_max_diff']:.1e}, "
+                  f"components SQL == arrays: {r['components_same']}; {r['cocitation_pairs']} co-citation pairs.", "",
+                  "| stage | seconds | peak RSS (MB) | ingest workers' peak RSS (MB) |", "|---|---:|---:|---:|"]
+        lines += [f"| {s['stage']} | {s['seconds']:.2f} | {s['peak_rss_mb']:.0f} | "
+                  f"{s.get('children_peak_rss_mb', 0):.0f} |" for s in r["stages"]]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sizes", default="1e5,1e6", help="references per snapshot, comma-separated (1e5,1e6)")
+    ap.add_argument("--spark", action="store_true", help="also run on PySpark local mode")
+    ap.add_argument("--spark-sizes", default=None, help="sizes for Spark (default: --sizes)")
+    ap.add_argument("--files", type=int, default=8, help="snapshot files per size")
+    ap.add_argument("--memory-limit", default="4GB", help="DuckDB memory_limit")
+    ap.add_argument("--spark-memory", default="4g", help="spark.driver.memory")
+    ap.add_argument("--work", default=None, help="folder for the snapshots and datasets (default: a temporary one)")
+    ap.add_argument("--json", default=None, help="write the figures as JSON here (also printed)")
+    ap.add_argument("--md", default=None, help="write the Markdown section here (also printed)")
+    ap.add_argument("--allow-large", action="store_true", help=f"allow sizes above {MAX_SIZE:.0e}")
+    ap.add_argument("--child", nargs=2, metavar=("SIZE", "ENGINE"), help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.child:
+        info = run_one(int(float(args.child[0])), args.child[1], Path(args.work), files=args.files,
+                       memory_limit=args.memory_limit, spark_memory=args.spark_memory)
+        print(json.dumps(info))
+        return 0
+    sizes = [int(float(s)) for s in args.sizes.split(",") if s]
+    spark_sizes = [int(float(s)) for s in (args.spark_sizes or args.sizes).split(",") if s] if args.spark else []
+    if any(s > MAX_SIZE for s in sizes + spark_sizes) and not args.allow_large:
+        ap.error(f"sizes above {MAX_SIZE:.0e} need --allow-large")
+    work = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix="citegraph-scale-"))
+    results = []
+    runs = [(s, "duckdb") for s in sizes] + [(s, "spark") for s in spark_sizes]
+    for size, engine in sorted(runs, key=lambda r: (r[0], r[1] != "duckdb")):
+        cmd = [sys.executable, __file__, "--child", str(size), engine, "--work", str(work), "--files", str(args.files),
+               "--memory-limit", args.memory_limit, "--spark-memory", args.spark_memory]
+        started = time.perf_counter()
+        proc = subprocess.run(cmd, stdout=subprocess.PIPE, text=True)
+        if proc.returncode != 0:
+            results.append({"size": size, "engine": engine, "error": f"exit status {proc.returncode}"})
+            continue
+        info = json.loads(proc.stdout.strip().splitlines()[-1])
+        info["wall_seconds"] = round(time.perf_counter() - started, 1)
+        results.append(info)
+    shown = sys.argv[1:] if argv is None else argv
+    out = {"label": LABEL, "cpus": os.cpu_count(), "results": results}
+    text = json.dumps(out, indent=1)
+    md = _markdown(results, shown)
+    print(text)
+    print(md)
+    if args.json:
+        Path(args.json).write_text(text + "\n", encoding="utf-8")
+    if args.md:
+        Path(args.md).write_text(md + "\n", encoding="utf-8")
+    return 0 if all("error" not in r for r in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
