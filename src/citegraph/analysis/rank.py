@@ -95,6 +95,7 @@ __all__ = [
     "cocitation_with_seeds",
     "default_reference_year",
     "hits_scores",
+    "pagerank_power",
     "pagerank_scores",
     "rank_works",
     "ranking_notes",
@@ -289,10 +290,30 @@ def pagerank_scores(G: nx.DiGraph, *, damping: float = 0.85) -> dict[str, float]
 
 def _pagerank(e: _Edges, damping: float, *, tol: float = 1e-12, max_iter: int = 10_000) -> np.ndarray:
     """networkx's ``_pagerank_scipy`` power iteration (uniform start, teleport and dangling share)."""
-    n = e.n
-    out_degree = np.bincount(e.src, minlength=n).astype(np.float64)
+    return pagerank_power(e.n, e.src, e.dst, damping, tol=tol, max_iter=max_iter)
+
+
+def pagerank_power(n: int, src: np.ndarray, dst: np.ndarray, damping: float = 0.85, *, tol: float = 1e-12,
+                   max_iter: int = 10_000) -> np.ndarray:
+    """PageRank of ``n`` nodes linked ``src[i] -> dst[i]`` (index arrays), as networkx's ``_pagerank_scipy``.
+
+    Uniform start and teleport; a dangling node's score is spread over all
+    nodes. Shared by :func:`pagerank_scores` and the snapshot analyses
+    (:mod:`citegraph.analysis.snapshot`), so both give the same scores.
+
+    Raises
+    ------
+    networkx.PowerIterationFailedConvergence
+        No convergence to ``n * tol`` (L1) in ``max_iter`` steps.
+
+    Examples
+    --------
+    >>> pagerank_power(3, np.array([0, 1]), np.array([2, 2])).round(4).tolist()  # = networkx.pagerank
+    [0.2128, 0.2128, 0.5745]
+    """
+    out_degree = np.bincount(src, minlength=n).astype(np.float64)
     # column-stochastic transpose: x_new[j] = sum over i citing j of x[i] / out_degree[i]
-    PT = sp.csr_matrix((1.0 / out_degree[e.src], (e.dst, e.src)), shape=(n, n))
+    PT = sp.csr_matrix((1.0 / out_degree[src], (dst, src)), shape=(n, n))
     dangling = np.flatnonzero(out_degree == 0)
     x: np.ndarray = np.full(n, 1.0 / n)
     teleport = (1.0 - damping) / n

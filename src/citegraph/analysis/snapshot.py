@@ -82,6 +82,7 @@ import pyarrow as pa
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
+from citegraph.analysis.rank import pagerank_power
 from citegraph.analysis.rpys import RPYSRow
 from citegraph.errors import UsageError
 from citegraph.graphs.citation import text_year
@@ -373,18 +374,13 @@ def edge_arrays(ds: Dataset) -> tuple[list[str], np.ndarray, np.ndarray]:
 
 def _pagerank_arrays(n: int, src: np.ndarray, dst: np.ndarray, damping: float, tol: float,
                      max_iter: int) -> np.ndarray:
-    """networkx's ``_pagerank_scipy`` power iteration, as :mod:`citegraph.analysis.rank` runs it."""
-    out_degree = np.bincount(src, minlength=n).astype(np.float64)
-    PT = sp.csr_matrix((1.0 / out_degree[src], (dst, src)), shape=(n, n))
-    dangling = np.flatnonzero(out_degree == 0)
-    x: np.ndarray = np.full(n, 1.0 / n)
-    teleport = (1.0 - damping) / n
-    for _ in range(max_iter):
-        last = x
-        x = np.asarray(damping * (PT @ last + float(last[dangling].sum()) / n) + teleport)
-        if float(np.abs(x - last).sum()) < n * tol:
-            return x
-    raise UsageError(f"PageRank did not converge in {max_iter} iterations")
+    """:func:`citegraph.analysis.rank.pagerank_power`, the power iteration the in-memory path runs."""
+    import networkx as nx
+
+    try:
+        return pagerank_power(n, src, dst, damping, tol=tol, max_iter=max_iter)
+    except nx.PowerIterationFailedConvergence:
+        raise UsageError(f"PageRank did not converge in {max_iter} iterations") from None
 
 
 def _pagerank_sql(ds: Dataset, n: int, damping: float, tol: float, max_iter: int) -> dict[int, float]:
