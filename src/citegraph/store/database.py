@@ -1263,13 +1263,7 @@ class Store:
             for key, original in missing:
                 if conn.execute("SELECT 1 FROM source_records WHERE work = ? AND source = ?", (key, source)).fetchone():
                     continue
-                conn.execute(
-                    """INSERT INTO not_found (doi, doi_original, source, reason, first_seen, last_checked)
-                       VALUES (?, ?, ?, ?, ?, ?)
-                       ON CONFLICT(doi, source) DO UPDATE SET last_checked = excluded.last_checked,
-                           attempts = attempts + 1, reason = excluded.reason""",
-                    (key, original, source, reason, stamp, stamp),
-                )
+                _mark_not_found(conn, key, original, source, reason, stamp)
                 missed += 1
         return changed, missed
 
@@ -1592,15 +1586,20 @@ def _insert_not_found(
         if row is not None and row[0] not in RECORD_SOURCES:
             # stored from another record; a work only a further source (OpenAlex) gave is still unknown here
             continue
-        conn.execute(
-            """INSERT INTO not_found (doi, doi_original, source, reason, first_seen, last_checked)
-               VALUES (?, ?, ?, ?, ?, ?)
-               ON CONFLICT(doi, source) DO UPDATE SET last_checked = excluded.last_checked,
-                   attempts = attempts + 1, reason = excluded.reason""",
-            (key, original, source, reason, stamp, stamp),
-        )
+        _mark_not_found(conn, key, original, source, reason, stamp)
         n += 1
     return n
+
+
+def _mark_not_found(conn: sqlite3.Connection, key: str, original: str, source: str, reason: str, stamp: str) -> None:
+    """Record that ``source`` does not know ``key`` (again: one more attempt, the latest reason)."""
+    conn.execute(
+        """INSERT INTO not_found (doi, doi_original, source, reason, first_seen, last_checked)
+           VALUES (?, ?, ?, ?, ?, ?)
+           ON CONFLICT(doi, source) DO UPDATE SET last_checked = excluded.last_checked,
+               attempts = attempts + 1, reason = excluded.reason""",
+        (key, original, source, reason, stamp, stamp),
+    )
 
 
 def _work_dict(row: sqlite3.Row) -> dict[str, Any]:
