@@ -389,13 +389,16 @@ def _pagerank_sql(ds: Dataset, n: int, damping: float, tol: float, max_iter: int
     e.materialize("cg_outdeg", "SELECT src AS id, CAST(COUNT(*) AS DOUBLE) AS d FROM cg_edge_ids GROUP BY src")
     e.materialize("cg_pr", f"SELECT id, {_double(1.0 / n)} AS x FROM cg_node_ids")
     teleport = (1.0 - damping) / n
+    dangling = _column(e.sql("SELECT COALESCE(SUM(p.x), 0e0) AS s FROM cg_pr p LEFT JOIN cg_outdeg o "
+                             "ON o.id = p.id WHERE o.id IS NULL"), "s")[0]
     for step in range(max_iter):
-        dangling = _column(e.sql("SELECT COALESCE(SUM(p.x), 0e0) AS s FROM cg_pr p LEFT JOIN cg_outdeg o "
-                                 "ON o.id = p.id WHERE o.id IS NULL"), "s")[0]
         e.materialize("cg_pr_next", PAGERANK_STEP_SQL.format(damping=_double(damping), dangling=_double(dangling),
                                                              n=_double(n), teleport=_double(teleport)))
-        change = _column(e.sql("SELECT SUM(ABS(a.x - b.x)) AS c FROM cg_pr_next a JOIN cg_pr b ON a.id = b.id"),
-                         "c")[0]
+        # the step's change and the next step's dangling share in one query (each query is a job on Spark)
+        stats = e.sql("SELECT SUM(ABS(a.x - b.x)) AS c, "
+                      "COALESCE(SUM(CASE WHEN o.id IS NULL THEN a.x ELSE 0e0 END), 0e0) AS s "
+                      "FROM cg_pr_next a JOIN cg_pr b ON a.id = b.id LEFT JOIN cg_outdeg o ON o.id = a.id")
+        change, dangling = _column(stats, "c")[0], _column(stats, "s")[0]
         e.materialize("cg_pr", "SELECT id, x FROM cg_pr_next")
         if float(change) < n * tol:
             log.info("PageRank (SQL): converged after %d step(s)", step + 1)
