@@ -137,6 +137,28 @@ def make_replay_server(shared_dir: Path) -> Iterator[Callable[..., ReplayServer]
 
 
 @pytest.fixture
+def make_openalex_replay(shared_dir: Path) -> Iterator[Callable[..., Any]]:
+    """Factory: ``make_openalex_replay(**options)`` starts an OpenAlexReplay; all are stopped after the test.
+
+    Skips when ``../shared/openalex/`` (the recorded OpenAlex data) is absent.
+    """
+    from tests.replay.openalex import OpenAlexReplay
+
+    if not (shared_dir / "openalex").is_dir():
+        pytest.skip(f"{shared_dir / 'openalex'} not found beside the repo: the recorded OpenAlex data is needed")
+    servers: list[OpenAlexReplay] = []
+
+    def make(**options: Any) -> OpenAlexReplay:
+        server = OpenAlexReplay(shared_dir, **options).start()
+        servers.append(server)
+        return server
+
+    yield make
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture
 def replay_server(make_replay_server: Callable[..., ReplayServer]) -> ReplayServer:
     """A running ReplayServer with default options (limits of the live pools enforced)."""
     return make_replay_server()

@@ -13,7 +13,7 @@ import gzip
 import json
 import math
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -31,19 +31,8 @@ OA_SEEDS = ["10.48550/arxiv.2007.14454", "10.1145/3383583.3398584"]
 
 
 @pytest.fixture
-def openalex(shared_dir: Path) -> Iterator[Callable[..., OpenAlexReplay]]:
-    if not (shared_dir / "openalex").is_dir():
-        pytest.skip("../shared/openalex/ not found: the recorded OpenAlex data is needed")
-    servers: list[OpenAlexReplay] = []
-
-    def make(**options: Any) -> OpenAlexReplay:
-        server = OpenAlexReplay(shared_dir, **options).start()
-        servers.append(server)
-        return server
-
-    yield make
-    for server in servers:
-        server.stop()
+def openalex(make_openalex_replay: Callable[..., OpenAlexReplay]) -> Callable[..., OpenAlexReplay]:
+    return make_openalex_replay
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -89,18 +89,9 @@ def recorded(stem: str) -> dict[str, Any]:
 
 
 @pytest.fixture
-def make_oa(openalex_shared: Path) -> Iterator[Callable[..., OpenAlexReplay]]:
-    """Factory: ``make_oa(**options)`` starts an OpenAlexReplay; all are stopped after the test."""
-    servers: list[OpenAlexReplay] = []
-
-    def make(**options: Any) -> OpenAlexReplay:
-        server = OpenAlexReplay(openalex_shared, **options).start()
-        servers.append(server)
-        return server
-
-    yield make
-    for server in servers:
-        server.stop()
+def make_oa(make_openalex_replay: Callable[..., OpenAlexReplay]) -> Callable[..., OpenAlexReplay]:
+    """Factory: ``make_oa(**options)`` starts an OpenAlexReplay (conftest's ``make_openalex_replay``)."""
+    return make_openalex_replay
 
 
 @pytest.fixture
