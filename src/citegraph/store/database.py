@@ -883,25 +883,23 @@ class Store:
             return self._subset("not_found", keys)
         return self._subset("not_found", keys, "AND source = ?", (source,))
 
+    def _in_chunks(self, sql: str, values: Iterable[str], params: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
+        """The rows of ``sql`` (whose ``{marks}`` is an ``IN`` list) over the distinct ``values``, 500 at a time.
+
+        ``params`` come after each chunk's values (for the placeholders that follow ``{marks}``).
+        """
+        distinct = list(dict.fromkeys(values))
+        for i in range(0, len(distinct), 500):
+            chunk = distinct[i : i + 500]
+            yield from self._conn.execute(sql.format(marks=",".join("?" * len(chunk))), (*chunk, *params))
+
     def _subset(self, table: str, keys: Iterable[str], extra: str = "", params: tuple[Any, ...] = ()) -> set[str]:
-        found: set[str] = set()
-        key_list = list(dict.fromkeys(keys))
-        for i in range(0, len(key_list), 500):
-            chunk = key_list[i : i + 500]
-            marks = ",".join("?" * len(chunk))
-            rows = self._conn.execute(f"SELECT doi FROM {table} WHERE doi IN ({marks}) {extra}", (*chunk, *params))
-            found.update(r[0] for r in rows)
-        return found
+        return {r[0] for r in self._in_chunks(f"SELECT doi FROM {table} WHERE doi IN ({{marks}}) {extra}", keys,
+                                              params)}
 
     def original_dois(self, keys: Iterable[str]) -> dict[str, str]:
         """``{key: DOI as deposited}`` for the stored works among ``keys``."""
-        out: dict[str, str] = {}
-        key_list = list(dict.fromkeys(keys))
-        for i in range(0, len(key_list), 500):
-            chunk = key_list[i : i + 500]
-            marks = ",".join("?" * len(chunk))
-            out.update(self._conn.execute(f"SELECT doi, doi_original FROM works WHERE doi IN ({marks})", chunk))
-        return out
+        return dict(self._in_chunks("SELECT doi, doi_original FROM works WHERE doi IN ({marks})", keys))
 
     def work(self, key: str) -> dict[str, Any] | None:
         """One stored work as a dict of its columns (authors/subjects decoded)."""
@@ -1269,38 +1267,18 @@ class Store:
 
     def source_record_keys(self, keys: Iterable[str], *, source: str) -> set[str]:
         """The subset of ``keys`` whose record ``source`` gave."""
-        found: set[str] = set()
-        key_list = list(dict.fromkeys(keys))
-        for i in range(0, len(key_list), 500):
-            chunk = key_list[i : i + 500]
-            marks = ",".join("?" * len(chunk))
-            found.update(r[0] for r in self._conn.execute(
-                f"SELECT work FROM source_records WHERE source = ? AND work IN ({marks})", (source, *chunk)))
-        return found
+        return {r[0] for r in self._in_chunks("SELECT work FROM source_records WHERE work IN ({marks}) AND source = ?",
+                                              keys, (source,))}
 
     def native_ids(self, keys: Iterable[str], *, source: str) -> dict[str, str]:
         """``{key: identifier in source}`` for the works among ``keys`` whose record ``source`` gave."""
-        out: dict[str, str] = {}
-        key_list = list(dict.fromkeys(keys))
-        for i in range(0, len(key_list), 500):
-            chunk = key_list[i : i + 500]
-            marks = ",".join("?" * len(chunk))
-            out.update(self._conn.execute(
-                f"SELECT work, native_id FROM source_records WHERE source = ? AND work IN ({marks})",
-                (source, *chunk)))
-        return out
+        return dict(self._in_chunks(
+            "SELECT work, native_id FROM source_records WHERE work IN ({marks}) AND source = ?", keys, (source,)))
 
     def keys_for_native(self, ids: Iterable[str], *, source: str) -> dict[str, str]:
         """``{identifier in source: key}`` for the identifiers whose record ``source`` gave."""
-        out: dict[str, str] = {}
-        id_list = list(dict.fromkeys(ids))
-        for i in range(0, len(id_list), 500):
-            chunk = id_list[i : i + 500]
-            marks = ",".join("?" * len(chunk))
-            out.update((n, w) for w, n in self._conn.execute(
-                f"SELECT work, native_id FROM source_records WHERE source = ? AND native_id IN ({marks})",
-                (source, *chunk)))
-        return out
+        return {n: w for w, n in self._in_chunks(
+            "SELECT work, native_id FROM source_records WHERE native_id IN ({marks}) AND source = ?", ids, (source,))}
 
     def mark_forward_checked(self, counts: Mapping[str, int], *, source: str) -> None:
         """Record that the citing works of these works were asked of ``source``: ``{key: citing works found}``."""
