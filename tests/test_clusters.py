@@ -8,10 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import networkx as nx
+import numpy as np
 import pytest
 
-from citegraph.analysis.clusters import _igraph, cluster_table, find_clusters, leiden_available
+from citegraph.analysis.clusters import _undirected, cluster_arrays, cluster_table, find_clusters, leiden_available
 from citegraph.errors import UsageError
+from citegraph.graphs.arrays import GraphArrays
 from citegraph.graphs.citation import citation_graph, topic_documents
 from citegraph.graphs.topics import distinctive_terms, fit_topics
 from citegraph.store import Store
@@ -122,9 +124,10 @@ def test_directed_reciprocal_weights_add_and_self_loops_are_ignored() -> None:
     # hand-made: b -> c and c -> b (0.6 each) become one undirected edge of weight 1.2; the self-loop goes
     D = nx.DiGraph()
     D.add_weighted_edges_from([("b", "a", 1.0), ("c", "d", 1.0), ("b", "c", 0.6), ("c", "b", 0.6), ("d", "d", 9.0)])
-    nodes, g, weights = _igraph(D)
-    assert nodes == ["a", "b", "c", "d"] and not g.is_directed()
-    assert list(zip(g.get_edgelist(), weights, strict=True)) == [((0, 1), 1.0), ((1, 2), 1.2), ((2, 3), 1.0)]
+    a = GraphArrays.from_graph(D)
+    g, weights = _undirected(a.n, a.src, a.dst, a.weight)
+    assert a.nodes == ["a", "b", "c", "d"] and not g.is_directed()
+    assert list(zip(g.get_edgelist(), weights.tolist(), strict=True)) == [((0, 1), 1.0), ((1, 2), 1.2), ((2, 3), 1.0)]
     U = nx.Graph()
     U.add_weighted_edges_from([("a", "b", 1.0), ("c", "d", 1.0), ("b", "c", 1.2)])
     assert find_clusters(D, seed=0) == find_clusters(U, seed=0)
@@ -174,3 +177,24 @@ def test_cluster_table_labels_equal_distinctive_terms_on_real_data(commonmeta_st
         assert row["label"] == "; ".join(expected)
         labelled += bool(expected)
     assert labelled > len(rows) // 2
+
+
+def test_cluster_arrays_is_what_find_clusters_runs_and_checks_its_input() -> None:
+    # hand-made: two triangles joined by one link, one isolated node (5), a link both ways and a self-loop
+    src = np.array([0, 1, 2, 3, 4, 5, 2, 1, 4], dtype=np.int64)
+    dst = np.array([1, 2, 0, 4, 3, 5, 3, 0, 6], dtype=np.int64)
+    G = nx.DiGraph()
+    G.add_nodes_from(range(8))
+    G.add_edges_from(zip(src.tolist(), dst.tolist(), strict=True))
+    for method in ("louvain", "leiden"):
+        found = cluster_arrays(8, src, dst, method=method, seed=4)
+        assert found.tolist() == [find_clusters(G, method=method, seed=4)[i] for i in range(8)]
+        assert sorted(set(found.tolist())) == list(range(1, int(found.max()) + 1))
+        assert found[5] != found[0] and found[7] != found[5]  # isolated nodes: clusters of their own
+    g, weights = _undirected(8, src, dst, None)
+    assert g.ecount() == 6 and weights.tolist().count(2.0) == 2  # 0-1 and 3-4 both ways: one edge of weight 2
+    assert cluster_arrays(0, src[:0], dst[:0]).tolist() == []
+    for bad, message in [({"method": "walktrap"}, "walktrap"), ({"resolution": 0}, "resolution 0"),
+                         ({"iterations": 0}, "iterations 0")]:
+        with pytest.raises(UsageError, match=message):
+            cluster_arrays(8, src, dst, **bad)  # type: ignore[arg-type]

@@ -26,6 +26,7 @@ pytest.importorskip("duckdb", reason="the snapshot path needs duckdb (pip instal
 pytest.importorskip("pyarrow", reason="the snapshot path needs pyarrow (pip install pyarrow)")
 
 from citegraph.analysis import snapshot as sa
+from citegraph.analysis.clusters import find_clusters
 from citegraph.analysis.rank import citations_per_year, pagerank_scores
 from citegraph.analysis.rpys import reference_years_from_store, rpys
 from citegraph.graphs.citation import citation_graph
@@ -165,6 +166,12 @@ def assert_same_as_in_memory(ds: Dataset, store: Store, *, pairs: bool = True) -
     expected_cc = {n: min(c) for c in nx.weakly_connected_components(G) for n in c}
     assert sa.components(ds) == expected_cc
     assert sa.components(ds, method="sql") == expected_cc
+
+    for method in ("leiden", "louvain"):
+        expected_clusters = find_clusters(G, method=method, seed=5)
+        assert sa.clusters(ds, method=method, seed=5, iterations=-1) == expected_clusters, method
+    two = sa.clusters(ds, seed=5)  # at scale: two Leiden passes
+    assert two.keys() == expected_cc.keys() and set(two.values()) == set(range(1, max(two.values()) + 1))
 
     if pairs:
         for kind, build in (("cocitation", cocitation_graph), ("coupling", coupling_graph)):

@@ -9,6 +9,7 @@ dataset opens on an isolated ``SparkEngine`` over it. Skipped, saying why, witho
 from __future__ import annotations
 
 import importlib.util
+import json
 import math
 from collections.abc import Iterator
 from pathlib import Path
@@ -29,6 +30,7 @@ import networkx as nx
 import test_snapshot as base  # the DuckDB tests' datasets and comparisons (tests/ is on sys.path)
 
 from citegraph.analysis import snapshot as sa
+from citegraph.analysis.clusters import find_clusters
 from citegraph.analysis.rank import citations_per_year, pagerank_scores
 from citegraph.analysis.rpys import reference_years_from_store, rpys
 from citegraph.graphs.citation import citation_graph
@@ -114,6 +116,7 @@ def assert_same_as_in_memory_and_duckdb(sp: Dataset, store: Store, duck: Dataset
     expected_cc = {n: min(c) for c in nx.weakly_connected_components(G) for n in c}
     assert sa.components(sp, method="sql") == expected_cc == sa.components(duck, method="sql")
     assert sa.components(sp) == expected_cc
+    assert sa.clusters(sp, seed=2, iterations=-1) == find_clusters(G, method="leiden", seed=2)
 
     if pairs:
         for kind, build in (("cocitation", cocitation_graph), ("coupling", coupling_graph)):
@@ -227,3 +230,24 @@ def test_without_pyspark_or_java_the_engine_says_what_to_install(monkeypatch: py
     assert isinstance(info.value, UsageError)
     with pytest.raises(UsageError, match="checkpoint"):
         SparkEngine(checkpoint="sometimes")
+
+
+def test_field_in_place_on_spark_writes_what_duckdb_writes(synthetic: tuple[Path, Store], spark: Any,
+                                                          tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from citegraph.cli import cli
+
+    ds_dir, _ = synthetic
+    args = ["field", str(ds_dir), "--years", "1900-2100", "--pairs", "coupling", "--min-count", "2"]
+    on_duck = CliRunner().invoke(cli, [*args, "--in-place", str(tmp_path / "duck")], catch_exceptions=False)
+    # the fixture's session is active: the command's engine works in a new session of it
+    on_spark = CliRunner().invoke(cli, [*args, "--in-place", str(tmp_path / "spark"), "--engine", "spark",
+                                        "--spark-master", "local[2]"], catch_exceptions=False)
+    assert on_duck.exit_code == 0 and on_spark.exit_code == 0, on_spark.output
+    assert "analysed in place on spark" in on_spark.output
+    for name in ("works.csv", "clusters.csv", "rpys.csv", "coupling.csv"):
+        assert (tmp_path / "spark" / name).read_bytes() == (tmp_path / "duck" / name).read_bytes(), name
+    summary = json.loads((tmp_path / "spark" / "summary.json").read_text(encoding="utf-8"))
+    assert summary["facts"]["engine"] == "spark" and "pyspark" in summary["versions"]
+    assert spark.sparkContext._jsc is not None  # the command left the shared session running

@@ -1148,24 +1148,58 @@ def ingest(ctx: click.Context, snapshot: Sequence[Path], fmt: str, output: Path,
               help="Citation steps from the seeds.")
 @click.option("--direction", type=click.Choice(["backward", "forward", "both"]), default="both",
               show_default=True, help="Follow what the seeds cite, what cites them, or both.")
+@click.option("--in-place", "in_place", type=click.Path(path_type=Path), default=None,
+              help="Analyse the field where it is and write the tables into this folder, instead of storing it "
+                   "(for fields too big for a store; without filters: the whole dataset).")
+@click.option("--pairs", type=click.Choice(["cocitation", "coupling", "both", "none"]), default="cocitation",
+              show_default=True, help="With --in-place: co-occurrence tables to compute.")
+@click.option("--min-count", type=click.IntRange(min=1), default=2, show_default=True,
+              help="With --in-place: keep a pair co-cited (coupled) at least this often.")
+@click.option("--top-k", type=click.IntRange(min=1), default=10, show_default=True,
+              help="With --in-place: pairs kept per work, strongest first.")
+@click.option("--iterations", type=click.IntRange(min=-1), default=2, show_default=True,
+              help="With --in-place: Leiden passes (-1: until stable).")
+@click.option("--cluster-seed", "cluster_seed", type=int, default=0, show_default=True,
+              help="With --in-place: seed of the clustering.")
+@click.option("--engine", type=click.Choice(["duckdb", "spark"]), default="duckdb", show_default=True,
+              help="Where the SQL runs: DuckDB in this process, or Spark (pip install 'citegraph[spark]', Java 17).")
+@click.option("--spark-master", default=None,
+              help="With --engine spark: local[2] (default), local[*], spark://HOST:7077, yarn... "
+                   "(under spark-submit the submitted session is used).")
+@click.option("--spark-conf", multiple=True, metavar="KEY=VALUE",
+              help="With --engine spark: a Spark setting, e.g. spark.driver.memory=8g (repeatable).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 @click.pass_context
 def field(ctx: click.Context, dataset: Path, issn: Sequence[str], journal: Sequence[str], subject: Sequence[str],
           years: str | None, term: Sequence[str], seed_args: Sequence[str], steps: int, direction: str,
-          as_json: bool) -> None:
+          in_place: Path | None, pairs: str, min_count: int, top_k: int, iterations: int, cluster_seed: int,
+          engine: str, spark_master: str | None, spark_conf: Sequence[str], as_json: bool) -> None:
     """Select a field of an ingested dataset into the store (then analyse, plot, export, report it).
 
     All filters given must hold; values of one filter are alternatives. The
     works are stored from their snapshot records, as a fetch would store them.
+    With --in-place the field is analysed where it is (counts, PageRank,
+    components, Leiden clusters, RPYS, co-citation) and written as tables.
 
     \b
     Examples:
       citegraph --store data/dermatology.sqlite field snapshot/ --subject Dermatology --years 1990-2025
       citegraph field snapshot/ --seed seeds.txt --steps 2 --direction backward
+      citegraph field snapshot/ --years 2000-2025 --in-place data/snapshot-field/
+      citegraph field snapshot/ --in-place data/all/ --engine spark --spark-conf spark.driver.memory=8g
     """
     from citegraph.sources.seeds import load_seeds
     from citegraph.sources.snapshot import to_store
-    from citegraph.store.dataset import FieldSelection
+    from citegraph.store.dataset import FieldSelection, open_dataset
+
+    if engine == "duckdb" and (spark_master or spark_conf):
+        raise UsageError("--spark-master and --spark-conf go with --engine spark")
+    conf: dict[str, str] = {}
+    for item in spark_conf:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise UsageError(f"--spark-conf {item!r} is not KEY=VALUE (e.g. spark.driver.memory=8g)")
+        conf[key.strip()] = value.strip()
 
     seeds: list[str] = []
     if seed_args:
@@ -1178,10 +1212,31 @@ def field(ctx: click.Context, dataset: Path, issn: Sequence[str], journal: Seque
     selection = FieldSelection(issns=tuple(issn), journals=tuple(journal), subjects=tuple(subject),
                                years=_year_range(years), terms=tuple(term), seeds=tuple(seeds), steps=steps,
                                direction=direction)
-    if not (issn or journal or subject or years or term or seeds):
-        raise UsageError("no field given: name one with --issn, --journal, --subject, --years, --term or --seed")
-    settings = ctx.obj.settings()
-    report = to_store(dataset, selection, settings.store)
+    filtered = bool(issn or journal or subject or years or term or seeds)
+    if not filtered and in_place is None:
+        raise UsageError("no field given: name one with --issn, --journal, --subject, --years, --term or --seed "
+                         "(or analyse the whole dataset with --in-place DIR)")
+    if in_place is not None:
+        from citegraph.outputs.files import output_target
+
+        output_target(in_place / "summary.json")  # a bad output folder is refused before any work
+    if not (Path(dataset) / "manifest.json").is_file():
+        raise UsageError(f"{dataset}: not a dataset made by `citegraph ingest` (no manifest.json there)")
+    if engine == "spark":
+        from citegraph.store.spark import SparkEngine
+
+        eng: Any = SparkEngine(master=spark_master or "local[2]", config=conf)
+    else:
+        from citegraph.store.dataset import DuckDBEngine
+
+        eng = DuckDBEngine()
+    with open_dataset(dataset, eng) as ds:
+        if in_place is not None:
+            _field_in_place(ctx, ds, selection if filtered else None, in_place, pairs=pairs, min_count=min_count,
+                            top_k=top_k, iterations=iterations, seed=cluster_seed, as_json=as_json)
+            return
+        settings = ctx.obj.settings()
+        report = to_store(dataset, selection, settings.store, dataset=ds)
     if as_json:
         _say(json.dumps({"store": str(settings.store), "selection": selection.describe(),
                          "selected": report.selected, "crossref": report.crossref, "openalex": report.openalex,
@@ -1189,6 +1244,37 @@ def field(ctx: click.Context, dataset: Path, issn: Sequence[str], journal: Seque
         return
     _echo(ctx, f"field ({selection.describe()}): {report.selected:,} works selected; stored in {settings.store} "
                f"({report.crossref:,} Crossref records, {report.openalex:,} OpenAlex records, {report.seeds} seeds)")
+
+
+def _field_in_place(ctx: click.Context, ds: Any, selection: Any, out: Path, *, pairs: str, min_count: int,
+                    top_k: int, iterations: int, seed: int, as_json: bool) -> None:
+    """``field --in-place``: analyse the selection (or everything) on the dataset's engine and write the tables."""
+    from citegraph.analysis.snapshot import SnapshotOptions, analyse_dataset
+    from citegraph.outputs.tables import write_snapshot_outputs
+    from citegraph.store.dataset import select_field
+
+    if selection is not None:
+        selected = select_field(ds, selection)
+        if not selected:
+            raise UsageError(f"field ({selection.describe()}): no work of the dataset matches")
+        ds.use_field("cg_field")
+    kinds = {"both": ("cocitation", "coupling"), "none": ()}.get(pairs, (pairs,))
+    options = SnapshotOptions(pairs=kinds, min_count=min_count, top_k=top_k, iterations=iterations, seed=seed)
+    result = analyse_dataset(ds, options)
+    result.facts["selection"] = selection.describe() if selection is not None else "everything"
+    paths = write_snapshot_outputs(result, out)
+    if as_json:
+        _say(json.dumps({"facts": result.facts, "files": [str(p) for p in paths], "seconds": result.seconds,
+                         "top_pagerank": result.top("pagerank", 10)}, indent=2, sort_keys=True))
+        return
+    f = result.facts
+    _echo(ctx, f"field ({f['selection']}), analysed in place on {f['engine']}: {f['works']:,} works, "
+               f"{f['nodes']:,} nodes, {f['links']:,} citation links, {f['components']:,} components, "
+               f"{f['clusters']:,} clusters; " + ", ".join(f"{k} {v:.1f} s" for k, v in result.seconds.items()))
+    for i, row in enumerate(result.top("pagerank", 5), start=1):
+        _echo(ctx, f"  {i}. {row['key']} ({row['year'] or '?'}) {(row['title'] or '')[:70]}  "
+                   f"PageRank {row['pagerank']:.2e}")
+    _echo(ctx, "wrote " + ", ".join(str(p) for p in paths))
 
 
 def main(argv: Sequence[str] | None = None) -> None:

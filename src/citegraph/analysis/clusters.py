@@ -31,12 +31,13 @@ import igraph
 import networkx as nx
 import numpy as np
 import scipy.sparse as sp
+from numpy.typing import NDArray
 
 from citegraph.errors import UsageError
 from citegraph.graphs.arrays import GraphArrays
 from citegraph.graphs.topics import RANK_DECIMALS, TopicModel
 
-__all__ = ["CLUSTER_METHODS", "cluster_table", "find_clusters", "leiden_available"]
+__all__ = ["CLUSTER_METHODS", "cluster_arrays", "cluster_table", "find_clusters", "leiden_available"]
 
 log = logging.getLogger(__name__)
 
@@ -68,26 +69,99 @@ def _seeded_igraph(seed: int) -> Iterator[None]:
         random.setstate(previous)
 
 
-def _igraph(G: nx.Graph, arrays: GraphArrays | None = None) -> tuple[list[Any], igraph.Graph, list[float]]:
-    """``G`` as an undirected igraph graph: (nodes sorted by ``str``, the graph, its edge weights).
+def _undirected(n: int, src: NDArray[np.int64], dst: NDArray[np.int64],
+                weight: NDArray[np.float64] | None) -> tuple[igraph.Graph, NDArray[np.float64]]:
+    """Nodes ``0 .. n-1`` and links ``src -> dst`` as an undirected igraph graph and its summed edge weights.
 
-    Edges are in sorted order of (smaller, larger) node index, so the same
-    graph gives the same igraph graph whatever order it was built in.
-    Weights are ``weight`` (1 when absent); in a directed graph a link both
-    ways becomes one edge with the two weights added. Self-loops are dropped.
-    The edges come from ``G``'s :class:`~citegraph.graphs.arrays.GraphArrays`
-    (``arrays`` when given).
+    Self-loops are dropped; a pair linked both ways (or twice) is one edge
+    whose weight is the sum (1 a link when ``weight`` is None). Edges are
+    sorted by (smaller, larger) node, so the graph does not depend on the
+    order of the links.
     """
-    a = GraphArrays.of(G, arrays)
-    nodes, n = a.nodes, a.n
-    src, dst, weight = a.src, a.dst, a.weight
     keep = src != dst  # self-loops dropped
-    src, dst, weight = src[keep], dst[keep], weight[keep]
+    src, dst = src[keep], dst[keep]
     lo, hi = np.minimum(src, dst), np.maximum(src, dst)
+    del src, dst
     pairs, inverse = np.unique(lo * n + hi, return_inverse=True)  # sorted; a directed pair both ways: one edge
-    summed = np.bincount(inverse.ravel(), weights=weight, minlength=len(pairs))  # 0.0 + w is w: exact
-    g = igraph.Graph(n=n, edges=list(zip((pairs // n).tolist(), (pairs % n).tolist(), strict=True)), directed=False)
-    return nodes, g, summed.tolist()
+    del lo, hi
+    w = None if weight is None else weight[keep]
+    summed = np.bincount(inverse.ravel(), weights=w, minlength=len(pairs)).astype(np.float64)  # 0.0 + w is w
+    del inverse
+    # a numpy (m, 2) array goes to igraph without a Python tuple per edge
+    g = igraph.Graph(n=n, edges=np.column_stack((pairs // n, pairs % n)), directed=False)
+    return g, summed
+
+
+def _numbered(membership: NDArray[np.int64]) -> NDArray[np.int64]:
+    """Community ids renumbered 1 = largest, ties to the community holding the smallest node index."""
+    if len(membership) == 0:
+        return membership
+    # a community's first node is its smallest: order by (-size, first node)
+    _, first, sizes = np.unique(membership, return_index=True, return_counts=True)
+    order = np.lexsort((first, -sizes))
+    number = np.empty(len(order), dtype=np.int64)
+    number[order] = np.arange(1, len(order) + 1)
+    return number[np.unique(membership, return_inverse=True)[1].ravel()]
+
+
+def cluster_arrays(n: int, src: NDArray[np.int64], dst: NDArray[np.int64], weight: NDArray[np.float64] | None = None,
+                   *, method: str = "louvain", resolution: float = 1.0, seed: int = 0,
+                   iterations: int = -1) -> NDArray[np.int64]:
+    """Cluster numbers of nodes ``0 .. n-1`` of a graph given as link arrays (what :func:`find_clusters` runs).
+
+    The links are taken undirected (a pair linked both ways is one edge
+    with the weights added; self-loops dropped), handed to igraph as one
+    numpy array (no Python object per edge: this is the form for graphs of
+    10^7-10^8 links, as :func:`citegraph.analysis.snapshot.clusters` uses).
+
+    Parameters
+    ----------
+    n : int
+        Number of nodes; nodes without links get clusters of their own.
+    src, dst : numpy.ndarray
+        Link ends, ``int64`` node indices.
+    weight : numpy.ndarray, optional
+        Link weights (1 each when None).
+    method, resolution, seed
+        As :func:`find_clusters`.
+    iterations : int
+        Leiden's iterations: -1 (default) until the partition is stable, or
+        a fixed number (2 is leidenalg's default, used at scale). Louvain
+        ignores it.
+
+    Returns
+    -------
+    numpy.ndarray
+        Cluster number of each node: 1 is the largest cluster; ties go to
+        the cluster holding the smallest node index.
+
+    Examples
+    --------
+    >>> src, dst = np.array([0, 1, 2, 3, 3]), np.array([1, 2, 0, 4, 4])
+    >>> cluster_arrays(6, src, dst, method="leiden").tolist()
+    [1, 1, 1, 2, 2, 3]
+    """
+    if method not in CLUSTER_METHODS:
+        raise UsageError(f"cluster method {method!r} is not one of {', '.join(CLUSTER_METHODS)}")
+    if resolution <= 0:
+        raise UsageError(f"resolution {resolution} must be greater than 0")
+    if iterations == 0 or iterations < -1:
+        raise UsageError(f"iterations {iterations} must be -1 (until stable) or at least 1")
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    g, weights = _undirected(n, np.asarray(src, dtype=np.int64), np.asarray(dst, dtype=np.int64),
+                             None if weight is None else np.asarray(weight, dtype=np.float64))
+    # unweighted links, no pair twice: no weight list (10^8 Python floats at scale); else the summed weights
+    w = None if weight is None and bool(np.all(weights == 1.0)) else weights.tolist() or None
+    with _seeded_igraph(seed):
+        if method == "leiden":
+            part = g.community_leiden(objective_function="modularity", weights=w, resolution=resolution,
+                                      n_iterations=iterations)
+        else:
+            part = g.community_multilevel(weights=w, resolution=resolution)
+    found = _numbered(np.asarray(part.membership, dtype=np.int64))
+    log.info("%s: %d clusters of %d nodes (seed %d, resolution %g)", method, int(found.max()), n, seed, resolution)
+    return found
 
 
 def find_clusters(G: nx.Graph, *, method: str = "louvain", resolution: float = 1.0, seed: int = 0,
@@ -135,24 +209,10 @@ def find_clusters(G: nx.Graph, *, method: str = "louvain", resolution: float = 1
         raise UsageError(f"resolution {resolution} must be greater than 0")
     if G.number_of_nodes() == 0:
         return {}
-    nodes, g, weights = _igraph(G, arrays)
-    with _seeded_igraph(seed):
-        if method == "leiden":
-            part = g.community_leiden(objective_function="modularity", weights=weights or None,
-                                      resolution=resolution, n_iterations=-1)
-        else:
-            part = g.community_multilevel(weights=weights or None, resolution=resolution)
-    membership = np.asarray(part.membership, dtype=np.int64)
-    # nodes are sorted, so a community's first node is its smallest: order by (-size, first node)
-    _, first, sizes = np.unique(membership, return_index=True, return_counts=True)
-    order = np.lexsort((first, -sizes))
-    number = np.empty(len(order), dtype=np.int64)
-    number[order] = np.arange(1, len(order) + 1)
-    found = number[np.unique(membership, return_inverse=True)[1].ravel()]
-    listing = np.lexsort((np.arange(len(nodes)), found))  # by cluster, then node: the dict's order
-    log.info("%s: %d clusters of %d nodes (seed %d, resolution %g)", method, len(order), len(nodes), seed,
-             resolution)
-    return {nodes[i]: int(found[i]) for i in listing.tolist()}
+    a = GraphArrays.of(G, arrays)
+    found = cluster_arrays(a.n, a.src, a.dst, a.weight, method=method, resolution=resolution, seed=seed)
+    listing = np.lexsort((np.arange(a.n), found))  # by cluster, then node: the dict's order
+    return {a.nodes[i]: int(found[i]) for i in listing.tolist()}
 
 
 def _cluster_terms(model: TopicModel, members: Mapping[int, list[Any]], n: int) -> dict[int, list[str]]:

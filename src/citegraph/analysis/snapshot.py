@@ -24,7 +24,11 @@ store holding the same records (tested to be equal):
 - :func:`pagerank`: networkx's PageRank (uniform teleport, a dangling work's
   score spread over all works, stop when the L1 change is below ``n *
   1e-12``), as :func:`citegraph.analysis.rank.pagerank_scores`;
-- :func:`components`: weakly connected components.
+- :func:`components`: weakly connected components;
+- :func:`clusters`: Leiden (or Louvain) clusters of the citation graph taken
+  undirected, in one process with igraph, as CWTS clusters whole databases
+  (:func:`citegraph.analysis.clusters.cluster_arrays`: the links go to
+  igraph as one array; a SQL engine has no community detection to offer).
 
 Why SQL, and which
 ------------------
@@ -75,6 +79,8 @@ Examples
 from __future__ import annotations
 
 import logging
+import time
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
@@ -100,11 +106,16 @@ __all__ = [
     "REFERENCE_YEAR_SQL",
     "RPYS_COUNTS_SQL",
     "RPYS_SQL",
+    "SnapshotAnalysis",
+    "SnapshotOptions",
+    "analyse_dataset",
     "citation_counts",
     "citations_per_year",
+    "clusters",
     "components",
     "cooccurrence",
     "edge_arrays",
+    "options_dict",
     "pagerank",
     "register_functions",
     "rpys",
@@ -465,3 +476,226 @@ def components(ds: Dataset, *, method: str = "arrays", max_iter: int = 100_000) 
             return {nodes[int(i)]: nodes[int(c)] for i, c in zip(_column(table, "id"), _column(table, "c"),
                                                                    strict=True)}
     raise UsageError(f"components did not settle in {max_iter} steps")
+
+
+def clusters(ds: Dataset, *, method: str = "leiden", resolution: float = 1.0, seed: int = 0,
+             iterations: int = 2) -> dict[str, int]:
+    """Clusters of the citation graph taken undirected: ``{key: cluster number}``, 1 the largest.
+
+    The links are read once as index arrays (:func:`edge_arrays`, on any
+    engine) and clustered in this process by igraph
+    (:func:`citegraph.analysis.clusters.cluster_arrays`): Leiden optimising
+    modularity, seeded, as the in-memory path's
+    :func:`~citegraph.analysis.clusters.find_clusters` does on the same
+    graph. ``iterations=2`` (leidenalg's default, and CWTS's practice at
+    scale) stops after two passes; ``-1`` iterates until the partition is
+    stable, which is what :func:`~citegraph.analysis.clusters.find_clusters`
+    does and gives the same clusters (tested). Memory: about 60 bytes a link
+    (10^8 links: about 6 GB).
+    """
+    from citegraph.analysis.clusters import cluster_arrays  # igraph only when clusters are asked for
+
+    nodes, src, dst = edge_arrays(ds)
+    found = cluster_arrays(len(nodes), src, dst, method=method, resolution=resolution, seed=seed,
+                           iterations=iterations)
+    return dict(zip(nodes, found.tolist(), strict=True))
+
+
+# -- everything at once, in place ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SnapshotOptions:
+    """What :func:`analyse_dataset` computes and how (every value is recorded with the results).
+
+    Parameters
+    ----------
+    cluster_method : {"leiden", "louvain"}
+        Clusters of the citation graph (:func:`clusters`).
+    resolution : float
+        Modularity resolution of the clustering.
+    iterations : int
+        Leiden passes (2 at scale; -1 until stable).
+    seed : int
+        Seed of the clustering.
+    damping : float
+        PageRank's damping factor.
+    pagerank_method : {"arrays", "sql"}
+        Where PageRank iterates (:func:`pagerank`).
+    pairs : tuple of str
+        Co-occurrence tables to compute: ``"cocitation"``, ``"coupling"`` or both.
+    min_count : int
+        A pair is kept when at least this many works co-cite it (share it).
+    top_k : int
+        Pairs kept per work, strongest first.
+    normalise : str
+        Pair weight (:data:`~citegraph.graphs.cooccurrence.NORMALISATIONS`).
+    rpys_window : int
+        Median window of RPYS.
+    """
+
+    cluster_method: str = "leiden"
+    resolution: float = 1.0
+    iterations: int = 2
+    seed: int = 0
+    damping: float = 0.85
+    pagerank_method: str = "arrays"
+    pairs: tuple[str, ...] = ("cocitation",)
+    min_count: int = 2
+    top_k: int = 10
+    normalise: str = "count"
+    rpys_window: int = 5
+
+    def __post_init__(self) -> None:
+        bad = [p for p in self.pairs if p not in ("cocitation", "coupling")]
+        if bad:
+            raise UsageError(f"pairs {', '.join(map(repr, bad))}: each must be cocitation or coupling")
+        if self.min_count < 1 or self.top_k < 1:
+            raise UsageError(f"min_count {self.min_count} and top_k {self.top_k} must be at least 1")
+        if self.normalise not in NORMALISATIONS:
+            raise UsageError(f"normalise {self.normalise!r} is not one of {', '.join(NORMALISATIONS)}")
+
+
+@dataclass
+class SnapshotAnalysis:
+    """What :func:`analyse_dataset` found.
+
+    Attributes
+    ----------
+    works : pyarrow.Table
+        One row per node of the citation graph, by key: ``key``, ``title``,
+        ``year``, ``local`` and ``global`` citations, ``per_year``,
+        ``pagerank``, ``component`` (its smallest key), ``cluster``.
+    rpys : list of RPYSRow
+    pairs : dict
+        ``"cocitation"`` / ``"coupling"`` -> table ``a, b, count, weight``.
+    clusters : list of dict
+        Per cluster: number, size, year span, the five works most cited in
+        the snapshot (key and title).
+    options : SnapshotOptions
+    facts : dict
+        Nodes, links, works, reference entries, input files, the field.
+    seconds : dict
+        Wall time of each step (not written to files: they stay byte-stable).
+    """
+
+    works: pa.Table
+    rpys: list[RPYSRow]
+    pairs: dict[str, pa.Table]
+    clusters: list[dict[str, Any]]
+    options: SnapshotOptions
+    facts: dict[str, Any]
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    def top(self, column: str = "pagerank", n: int = 10) -> list[dict[str, Any]]:
+        """The ``n`` works with the highest ``column``, ties by key."""
+        values = np.nan_to_num(self.works.column(column).to_numpy(zero_copy_only=False).astype(np.float64))
+        order = np.lexsort((np.arange(len(values)), -values))[:n]  # rows are in key order: ties by key
+        rows: list[dict[str, Any]] = self.works.select(["key", "title", "year", column]).take(order).to_pylist()
+        return rows
+
+
+def analyse_dataset(ds: Dataset, options: SnapshotOptions | None = None) -> SnapshotAnalysis:
+    """Every edge-shaped analysis of a dataset (or of its field, after ``ds.use_field``), in place.
+
+    Counts, citations per year, PageRank, components, clusters, RPYS and the
+    co-occurrence pairs, each through the functions above on the dataset's
+    engine (DuckDB or Spark); only the link arrays (PageRank with
+    ``"arrays"``, components, clusters) come into this process. For fields
+    too big to store: the results are what ``citegraph analyse`` would give
+    on a store of the field (rankings by PageRank and citation counts, not
+    its composite, which needs the full records).
+
+    Examples
+    --------
+    >>> import json, tempfile
+    >>> from pathlib import Path
+    >>> from citegraph.sources.snapshot import ingest
+    >>> from citegraph.store.dataset import open_dataset
+    >>> with tempfile.TemporaryDirectory() as d:     # hand-made unit records: a and b cite c, a cites b
+    ...     src = Path(d) / "w.jsonl"
+    ...     _ = src.write_text("\\n".join(json.dumps({"DOI": k, "reference": [{"key": "1", "DOI": c} for c in cs]})
+    ...                                   for k, cs in [("10.1/a", ["10.1/b", "10.1/c"]), ("10.1/b", ["10.1/c"])]))
+    ...     _ = ingest([src], "crossref", Path(d) / "ds")
+    ...     with open_dataset(Path(d) / "ds") as ds:
+    ...         result = analyse_dataset(ds, SnapshotOptions(min_count=1))
+    >>> [(r["key"], r["local"], r["cluster"]) for r in result.works.to_pylist()]
+    [('10.1/a', 0, 1), ('10.1/b', 1, 1), ('10.1/c', 2, 1)]
+    >>> result.pairs["cocitation"].to_pylist()
+    [{'a': '10.1/b', 'b': '10.1/c', 'count': 1, 'weight': 1.0}]
+    """
+    o = options or SnapshotOptions()
+    seconds: dict[str, float] = {}
+
+    def timed(name: str, fn: Any) -> Any:
+        started = time.perf_counter()
+        value = fn()
+        seconds[name] = round(time.perf_counter() - started, 3)
+        log.info("snapshot %s: %.1f s", name, seconds[name])
+        return value
+
+    counts = timed("citation counts", lambda: citation_counts(ds))
+    keys = [str(k) for k in _column(counts, "key")]
+    per_year = timed("citations per year", lambda: citations_per_year(ds))
+    pr = timed("pagerank", lambda: pagerank(ds, damping=o.damping, method=o.pagerank_method))
+    comp = timed("components", lambda: components(ds))
+    found = timed("clusters", lambda: clusters(ds, method=o.cluster_method, resolution=o.resolution, seed=o.seed,
+                                                iterations=o.iterations))
+    spectrum = timed("rpys", lambda: rpys(ds, window=o.rpys_window))
+    pairs = {kind: timed(kind, lambda kind=kind: cooccurrence(ds, kind, normalise=o.normalise,
+                                                              min_count=o.min_count, top_k=o.top_k,
+                                                              method="arrays"))
+             for kind in o.pairs}
+    titles = ds.engine.sql("SELECT key, title FROM cg_works ORDER BY key")
+    title_of = dict(zip(_column(titles, "key"), _column(titles, "title"), strict=True))
+    works = pa.table({
+        "key": keys,
+        "title": [title_of.get(k) for k in keys],
+        "year": counts.column("year"),
+        "local": counts.column("local"),
+        "global": counts.column("global"),
+        "per_year": pa.array([per_year.get(k) for k in keys], type=pa.float64()),
+        "pagerank": pa.array([pr.get(k) for k in keys], type=pa.float64()),
+        "component": [comp.get(k) for k in keys],
+        "cluster": pa.array([found.get(k) for k in keys], type=pa.int64()),
+    })
+    facts = {"nodes": len(keys), "links": ds.count("cg_edges"), "works": ds.count("cg_works"),
+             "references": ds.count("cg_refs"), "files": len(ds.manifest.files),
+             "field": ds.field, "dataset": str(ds.directory), "engine": ds.engine.dialect,
+             "components": len(set(comp.values())), "clusters": len(set(found.values()))}
+    return SnapshotAnalysis(works=works, rpys=spectrum, pairs=pairs, clusters=_cluster_rows(works),
+                            options=o, facts=facts, seconds=seconds)
+
+
+def _cluster_rows(works: pa.Table, top: int = 5) -> list[dict[str, Any]]:
+    """Per cluster: size, year span, its ``top`` works most cited in the snapshot (local citations, then key).
+
+    On arrays (``works`` is sorted by key, so a row number orders as its key): millions of nodes take seconds.
+    """
+    n = works.num_rows
+    if n == 0:
+        return []
+    cluster = works.column("cluster").to_numpy(zero_copy_only=False).astype(np.int64)
+    local = works.column("local").to_numpy(zero_copy_only=False).astype(np.int64)
+    year = works.column("year").to_numpy(zero_copy_only=False).astype(np.float64)  # null -> nan
+    keys, titles = works.column("key"), works.column("title")
+    order = np.lexsort((np.arange(n), -local, cluster))
+    starts = np.flatnonzero(np.r_[True, np.diff(cluster[order]) != 0])
+    ends = np.r_[starts[1:], n]
+    with np.errstate(invalid="ignore"):
+        first = np.fmin.reduceat(year[order], starts)
+        last = np.fmax.reduceat(year[order], starts)
+    out = []
+    for k, (a, b) in enumerate(zip(starts.tolist(), ends.tolist(), strict=True)):
+        rows = order[a:min(b, a + top)].tolist()
+        out.append({"cluster": int(cluster[order[a]]), "size": b - a,
+                    "first_year": None if np.isnan(first[k]) else int(first[k]),
+                    "last_year": None if np.isnan(last[k]) else int(last[k]),
+                    "top_works": [{"key": keys[r].as_py(), "title": titles[r].as_py(), "local": int(local[r])}
+                                  for r in rows]})
+    return out
+
+
+def options_dict(options: SnapshotOptions) -> dict[str, Any]:
+    """The options as plain JSON values."""
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(options).items()}

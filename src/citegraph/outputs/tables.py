@@ -47,12 +47,16 @@ if TYPE_CHECKING:  # types only: `status --coverage -o` writes through this modu
     import networkx as nx
 
     from citegraph.analysis.pipeline import Analysis
+    from citegraph.analysis.snapshot import SnapshotAnalysis
 
-__all__ = ["OUTPUT_FILES", "write_coverage", "write_outputs"]
+__all__ = ["OUTPUT_FILES", "SNAPSHOT_FILES", "write_coverage", "write_outputs", "write_snapshot_outputs"]
 
 log = logging.getLogger(__name__)
 
 OUTPUT_FILES = ("rankings.csv", "clusters.csv", "bursts.csv", "rpys.csv", "main_path.csv", "summary.json")
+
+#: What :func:`write_snapshot_outputs` writes (a pairs table only for the kinds computed).
+SNAPSHOT_FILES = ("works.csv", "clusters.csv", "rpys.csv", "cocitation.csv", "coupling.csv", "summary.json")
 
 
 def _csv(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> str:
@@ -132,3 +136,54 @@ def write_coverage(report: dict[str, Any], path: str | os.PathLike[str]) -> Path
     """
     text = json.dumps(report, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
     return write_text_files([(Path(path), text)])[0]
+
+
+def _versions(engine: str) -> dict[str, str]:
+    import importlib.metadata
+
+    names = ["citegraph", "duckdb", "pyarrow", "igraph", "numpy", "scipy"] + (["pyspark"] if engine == "spark" else [])
+    out = {}
+    for name in names:
+        try:
+            out[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def write_snapshot_outputs(result: SnapshotAnalysis, out_dir: str | Path) -> list[Path]:
+    """Write an in-place analysis of a dataset (:func:`citegraph.analysis.snapshot.analyse_dataset`) into ``out_dir``.
+
+    - ``works.csv``: one row per node by key: title, year, local and global
+      citations, citations per year, PageRank, component, cluster;
+    - ``clusters.csv``: per cluster its size, year span and five most cited works;
+    - ``rpys.csv``: references per publication year, median, deviation;
+    - ``cocitation.csv`` / ``coupling.csv``: the pairs computed (``a, b, count, weight``);
+    - ``summary.json``: options, the dataset and field, counts, versions.
+
+    Sorted, no timestamps or timings: the same dataset and options give the
+    same bytes. Returns the paths written, in :data:`SNAPSHOT_FILES` order.
+    """
+    from citegraph.analysis.snapshot import options_dict
+
+    out = Path(out_dir)
+    r = result
+    cluster_rows = [{**{k: c[k] for k in ("cluster", "size", "first_year", "last_year")},
+                     "top_works": "; ".join(f"{w['key']} ({w['local']})" for w in c["top_works"]),
+                     "top_titles": "; ".join(w["title"] or w["key"] for w in c["top_works"])} for c in r.clusters]
+    rpys_rows = [{"year": x.year, "references": x.references, "median": x.median, "deviation": x.deviation}
+                 for x in r.rpys]
+    files = {
+        # PageRank with ten significant digits: at 10^6 works the scores are ~1e-6, below _cell's 8 decimals
+        "works.csv": _csv([{**row, "pagerank": None if row["pagerank"] is None else f"{row['pagerank']:.10g}"}
+                           for row in r.works.to_pylist()], r.works.column_names),
+        "clusters.csv": _csv(cluster_rows, ["cluster", "size", "first_year", "last_year", "top_works", "top_titles"]),
+        "rpys.csv": _csv(rpys_rows, ["year", "references", "median", "deviation"]),
+    }
+    for kind, table in sorted(r.pairs.items()):
+        files[f"{kind}.csv"] = _csv(table.to_pylist(), ["a", "b", "count", "weight"])
+    summary = {"options": options_dict(r.options), "facts": r.facts,
+               "versions": _versions(str(r.facts.get("engine"))),
+               "top_pagerank": r.top("pagerank", 20), "top_local": r.top("local", 20)}
+    files["summary.json"] = json.dumps(summary, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return write_text_files([(out / name, files[name]) for name in SNAPSHOT_FILES if name in files])

@@ -237,6 +237,9 @@ class Engine(Protocol):
     Every query text is plain SQL that DuckDB and Spark SQL both accept.
     """
 
+    #: The engine's name: ``"duckdb"``, ``"spark"``.
+    dialect: str
+
     def sql(self, query: str) -> pa.Table:
         """Run a query, return its rows as an Arrow table."""
 
@@ -291,6 +294,8 @@ class DuckDBEngine:
     [3]
     >>> eng.close()
     """
+
+    dialect = "duckdb"
 
     def __init__(self, database: str = ":memory:", *, memory_limit: str | None = None, threads: int | None = None,
                  temp_directory: str | None = None) -> None:
