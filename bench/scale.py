@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import itertools
 import json
 import os
 import platform
@@ -30,6 +31,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +60,7 @@ def write_snapshot(n_refs: int, out: Path, *, files: int = 8, mean_refs: int = 2
     starts = np.searchsorted(citing, np.arange(n + 1))
     out.mkdir(parents=True, exist_ok=True)
     paths = [out / f"syn-{k:03d}.jsonl.gz" for k in range(files)]
+    (out / "COMPLETE").unlink(missing_ok=True)
     handles = [gzip.open(p, "wt", encoding="utf-8", compresslevel=1) for p in paths]
     try:
         for i in range(n):
@@ -74,7 +77,16 @@ def write_snapshot(n_refs: int, out: Path, *, files: int = 8, mean_refs: int = 2
     finally:
         for h in handles:
             h.close()
+    (out / "COMPLETE").write_text("\n".join(p.name for p in paths) + "\n", encoding="utf-8")
     return paths
+
+
+def ready_snapshot(out: Path) -> list[Path] | None:
+    """The files of a snapshot written to the end earlier (``--write-only``), or None: writing is setup, not timed."""
+    marker = out / "COMPLETE"
+    if not marker.exists():
+        return None
+    return [out / name for name in marker.read_text(encoding="utf-8").split()]
 
 
 def _rss_mb(jvm_pid: int | None = None) -> float:
@@ -89,7 +101,8 @@ def _rss_mb(jvm_pid: int | None = None) -> float:
     return round(peak, 1)
 
 
-def run_one(size: int, engine: str, work: Path, *, files: int, memory_limit: str, spark_memory: str) -> dict[str, Any]:
+def run_one(size: int, engine: str, work: Path, *, files: int, memory_limit: str, spark_memory: str,
+            sql_checks: bool = True, pairs_stage: bool = True, iterations: int = 2) -> dict[str, Any]:
     """Write (once per size), ingest (once per size) and analyse on ``engine``: ``{"stages": [...]}``."""
     from citegraph.analysis import snapshot as sa
     from citegraph.sources import snapshot as ss
@@ -110,7 +123,9 @@ def run_one(size: int, engine: str, work: Path, *, files: int, memory_limit: str
     snap, ds_dir = work / f"snap-{size}", work / f"ds-{size}"
     info: dict[str, Any] = {"size": size, "engine": engine}
     if not (ds_dir / "manifest.json").exists():
-        paths = stage("write snapshot", lambda: write_snapshot(size, snap, files=files))
+        paths = (ready_snapshot(snap) if ready_snapshot(snap) is not None
+                 else stage("write snapshot", lambda: write_snapshot(size, snap, files=files)))
+        assert paths is not None
         info["snapshot_mb"] = round(sum(p.stat().st_size for p in paths) / 1e6, 1)
         report = stage("ingest", lambda: ss.ingest(paths, "crossref", ds_dir, workers=2))
         info.update(works=report.works, refs=report.refs)
@@ -131,34 +146,95 @@ def run_one(size: int, engine: str, work: Path, *, files: int, memory_limit: str
         stage("citation counts", lambda: sa.citation_counts(ds))
         stage("citations per year", lambda: sa.citations_per_year(ds))
         stage("RPYS", lambda: sa.rpys(ds))
+        stage("link arrays (read once)", lambda: sa.edge_arrays(ds))
         pr_a = stage("PageRank arrays", lambda: sa.pagerank(ds, method="arrays"))
-        pr_s = stage("PageRank SQL", lambda: sa.pagerank(ds, method="sql"))
-        info["pagerank_sql_vs_arrays_max_diff"] = max(abs(pr_a[k] - pr_s[k]) for k in pr_a)
+        if sql_checks:
+            pr_s = stage("PageRank SQL", lambda: sa.pagerank(ds, method="sql"))
+            info["pagerank_sql_vs_arrays_max_diff"] = max(abs(pr_a[k] - pr_s[k]) for k in pr_a)
+            del pr_s
+        del pr_a
         cc_a = stage("components arrays", lambda: sa.components(ds))
-        cc_s = stage("components SQL", lambda: sa.components(ds, method="sql"))
-        info["components_same"] = cc_a == cc_s
+        if sql_checks:
+            cc_s = stage("components SQL", lambda: sa.components(ds, method="sql"))
+            info["components_same"] = cc_a == cc_s
+            del cc_s
         info["components"] = len(set(cc_a.values()))
-        pairs = stage("co-citation (min-count 2, top-k 10)",
-                      lambda: sa.cooccurrence(ds, "cocitation", min_count=2, top_k=10))
-        info["cocitation_pairs"] = pairs.num_rows
+        del cc_a
+        found = stage(f"clusters (Leiden, {iterations} passes)", lambda: sa.clusters(ds, iterations=iterations))
+        info["clusters"] = len(set(found.values()))
+        info["clusters_largest"] = sorted(Counter(found.values()).values(), reverse=True)[:5]
+        del found
+        if pairs_stage:
+            pairs = stage("co-citation (min-count 2, top-k 10)",
+                          lambda: sa.cooccurrence(ds, "cocitation", min_count=2, top_k=10))
+            info["cocitation_pairs"] = pairs.num_rows
     finally:
         ds.close()
     info["stages"] = stages
     return info
 
 
+#: Stages outside the pipeline the target counts (ingest, count, PageRank, cluster): setup and the SQL cross-checks.
+NOT_PIPELINE = ("write snapshot", "PageRank SQL", "components SQL", "co-citation (min-count 2, top-k 10)")
+
+
+def pipeline_seconds(r: dict[str, Any]) -> float:
+    """Ingest, open, counts, RPYS, link arrays, PageRank, components, clusters: what a whole-snapshot map takes."""
+    return round(sum(s["seconds"] for s in r["stages"] if s["stage"] not in NOT_PIPELINE), 1)
+
+
+def _growth(results: list[dict[str, Any]]) -> list[str]:
+    """Stage x size seconds and the growth exponent between consecutive sizes (log time ratio / log size ratio)."""
+    import math
+
+    lines: list[str] = []
+    for engine in ("duckdb", "spark"):
+        runs = sorted((r for r in results if r["engine"] == engine and "error" not in r), key=lambda r: r["size"])
+        if len(runs) < 1:
+            continue
+        names: list[str] = []
+        for r in runs:
+            names += [s["stage"] for s in r["stages"] if s["stage"] not in names]
+        sizes = [r["size"] for r in runs]
+        head = "| stage | " + " | ".join(f"{z:.0e} (s)" for z in sizes) + " | " + " | ".join(
+            f"exponent {a:.0e}->{b:.0e}" for a, b in itertools.pairwise(sizes)) + " |"
+        lines += [f"{engine}: seconds per stage and growth exponent b (time ~ size^b):", "", head,
+                  "|---|" + "---:|" * (2 * len(sizes) - 1)]
+        rows = [*names, "pipeline (ingest to clusters)", "peak RSS (MB)"]
+        for name in rows:
+            if name == "pipeline (ingest to clusters)":
+                vals = [pipeline_seconds(r) for r in runs]
+            elif name == "peak RSS (MB)":
+                vals = [max(max(s["peak_rss_mb"] for s in r["stages"]),
+                            max(s.get("children_peak_rss_mb", 0) for s in r["stages"])) for r in runs]
+            else:
+                vals = [next((s["seconds"] for s in r["stages"] if s["stage"] == name), None) for r in runs]
+            cells = ["-" if v is None else f"{v:,.2f}" for v in vals]
+            exps = []
+            for (a, va), (b, vb) in zip(zip(sizes, vals, strict=True), list(zip(sizes, vals, strict=True))[1:],
+                                        strict=False):
+                exps.append("-" if not va or not vb or va < 0.05 else f"{math.log(vb / va) / math.log(b / a):.2f}")
+            lines.append(f"| {name} | " + " | ".join(cells) + " | " + " | ".join(exps) + " |")
+        lines.append("")
+    return lines
+
+
 def _markdown(results: list[dict[str, Any]], argv: list[str]) -> str:
     lines = [f"## Whole-snapshot pipeline at scale ({LABEL})", "",
              f"`python bench/scale.py {' '.join(argv)}` on {os.cpu_count()} cores, {platform.python_version()}; "
              "peak RSS is the run's running peak (for Spark plus the driver JVM's).", ""]
+    lines += _growth(results)
     for r in results:
         if "error" in r:
             lines += [f"### {r['engine']}, {r['size']:.0e} references: failed", "", f"    {r['error']}", ""]
             continue
         lines += [f"### {r['engine']}, {r['size']:.0e} references", "",
-                  f"{r['works']} works, {r['refs']} reference entries, {r['nodes']} nodes, {r['edges']} links; "
-                  f"PageRank SQL vs arrays max |diff| {r['pagerank_sql_vs_arrays_max_diff']:.1e}, "
-                  f"components SQL == arrays: {r['components_same']}; {r['cocitation_pairs']} co-citation pairs.", "",
+                  f"{r['works']:,} works, {r['refs']:,} reference entries, {r['nodes']:,} nodes, {r['edges']:,} links; "
+                  + (f"PageRank SQL vs arrays max |diff| {r['pagerank_sql_vs_arrays_max_diff']:.1e}, "
+                     f"components SQL == arrays: {r['components_same']}; "
+                     if "components_same" in r else "SQL forms not run at this size; ")
+                  + f"{r['components']:,} components; {r['clusters']:,} clusters (largest {r['clusters_largest']})"
+                  + (f"; {r['cocitation_pairs']:,} co-citation pairs." if "cocitation_pairs" in r else "."), "",
                   "| stage | seconds | peak RSS (MB) | ingest workers' peak RSS (MB) |", "|---|---:|---:|---:|"]
         lines += [f"| {s['stage']} | {s['seconds']:.2f} | {s['peak_rss_mb']:.0f} | "
                   f"{s.get('children_peak_rss_mb', 0):.0f} |" for s in r["stages"]]
@@ -178,11 +254,27 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", default=None, help="write the figures as JSON here (also printed)")
     ap.add_argument("--md", default=None, help="write the Markdown section here (also printed)")
     ap.add_argument("--allow-large", action="store_true", help=f"allow sizes above {MAX_SIZE:.0e}")
+    ap.add_argument("--sql-checks-up-to", type=float, default=1e7,
+                    help="run the SQL PageRank and components (checked against the arrays) up to this size")
+    ap.add_argument("--pairs-up-to", type=float, default=1e7, help="run co-citation up to this size")
+    ap.add_argument("--iterations", type=int, default=2, help="Leiden passes (-1: until stable)")
+    ap.add_argument("--write-only", action="store_true",
+                    help="only write the SYNTHETIC snapshots into --work (setup for a later timed run)")
     ap.add_argument("--child", nargs=2, metavar=("SIZE", "ENGINE"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    if args.write_only:
+        for s in (int(float(s)) for s in args.sizes.split(",") if s):
+            t = time.perf_counter()
+            paths = write_snapshot(s, Path(args.work) / f"snap-{s}", files=args.files)
+            print(f"{s:.0e}: {len(paths)} files, {sum(p.stat().st_size for p in paths) / 1e6:.0f} MB, "
+                  f"{time.perf_counter() - t:.0f} s", file=sys.stderr)
+        return 0
     if args.child:
-        info = run_one(int(float(args.child[0])), args.child[1], Path(args.work), files=args.files,
-                       memory_limit=args.memory_limit, spark_memory=args.spark_memory)
+        size = int(float(args.child[0]))
+        info = run_one(size, args.child[1], Path(args.work), files=args.files,
+                       memory_limit=args.memory_limit, spark_memory=args.spark_memory,
+                       sql_checks=size <= args.sql_checks_up_to, pairs_stage=size <= args.pairs_up_to,
+                       iterations=args.iterations)
         print(json.dumps(info))
         return 0
     sizes = [int(float(s)) for s in args.sizes.split(",") if s]
@@ -194,7 +286,9 @@ def main(argv: list[str] | None = None) -> int:
     runs = [(s, "duckdb") for s in sizes] + [(s, "spark") for s in spark_sizes]
     for size, engine in sorted(runs, key=lambda r: (r[0], r[1] != "duckdb")):
         cmd = [sys.executable, __file__, "--child", str(size), engine, "--work", str(work), "--files", str(args.files),
-               "--memory-limit", args.memory_limit, "--spark-memory", args.spark_memory]
+               "--memory-limit", args.memory_limit, "--spark-memory", args.spark_memory,
+               "--sql-checks-up-to", str(args.sql_checks_up_to), "--pairs-up-to", str(args.pairs_up_to),
+               "--iterations", str(args.iterations)]
         started = time.perf_counter()
         proc = subprocess.run(cmd, stdout=subprocess.PIPE, text=True)
         if proc.returncode != 0:

@@ -375,11 +375,22 @@ def cooccurrence(ds: Dataset, kind: str, *, normalise: str = "count", min_count:
 
 
 def edge_arrays(ds: Dataset) -> tuple[list[str], np.ndarray, np.ndarray]:
-    """``(nodes, src, dst)``: the node keys in key order and the links as int64 index arrays (:data:`EDGE_IDS_SQL`)."""
+    """``(nodes, src, dst)``: the node keys in key order and the links as int64 index arrays (:data:`EDGE_IDS_SQL`).
+
+    Read once per scope of the dataset (kept in ``ds.cache`` until ``use_field``): PageRank, components and
+    clusters share them. The arrays are read-only.
+    """
+    cached = ds.cache.get("edge_arrays")
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
     nodes = [str(k) for k in _column(ds.engine.sql("SELECT key FROM cg_node_ids ORDER BY id"), "key")]
     edges = ds.engine.sql(EDGE_IDS_SQL)
     src = edges.column("src").to_numpy().astype(np.int64)
     dst = edges.column("dst").to_numpy().astype(np.int64)
+    del edges
+    src.flags.writeable = False
+    dst.flags.writeable = False
+    ds.cache["edge_arrays"] = (nodes, src, dst)
     return nodes, src, dst
 
 

@@ -449,6 +449,8 @@ class Dataset:
         engine.parquet_view("cg_works_all", _parts(self.directory / "works", self.manifest), WORKS_SCHEMA)
         engine.parquet_view("cg_refs_all", _parts(self.directory / "refs", self.manifest), REFS_SCHEMA)
         self.field: str | None = None
+        #: What the analyses computed once for the current scope (the link arrays), emptied by use_field.
+        self.cache: dict[str, Any] = {}
         self.use_field(None)
 
     def use_field(self, table: str | None) -> None:
@@ -462,6 +464,7 @@ class Dataset:
         e.view("cg_nodes", NODES_SQL)
         e.materialize("cg_node_ids", NODE_IDS_SQL)
         self.field = table
+        self.cache.clear()
 
     def count(self, table: str) -> int:
         """Rows of a view or table."""
