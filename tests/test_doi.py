@@ -326,3 +326,24 @@ def test_extract_dois_cases(text: str, originals: list[str]) -> None:
 
 def test_extract_dois_returns_doi_objects() -> None:
     assert extract_dois("doi:10.1000/XY") == [DOI("10.1000/xy", "10.1000/XY")]
+
+
+def test_the_ascii_fast_path_decides_as_the_character_loop_does() -> None:
+    import unicodedata
+
+    from citegraph.doi import _invalid_reason
+
+    def by_loop(doi: str) -> bool:  # the rule written out: no whitespace, no Cc, no Cf character
+        return not any(c.isspace() or unicodedata.category(c) in ("Cc", "Cf") for c in doi)
+
+    for code in [*range(0x180), 0x200B, 0x2028, 0xFEFF, 0x3000, 0x00AD]:
+        doi = f"10.1000/a{chr(code)}b"
+        assert (_invalid_reason(doi) is None) == by_loop(doi), hex(code)
+
+
+def test_a_remembered_doi_is_the_same_answer_and_a_bad_value_still_raises() -> None:
+    first = normalize_doi("https://doi.org/10.1000/XYZ")
+    assert normalize_doi("https://doi.org/10.1000/XYZ") == first == normalize_doi("doi:10.1000/XYZ")
+    for _ in range(2):  # the second time from memory: the same error, a new exception
+        with pytest.raises(InvalidDOIError, match="no suffix"):
+            normalize_doi("10.1000")

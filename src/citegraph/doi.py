@@ -42,6 +42,7 @@ https://doi.org/10.1000/ABC.123
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import unicodedata
@@ -226,6 +227,8 @@ def _invalid_reason(doi: str) -> str | None:
         )
     if not slash or not suffix:
         return f"no suffix after the prefix '{prefix}/' (a DOI looks like {prefix}/abc)"
+    if doi.isascii() and doi.isprintable() and " " not in doi:
+        return None  # the common case, decided without a loop: no ASCII character is Cf, and isprintable excludes Cc
     for char in doi:
         if char.isspace():
             return f"contains whitespace ({_EXAMPLE}, without spaces)"
@@ -296,11 +299,24 @@ def normalize_doi(value: str) -> DOI:
             value[:80] + "...",
             f"too long ({len(value)} characters; DOIs are at most {MAX_DOI_LENGTH} here)",
         )
+    found = _normalized(value)
+    if isinstance(found, str):
+        shown = value if len(value) <= MAX_DOI_LENGTH else value[:80] + "..."
+        raise InvalidDOIError(shown, found)
+    return found
+
+
+@functools.lru_cache(maxsize=1 << 18)
+def _normalized(value: str) -> DOI | str:
+    """The DOI of ``value``, or why it is none: remembered, since a snapshot cites the same DOIs again and again.
+
+    A DOI is frozen, so a remembered one is shared safely; 2^18 values take about 60 MB at most. Ingesting a
+    SYNTHETIC snapshot of 10^6 references spent 40% of its time here before.
+    """
     cleaned = _clean(value)
     reason = _invalid_reason(cleaned)
     if reason is not None:
-        shown = value if len(value) <= MAX_DOI_LENGTH else value[:80] + "..."
-        raise InvalidDOIError(shown, reason)
+        return reason
     return DOI(key=cleaned.translate(_ASCII_LOWER), original=cleaned)
 
 
