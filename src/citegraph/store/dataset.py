@@ -252,6 +252,13 @@ class Engine(Protocol):
     def view(self, name: str, query: str) -> None:
         """Define ``name`` as a view over ``query``."""
 
+    def number(self, name: str, source: str, column: str) -> None:
+        """Keep as table ``name`` the distinct ``column`` of ``source`` with ``id`` 0..n-1 in ``column`` order.
+
+        DuckDB: :data:`NODE_IDS_SQL`'s ``ROW_NUMBER() OVER (ORDER BY ...)``; Spark: a range-partitioned sort
+        numbered by ``zipWithIndex``, since a window without ``PARTITION BY`` moves every row to one task.
+        """
+
     def parquet_view(self, name: str, paths: Sequence[Path], schema: pa.Schema) -> None:
         """Define ``name`` over Parquet files (an empty table of ``schema`` when there are none)."""
 
@@ -328,6 +335,10 @@ class DuckDBEngine:
 
     def view(self, name: str, query: str) -> None:
         self.con.execute(f"CREATE OR REPLACE TEMP VIEW {_name(name)} AS {query}")
+
+    def number(self, name: str, source: str, column: str) -> None:
+        col = _name(column)
+        self.materialize(name, f"SELECT {col}, ROW_NUMBER() OVER (ORDER BY {col}) - 1 AS id FROM {_name(source)}")
 
     def parquet_view(self, name: str, paths: Sequence[Path], schema: pa.Schema) -> None:
         if paths:
@@ -462,7 +473,7 @@ class Dataset:
         e.view("cg_refs", REFS_SQL)
         e.materialize("cg_edges", EDGES_SQL)
         e.view("cg_nodes", NODES_SQL)
-        e.materialize("cg_node_ids", NODE_IDS_SQL)
+        e.number("cg_node_ids", "cg_nodes", "key")  # NODE_IDS_SQL on DuckDB
         self.field = table
         self.cache.clear()
 

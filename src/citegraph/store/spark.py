@@ -267,6 +267,21 @@ class SparkEngine:
         self.spark.sql(f"CREATE OR REPLACE TEMP VIEW {_name(name)} AS {query}")
         self._views.add(name)
 
+    def number(self, name: str, source: str, column: str) -> None:
+        """Distinct ``column`` of ``source`` numbered 0..n-1 in order, without gathering the rows in one task.
+
+        ``ROW_NUMBER() OVER (ORDER BY ...)`` has no partition, so Spark moves every row to a single task; here
+        the rows are sorted across partitions (a range partitioning) and ``zipWithIndex`` numbers them in that
+        order, each partition starting where the previous ones end.
+        """
+        col = _name(column)
+        ordered = self.spark.sql(f"SELECT DISTINCT {col} FROM {_name(source)}").orderBy(col)
+        schema = f"{col} STRING, id BIGINT"
+        numbered = ordered.rdd.zipWithIndex().map(lambda pair: (pair[0][0], pair[1]))
+        df = self.spark.createDataFrame(numbered, schema)
+        df = df.localCheckpoint(eager=True) if self.checkpoint == "local" else df.checkpoint(eager=True)
+        self._keep(name, df, _checkpointed_rdd(df))
+
     def parquet_view(self, name: str, paths: Sequence[Path], schema: pa.Schema) -> None:
         """Define ``name`` over Parquet files read with ``schema`` (empty with no files)."""
         if paths:
