@@ -501,4 +501,4 @@ def test_status_and_import_load_no_analysis_stack(tmp_path: Path) -> None:
             "                         'citegraph.analysis'))}}))"
             ).format(["-q", "--store", store, "import", str(export)], ["--store", store, "status"])
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert loaded.stdout.strip().splitlines()[-1] == "['citegraph.analysis', 'citegraph.analysis.coverage']"
+    assert loaded.stdout.strip().splitlines()[-1] == "[]"  # status imports the coverage analysis only for --coverage

@@ -76,8 +76,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tenacity import retry, retry_if_exception, stop_after_delay, wait_exponential
-
 try:
     import fcntl
 except ImportError:  # pragma: no cover - not POSIX
@@ -503,8 +501,6 @@ def _locked(exc: BaseException) -> bool:
     return isinstance(exc, sqlite3.OperationalError) and ("locked" in str(exc) or "busy" in str(exc))
 
 
-@retry(retry=retry_if_exception(_locked), stop=stop_after_delay(10), wait=wait_exponential(multiplier=0.005, max=0.2),
-       reraise=True)
 def _wal(conn: sqlite3.Connection) -> str:
     """``PRAGMA journal_mode = WAL``, retried while another connection holds the lock it needs.
 
@@ -513,7 +509,15 @@ def _wal(conn: sqlite3.Connection) -> str:
     at the same moment (about 1 in 12 first opens of 6 threads, measured);
     so the switch is retried with back-off for up to 10 s.
     """
-    return str(conn.execute("PRAGMA journal_mode = WAL").fetchone()[0])
+    # imported here: a read-only open (`citegraph status`) never retries, and tenacity is a third of this module's
+    # import time
+    from tenacity import Retrying, retry_if_exception, stop_after_delay, wait_exponential
+
+    for attempt in Retrying(retry=retry_if_exception(_locked), stop=stop_after_delay(10),
+                            wait=wait_exponential(multiplier=0.005, max=0.2), reraise=True):
+        with attempt:
+            return str(conn.execute("PRAGMA journal_mode = WAL").fetchone()[0])
+    raise AssertionError("unreachable")  # pragma: no cover - Retrying returns or raises
 
 class Store:
     """A citegraph SQLite store.
