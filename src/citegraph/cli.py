@@ -1195,7 +1195,7 @@ def ingest(ctx: click.Context, snapshot: Sequence[Path], fmt: str, output: Path,
               help="Where the SQL runs: DuckDB in this process, or Spark (pip install 'citegraph[spark]', Java 17).")
 @click.option("--spark-master", default=None,
               help="With --engine spark: local[2] (default), local[*], spark://HOST:7077, yarn... "
-                   "(under spark-submit the submitted session is used).")
+                   "(under spark-submit, its --master).")
 @click.option("--spark-conf", multiple=True, metavar="KEY=VALUE",
               help="With --engine spark: a Spark setting, e.g. spark.driver.memory=8g (repeatable).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
@@ -1255,7 +1255,9 @@ def field(ctx: click.Context, dataset: Path, issn: Sequence[str], journal: Seque
     if engine == "spark":
         from citegraph.store.spark import SparkEngine
 
-        eng: Any = SparkEngine(master=spark_master or "local[2]", config=conf)
+        # under spark-submit (which starts this driver with PYSPARK_GATEWAY_PORT set) its --master decides
+        submitted = "PYSPARK_GATEWAY_PORT" in os.environ
+        eng: Any = SparkEngine(master=spark_master or (None if submitted else "local[2]"), config=conf)
     else:
         from citegraph.store.dataset import DuckDBEngine
 

@@ -158,11 +158,12 @@ class SparkEngine:
         stops it only when this engine started it.
     app_name : str
         The Spark application's name.
-    master : str
+    master : str or None
         Where to run: ``"local[2]"`` (two cores of this machine, the
-        default), ``"local[*]"``, ``"spark://host:7077"``, ``"yarn"``...
-        (``spark-submit`` sets it for a submitted job: the active session
-        is reused).
+        default), ``"local[*]"``, ``"spark://host:7077"``, ``"yarn"``...;
+        None leaves it to the Spark configuration (what ``spark-submit
+        --master`` or ``spark-defaults.conf`` says: a job submitted with
+        ``spark-submit`` passes None).
     config : mapping, optional
         Spark settings over :data:`DEFAULT_CONFIG` (only applied when this
         engine starts the session).
@@ -192,7 +193,7 @@ class SparkEngine:
 
     dialect = "spark"
 
-    def __init__(self, session: Any = None, *, app_name: str = "citegraph", master: str = "local[2]",
+    def __init__(self, session: Any = None, *, app_name: str = "citegraph", master: str | None = "local[2]",
                  config: Mapping[str, str] | None = None, checkpoint: str = "local", isolate: bool = True) -> None:
         if checkpoint not in _CHECKPOINTS:
             raise UsageError(f"checkpoint {checkpoint!r} is not one of {', '.join(_CHECKPOINTS)}")
@@ -214,13 +215,15 @@ class SparkEngine:
         self._views: set[str] = set()
 
     @staticmethod
-    def _start(session_class: Any, app_name: str, master: str, config: Mapping[str, str] | None) -> Any:
+    def _start(session_class: Any, app_name: str, master: str | None, config: Mapping[str, str] | None) -> Any:
         if not java_available():
             raise NotAvailableError("the Spark engine needs a Java 17+ runtime: install one (Debian: apt-get "
                                     "install default-jre-headless) or set JAVA_HOME")
         # the Python workers (UDFs) must run this interpreter, where citegraph is importable
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-        builder = session_class.builder.master(master).appName(app_name)
+        builder = session_class.builder.appName(app_name)
+        if master is not None:  # None: the master spark-submit (or spark-defaults.conf) gives
+            builder = builder.master(master)
         for key, value in {**DEFAULT_CONFIG, **dict(config or {})}.items():
             builder = builder.config(key, value)
         try:
