@@ -243,7 +243,9 @@ def test_field_in_place_on_spark_writes_what_duckdb_writes(synthetic: tuple[Path
     on_duck = CliRunner().invoke(cli, [*args, "--in-place", str(tmp_path / "duck")], catch_exceptions=False)
     # the fixture's session is active: the command's engine works in a new session of it
     on_spark = CliRunner().invoke(cli, [*args, "--in-place", str(tmp_path / "spark"), "--engine", "spark",
-                                        "--spark-master", "local[2]"], catch_exceptions=False)
+                                        "--spark-master", "local[2]",
+                                        "--spark-conf", f"spark.checkpoint.dir={tmp_path / 'checkpoints'}"],
+                                  catch_exceptions=False)
     assert on_duck.exit_code == 0 and on_spark.exit_code == 0, on_spark.output
     assert "analysed in place on spark" in on_spark.output
     for name in ("works.csv", "clusters.csv", "rpys.csv", "coupling.csv"):
@@ -251,3 +253,4 @@ def test_field_in_place_on_spark_writes_what_duckdb_writes(synthetic: tuple[Path
     summary = json.loads((tmp_path / "spark" / "summary.json").read_text(encoding="utf-8"))
     assert summary["facts"]["engine"] == "spark" and "pyspark" in summary["versions"]
     assert spark.sparkContext._jsc is not None  # the command left the shared session running
+    assert any((tmp_path / "checkpoints").rglob("*"))  # reliable checkpoints went to the folder given

@@ -1197,7 +1197,8 @@ def ingest(ctx: click.Context, snapshot: Sequence[Path], fmt: str, output: Path,
               help="With --engine spark: local[2] (default), local[*], spark://HOST:7077, yarn... "
                    "(under spark-submit, its --master).")
 @click.option("--spark-conf", multiple=True, metavar="KEY=VALUE",
-              help="With --engine spark: a Spark setting, e.g. spark.driver.memory=8g (repeatable).")
+              help="With --engine spark: a Spark setting, e.g. spark.driver.memory=8g (repeatable); "
+                   "spark.checkpoint.dir=hdfs://... keeps the iterated tables there (survives a lost executor).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 @click.pass_context
 def field(ctx: click.Context, dataset: Path, issn: Sequence[str], journal: Sequence[str], subject: Sequence[str],
@@ -1257,7 +1258,9 @@ def field(ctx: click.Context, dataset: Path, issn: Sequence[str], journal: Seque
 
         # under spark-submit (which starts this driver with PYSPARK_GATEWAY_PORT set) its --master decides
         submitted = "PYSPARK_GATEWAY_PORT" in os.environ
-        eng: Any = SparkEngine(master=spark_master or (None if submitted else "local[2]"), config=conf)
+        # a checkpoint folder given: tables are checkpointed there, surviving a lost executor
+        eng: Any = SparkEngine(master=spark_master or (None if submitted else "local[2]"), config=conf,
+                               checkpoint="reliable" if "spark.checkpoint.dir" in conf else "local")
     else:
         from citegraph.store.dataset import DuckDBEngine
 

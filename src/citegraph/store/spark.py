@@ -210,6 +210,9 @@ class SparkEngine:
                 session = self._start(SparkSession, app_name, master, config)
                 self._owns = True
         self.spark: Any = session.newSession() if isolate and not self._owns else session
+        checkpoint_dir = dict(config or {}).get("spark.checkpoint.dir")
+        if checkpoint_dir and not self._owns:  # a session reused: its context takes the folder asked for
+            session.sparkContext.setCheckpointDir(checkpoint_dir)
         self._tables: dict[str, Any] = {}  # materialised and registered DataFrames, kept to release them
         self._rdds: dict[str, Any] = {}  # name -> the checkpointed (JVM) RDD its rows are in, freed when unused
         self._views: set[str] = set()
