@@ -101,8 +101,48 @@ def _rss_mb(jvm_pid: int | None = None) -> float:
     return round(peak, 1)
 
 
+def in_memory_check(ds: Any, snap: Path, store_path: Path, iterations: int) -> dict[str, Any]:
+    """The in-memory path on a store of the same snapshot files: counts, PageRank, components, clusters equal?"""
+    import networkx as nx
+
+    from citegraph.analysis import snapshot as sa
+    from citegraph.analysis.clusters import cluster_arrays
+    from citegraph.analysis.rank import pagerank_scores
+    from citegraph.graphs.arrays import GraphArrays
+    from citegraph.graphs.citation import citation_graph
+    from citegraph.sources.snapshot import iter_records
+    from citegraph.store import Store
+    from citegraph.store.records import parse_work
+
+    store_path.unlink(missing_ok=True)
+    paths = ready_snapshot(snap) or sorted(snap.glob("*.jsonl.gz"))
+    with Store(store_path) as store:
+        for path in sorted(paths, key=lambda q: q.name):
+            batch = []
+            for record in iter_records(path):
+                batch.append(parse_work(record, source=f"file:{path.name}"))
+                if len(batch) == 5000:
+                    store.add_works(batch)
+                    batch = []
+            store.add_works(batch)
+        G = citation_graph(store)
+    counts = sa.citation_counts(ds)
+    local = dict(zip(counts.column("key").to_pylist(), counts.column("local").to_pylist(), strict=True))
+    pr, want_pr = sa.pagerank(ds), pagerank_scores(G)
+    cc = sa.components(ds)
+    want_cc = {n: min(c) for c in nx.weakly_connected_components(G) for n in c}
+    a = GraphArrays.from_graph(G)
+    want_cl = cluster_arrays(a.n, a.src, a.dst, method="leiden", iterations=iterations, seed=0)
+    cl = sa.clusters(ds, iterations=iterations)
+    return {"nodes_equal": sorted(G.nodes) == sorted(local), "local_equal": local == dict(G.in_degree()),
+            "pagerank_max_diff": max(abs(pr[k] - want_pr[k]) for k in pr),
+            "components_equal": cc == want_cc,
+            "clusters_equal": cl == {a.nodes[i]: int(c) for i, c in enumerate(want_cl.tolist())}}
+
+
 def run_one(size: int, engine: str, work: Path, *, files: int, memory_limit: str, spark_memory: str,
-            sql_checks: bool = True, pairs_stage: bool = True, iterations: int = 2) -> dict[str, Any]:
+            sql_checks: bool = True, pairs_stage: bool = True, iterations: int = 2,
+            check_in_memory: bool = False) -> dict[str, Any]:
     """Write (once per size), ingest (once per size) and analyse on ``engine``: ``{"stages": [...]}``."""
     from citegraph.analysis import snapshot as sa
     from citegraph.sources import snapshot as ss
@@ -168,6 +208,9 @@ def run_one(size: int, engine: str, work: Path, *, files: int, memory_limit: str
             pairs = stage("co-citation (min-count 2, top-k 10)",
                           lambda: sa.cooccurrence(ds, "cocitation", min_count=2, top_k=10))
             info["cocitation_pairs"] = pairs.num_rows
+        if check_in_memory:
+            info["in_memory"] = stage("in-memory check", lambda: in_memory_check(ds, snap, work / f"mem-{size}.sqlite",
+                                                                               iterations))
     finally:
         ds.close()
     info["stages"] = stages
@@ -175,7 +218,8 @@ def run_one(size: int, engine: str, work: Path, *, files: int, memory_limit: str
 
 
 #: Stages outside the pipeline the target counts (ingest, count, PageRank, cluster): setup and the SQL cross-checks.
-NOT_PIPELINE = ("write snapshot", "PageRank SQL", "components SQL", "co-citation (min-count 2, top-k 10)")
+NOT_PIPELINE = ("write snapshot", "PageRank SQL", "components SQL", "co-citation (min-count 2, top-k 10)",
+                "in-memory check")
 
 
 def pipeline_seconds(r: dict[str, Any]) -> float:
@@ -234,7 +278,9 @@ def _markdown(results: list[dict[str, Any]], argv: list[str]) -> str:
                      f"components SQL == arrays: {r['components_same']}; "
                      if "components_same" in r else "SQL forms not run at this size; ")
                   + f"{r['components']:,} components; {r['clusters']:,} clusters (largest {r['clusters_largest']})"
-                  + (f"; {r['cocitation_pairs']:,} co-citation pairs." if "cocitation_pairs" in r else "."), "",
+                  + (f"; {r['cocitation_pairs']:,} co-citation pairs" if "cocitation_pairs" in r else "")
+                  + (f"; against the in-memory path (a store of the same records): {r['in_memory']}"
+                     if "in_memory" in r else "") + ".", "",
                   "| stage | seconds | peak RSS (MB) | ingest workers' peak RSS (MB) |", "|---|---:|---:|---:|"]
         lines += [f"| {s['stage']} | {s['seconds']:.2f} | {s['peak_rss_mb']:.0f} | "
                   f"{s.get('children_peak_rss_mb', 0):.0f} |" for s in r["stages"]]
@@ -258,6 +304,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="run the SQL PageRank and components (checked against the arrays) up to this size")
     ap.add_argument("--pairs-up-to", type=float, default=1e7, help="run co-citation up to this size")
     ap.add_argument("--iterations", type=int, default=2, help="Leiden passes (-1: until stable)")
+    ap.add_argument("--check-in-memory-up-to", type=float, default=1e6,
+                    help="compare with the in-memory path (a store of the same records) up to this size")
     ap.add_argument("--write-only", action="store_true",
                     help="only write the SYNTHETIC snapshots into --work (setup for a later timed run)")
     ap.add_argument("--child", nargs=2, metavar=("SIZE", "ENGINE"), help=argparse.SUPPRESS)
@@ -274,7 +322,8 @@ def main(argv: list[str] | None = None) -> int:
         info = run_one(size, args.child[1], Path(args.work), files=args.files,
                        memory_limit=args.memory_limit, spark_memory=args.spark_memory,
                        sql_checks=size <= args.sql_checks_up_to, pairs_stage=size <= args.pairs_up_to,
-                       iterations=args.iterations)
+                       iterations=args.iterations,
+                       check_in_memory=args.child[1] == "duckdb" and size <= args.check_in_memory_up_to)
         print(json.dumps(info))
         return 0
     sizes = [int(float(s)) for s in args.sizes.split(",") if s]
@@ -288,7 +337,7 @@ def main(argv: list[str] | None = None) -> int:
         cmd = [sys.executable, __file__, "--child", str(size), engine, "--work", str(work), "--files", str(args.files),
                "--memory-limit", args.memory_limit, "--spark-memory", args.spark_memory,
                "--sql-checks-up-to", str(args.sql_checks_up_to), "--pairs-up-to", str(args.pairs_up_to),
-               "--iterations", str(args.iterations)]
+               "--iterations", str(args.iterations), "--check-in-memory-up-to", str(args.check_in_memory_up_to)]
         started = time.perf_counter()
         proc = subprocess.run(cmd, stdout=subprocess.PIPE, text=True)
         if proc.returncode != 0:
