@@ -413,3 +413,21 @@ def test_openalex_parquet_reads_as_json_lines(shared_dir: Path, tmp_path: Path) 
         query = "SELECT key, title, year, is_referenced_by_count FROM cg_works ORDER BY key"
         assert a.engine.sql(query).to_pylist() == b.engine.sql(query).to_pylist()
         assert sa.pagerank(a) == sa.pagerank(b)
+
+
+def test_a_second_ingestion_into_the_same_dataset_is_refused_while_the_first_runs(tmp_path: Path) -> None:
+    import fcntl
+
+    from citegraph.errors import UsageError
+
+    src = tmp_path / "w.jsonl"  # hand-made unit record
+    src.write_text(json.dumps({"DOI": "10.1/a", "reference": [{"key": "1", "DOI": "10.1/b"}]}) + "\n")
+    out = tmp_path / "ds"
+    out.mkdir()
+    with open(out / ".ingest.lock", "w") as held:  # what a running ingestion holds
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        with pytest.raises(UsageError, match="another `citegraph ingest` is writing this dataset"):
+            ss.ingest([src], "crossref", out)
+        assert not (out / "manifest.json").exists()
+    assert ss.ingest([src], "crossref", out).works == 1  # released (a killed run's lock is released too)
+    assert ss.ingest([src], "crossref", out).skipped  # and the lock is taken and given back each time

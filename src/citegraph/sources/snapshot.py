@@ -52,6 +52,7 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
 import io
@@ -447,6 +448,30 @@ def _ingest_file(path: Path, fmt: str, out_dir: Path, part: str, row_group_rows:
                       time.monotonic() - started), sha
 
 
+@contextlib.contextmanager
+def _dataset_lock(out: Path) -> Iterator[None]:
+    """Hold ``out/.ingest.lock`` (``flock``) while ingesting: two runs writing one manifest would lose files.
+
+    Raises
+    ------
+    UsageError
+        Another ingestion holds the lock (a killed one does not: the system frees its lock).
+    """
+    import fcntl
+
+    lock_path = out / ".ingest.lock"
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise UsageError(f"{out}: another `citegraph ingest` is writing this dataset (it holds {lock_path}); "
+                             "wait for it to end, or write to another folder") from None
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
 def ingest(
     paths: Iterable[str | os.PathLike[str]],
     fmt: str,
@@ -497,50 +522,52 @@ def ingest(
         raise UsageError(f"row_group_rows {row_group_rows} must be at least 1")
     files = snapshot_files(paths)
     out = Path(out_dir)
-    for sub in ("works", "refs"):
-        (out / sub).mkdir(parents=True, exist_ok=True)
-        for stale in (out / sub).glob("*.tmp"):  # what a killed run left
-            log.info("removing %s, left by an interrupted run", stale)
-            stale.unlink()
-    manifest = Manifest.load(out)
-    done: list[FileReport] = []
-    skipped: list[str] = []
-    todo: list[tuple[int, Path, os.stat_result]] = []
-    for i, path in enumerate(files, start=1):
-        key = str(path.resolve())
-        st = path.stat()
-        entry = manifest.files.get(key)
-        if (resume and entry is not None and entry.size == st.st_size and entry.mtime_ns == st.st_mtime_ns
-                and (out / "works" / f"{entry.part}.parquet").exists()
-                and (out / "refs" / f"{entry.part}.parquet").exists()):
-            log.info("ingest [%d/%d] %s: done before, skipped", i, len(files), path.name)
-            skipped.append(key)
+    out.mkdir(parents=True, exist_ok=True)
+    with _dataset_lock(out):
+        for sub in ("works", "refs"):
+            (out / sub).mkdir(parents=True, exist_ok=True)
+            for stale in (out / sub).glob("*.tmp"):  # what a killed run left
+                log.info("removing %s, left by an interrupted run", stale)
+                stale.unlink()
+        manifest = Manifest.load(out)
+        done: list[FileReport] = []
+        skipped: list[str] = []
+        todo: list[tuple[int, Path, os.stat_result]] = []
+        for i, path in enumerate(files, start=1):
+            key = str(path.resolve())
+            st = path.stat()
+            entry = manifest.files.get(key)
+            if (resume and entry is not None and entry.size == st.st_size and entry.mtime_ns == st.st_mtime_ns
+                    and (out / "works" / f"{entry.part}.parquet").exists()
+                    and (out / "refs" / f"{entry.part}.parquet").exists()):
+                log.info("ingest [%d/%d] %s: done before, skipped", i, len(files), path.name)
+                skipped.append(key)
+            else:
+                todo.append((i, path, st))
+
+        def finished(i: int, path: Path, st: os.stat_result, report: FileReport, sha: str) -> None:
+            done.append(report)
+            if report.error is None:
+                manifest.files[report.path] = FileEntry(report.path, st.st_size, st.st_mtime_ns, sha, report.part, fmt,
+                                                        report.records, report.works, report.refs, report.bad)
+                manifest.save(out)
+                log.info("ingest [%d/%d] %s: %d record(s), %d work(s), %d reference(s), %d bad, %.1f s",
+                         i, len(files), path.name, report.records, report.works, report.refs, report.bad,
+                         report.seconds)
+            if progress is not None:
+                progress(i, len(files), report)
+
+        if workers <= 1 or len(todo) <= 1:
+            for i, path, st in todo:
+                log.info("ingest [%d/%d] %s (%s, %.1f MB) ...", i, len(files), path.name, fmt, st.st_size / 1e6)
+                finished(i, path, st, *_ingest_file(path, fmt, out, _part_name(path), row_group_rows))
         else:
-            todo.append((i, path, st))
-
-    def finished(i: int, path: Path, st: os.stat_result, report: FileReport, sha: str) -> None:
-        done.append(report)
-        if report.error is None:
-            manifest.files[report.path] = FileEntry(report.path, st.st_size, st.st_mtime_ns, sha, report.part, fmt,
-                                                    report.records, report.works, report.refs, report.bad)
-            manifest.save(out)
-            log.info("ingest [%d/%d] %s: %d record(s), %d work(s), %d reference(s), %d bad, %.1f s",
-                     i, len(files), path.name, report.records, report.works, report.refs, report.bad,
-                     report.seconds)
-        if progress is not None:
-            progress(i, len(files), report)
-
-    if workers <= 1 or len(todo) <= 1:
-        for i, path, st in todo:
-            log.info("ingest [%d/%d] %s (%s, %.1f MB) ...", i, len(files), path.name, fmt, st.st_size / 1e6)
-            finished(i, path, st, *_ingest_file(path, fmt, out, _part_name(path), row_group_rows))
-    else:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            futures = {pool.submit(_ingest_file, path, fmt, out, _part_name(path), row_group_rows): (i, path, st)
-                       for i, path, st in todo}
-            for future in as_completed(futures):
-                finished(*futures[future], *future.result())
-    return IngestReport(tuple(done), tuple(skipped))
+            with ProcessPoolExecutor(max_workers=workers) as pool:
+                futures = {pool.submit(_ingest_file, path, fmt, out, _part_name(path), row_group_rows): (i, path, st)
+                           for i, path, st in todo}
+                for future in as_completed(futures):
+                    finished(*futures[future], *future.result())
+        return IngestReport(tuple(done), tuple(skipped))
 
 
 # -- back to a store -------------------------------------------------------------------------------------------
