@@ -35,9 +35,10 @@ coupling              ``graphs.coupling_graph(citation, ...)`` (inside hybrid_gr
 hybrid_graph          ``graphs.build_graph(store, "hybrid", options, citation=, model=)``
 pagerank              ``rank.pagerank_scores(citation)`` (inside rank_works)
 hits                  ``rank.hits_scores(citation)`` (inside rank_works)
-betweenness           ``rank.betweenness_scores(citation, ...)``: exact up to 2,000 nodes, else
-                      ``rank.betweenness_pivots`` sampled pivots, as rank_works draws them (500,
-                      fewer past 400,000 links) (inside rank_works)
+betweenness           ``rank.betweenness_scores(citation, ...)``: exact while its estimated cost
+                      (``rank.betweenness_cost``) is within ``RankOptions.betweenness_budget``,
+                      else the ``rank.betweenness_pivots`` that budget pays for (500 at least), as
+                      rank_works draws them (inside rank_works)
 rank_works            ``rank.rank_works(citation, RankOptions(...))``: every measure and the composite
 clustering            ``clusters.find_clusters(graph, method="louvain", ...)``
 cluster_table         the centrality map and ``clusters.cluster_table(graph, ..., model=)``
@@ -718,7 +719,7 @@ def _verdict(stage: str, g: dict[str, Any]) -> tuple[str, bool | None]:
     if BY_NAME[stage].peer:
         return "peer (not judged)", None
     if stage == "betweenness":
-        return "exempt (sampled above 2,000 nodes; pivots bounded by a work budget)", None
+        return "exempt (exact within a cost budget, sampled within it above)", None
     if "lower_bound" in g and g["lower_bound"] > NLOGN_MAX_EXPONENT:
         return f"**faster than n log n**: timed out, b >= {g['lower_bound']:.2f}", False
     if "failed_at" in g:

@@ -38,9 +38,11 @@ from citegraph.store import Store  # noqa: E402
 
 #: What is timed: (module, function name, label).
 TIMED = [(analyse_module, name, name) for name in (
-    "_indicator_works", "citation_graph", "topic_documents", "fit_topics", "build_graph", "rank_works",
+    "_indicator_works", "citation_graph", "topic_documents", "fit_topics", "build_graph",
     "find_clusters", "cluster_table", "citation_bursts", "reference_years_from_store", "rpys", "rpys_peaks",
     "peak_works", "main_path_analysis", "indicators", "publications_per_year", "coverage_report")] + [
+    (analyse_module, "rank_works_with_facts", "rank_works"),  # the rankings and how betweenness was computed
+] + [
     (graphs_module, name, f"  {name} (in build_graph)") for name in ("cooccurrence_edges", "_hybrid", "edge_arrays")
 ] + [(topics_module, "topic_graph", "  topic_graph (in build_graph)"),
       (GraphArrays, "from_graph", "GraphArrays.from_graph")]

@@ -74,6 +74,12 @@ def test_outputs_are_written_sorted_and_byte_stable(network_store: Path, tmp_pat
     assert summary["parameters"]["seed"] == 5 and summary["versions"]["citegraph"]
     assert summary["coverage"]["references_open"] == references == 351  # all six stored works' lists
     assert summary["notes"][0].startswith("PageRank favours older works")
+    # how betweenness and the topic neighbours were computed: both cheap here, so exact, and said so
+    links = summary["betweenness"]["links"]
+    assert summary["betweenness"]["exact"] is True and summary["betweenness"]["cost"] == 268 * (268 + links)
+    assert summary["betweenness"]["relative_error"] is None
+    assert f"Betweenness: exact (cost {268 * (268 + links):.2g} <= budget 1.5e+07 visits)" in summary["notes"][2]
+    assert summary["topic_similarity"]["exact"] is True and summary["notes"][3].startswith("Topic similarity: exact")
     # the six stored works by publication year
     assert summary["publications_per_year"] == [[2013, 1], [2014, 1], [2015, 1], [2018, 2], [2020, 1]]
 
@@ -124,6 +130,8 @@ def test_options_are_checked() -> None:
             analyse(store, AnalyseOptions(graph="tree"))
         with pytest.raises(UsageError, match="score 'fame' is not one of composite"):
             analyse(store, AnalyseOptions(score="fame"))
+        with pytest.raises(UsageError, match="betweenness budget -1 must be at least 0"):
+            analyse(store, AnalyseOptions(betweenness_budget=-1))
 
 
 def test_cli_analyse(network_store: Path, tmp_path: Path) -> None:

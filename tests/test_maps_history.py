@@ -224,16 +224,33 @@ def test_burst_options_reach_the_analysis(tmp_path: Path) -> None:
                                                           "burst_min_citations": 2, "burst_min_duration": 1,
                                                           "key_routes": 2}
     for bad in (["--burst-s", "1"], ["--burst-gamma", "-1"], ["--burst-min-citations", "0"],
-                ["--burst-min-duration", "0"], ["--key-routes", "0"]):
+                ["--burst-min-duration", "0"], ["--key-routes", "0"], ["--betweenness-budget", "-1"]):
         failed = CliRunner().invoke(cli, ["--store", str(path), "plot", "bursts", *bad])
         assert failed.exit_code == 2, bad
+
+
+def test_the_betweenness_budget_reaches_the_analysis(tmp_path: Path) -> None:
+    """HAND-MADE store (the chain): a budget of 0 makes betweenness sampled (every node a pivot on so small a
+    graph, so the values stay exact), and the summary records the budget."""
+    path = tmp_path / "chain.sqlite"
+    with Store(path) as store:
+        store.add_works([parse_work(r, source="hand-made") for r in chain_records()])
+    runs = {}
+    for budget in ("0", "15000000"):
+        result = CliRunner().invoke(cli, ["--store", str(path), "analyse", "-o", str(tmp_path / budget), "--json",
+                                          "--betweenness-budget", budget], catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        runs[budget] = json.loads(result.stdout)
+    assert runs["0"]["parameters"]["betweenness_budget"] == 0
+    assert runs["0"]["betweenness"]["budget"] == 0 and runs["15000000"]["betweenness"]["budget"] == 15_000_000
+    assert runs["15000000"]["betweenness"]["exact"] is True
 
 
 def test_the_cli_defaults_are_the_analysis_defaults() -> None:
     o = AnalyseOptions()
     assert (cli_module._BURST_S, cli_module._BURST_GAMMA, cli_module._BURST_MIN_CITATIONS,
-            cli_module._BURST_MIN_DURATION, cli_module._KEY_ROUTES) == (
-        o.burst_s, o.burst_gamma, o.burst_min_citations, o.burst_min_duration, o.key_routes)
+            cli_module._BURST_MIN_DURATION, cli_module._KEY_ROUTES, cli_module._BETWEENNESS_BUDGET) == (
+        o.burst_s, o.burst_gamma, o.burst_min_citations, o.burst_min_duration, o.key_routes, o.betweenness_budget)
 
 
 # -- main path ties ------------------------------------------------------------------------------------------

@@ -11,13 +11,19 @@ import networkx as nx
 import pytest
 
 from citegraph.analysis.rank import (
+    BETWEENNESS_ERROR_GROUPS,
+    BETWEENNESS_FLOOR_SAMPLES,
     COLUMNS,
     COMPOSITE_COMPONENTS,
-    MIN_BETWEENNESS_SAMPLES,
+    DEFAULT_BETWEENNESS_BUDGET,
     PAGERANK_NOTE,
     SCORES,
+    BetweennessFacts,
     RankOptions,
+    betweenness_cost,
+    betweenness_estimate,
     betweenness_pivots,
+    betweenness_plan,
     betweenness_scores,
     citations_per_year,
     cocitation_with_seeds,
@@ -25,6 +31,7 @@ from citegraph.analysis.rank import (
     hits_scores,
     pagerank_scores,
     rank_works,
+    rank_works_with_facts,
     ranking_notes,
     top_n,
 )
@@ -170,16 +177,19 @@ def scale_free() -> nx.DiGraph:
 def test_betweenness_sampled_is_seeded_and_close_to_exact(scale_free: nx.DiGraph) -> None:
     exact, was_exact = betweenness_scores(scale_free)
     assert was_exact is True
-    one, sampled = betweenness_scores(scale_free, exact_max_nodes=100, samples=150, seed=3)
-    again, _ = betweenness_scores(scale_free, exact_max_nodes=100, samples=150, seed=3)
-    other, _ = betweenness_scores(scale_free, exact_max_nodes=100, samples=150, seed=4)
+    # a budget of 0 forces sampling (this graph costs 300 x 597 = 179,100 visits exact)
+    one, sampled = betweenness_scores(scale_free, budget=0, samples=150, seed=3)
+    again, _ = betweenness_scores(scale_free, budget=0, samples=150, seed=3)
+    other, _ = betweenness_scores(scale_free, budget=0, samples=150, seed=4)
     assert sampled is False
     assert one == again and one != other
     assert max(abs(one[n] - exact[n]) for n in exact) < 0.05  # the largest exact value is 0.29
     top = sorted(exact, key=lambda n: (-exact[n], n))[:5]
     assert sorted(one, key=lambda n: (-one[n], n))[:5] == top
     # as many samples as nodes: exact after all
-    assert betweenness_scores(scale_free, exact_max_nodes=100, samples=300) == (exact, True)
+    assert betweenness_scores(scale_free, budget=0, samples=300) == (exact, True)
+    # the deprecated node-count rule, as before: sampled above exact_max_nodes
+    assert betweenness_scores(scale_free, exact_max_nodes=100, samples=150, seed=3) == (one, False)
 
 
 def test_betweenness_sampled_equals_the_networkx_estimate_with_the_same_pivots(scale_free: nx.DiGraph) -> None:
@@ -188,7 +198,7 @@ def test_betweenness_sampled_equals_the_networkx_estimate_with_the_same_pivots(s
     U = undirected_view(scale_free)
     for k, seed in ((150, 3), (20, 8)):
         expected = nx.betweenness_centrality(U, k=k, normalized=True, seed=seed)
-        ours, exact = betweenness_scores(scale_free, exact_max_nodes=100, samples=k, seed=seed)
+        ours, exact = betweenness_scores(scale_free, budget=0, samples=k, seed=seed)
         assert exact is False
         assert max(abs(ours[n] - expected[n]) for n in U) < 1e-9
 
@@ -196,7 +206,7 @@ def test_betweenness_sampled_equals_the_networkx_estimate_with_the_same_pivots(s
 def test_betweenness_with_a_single_pivot_and_tiny_graphs() -> None:
     # networkx leaves the lone pivot's score undefined (NaN: no other pivot measures it); it is 0 here
     path = nx.DiGraph([("a", "b"), ("b", "c"), ("c", "d"), ("d", "e")])
-    scores, exact = betweenness_scores(path, exact_max_nodes=0, samples=1, seed=0)
+    scores, exact = betweenness_scores(path, budget=0, samples=1, seed=0)
     pivot = random.Random(0).sample(sorted(path), 1)[0]
     expected = nx.betweenness_centrality(undirected_view(path), k=1, normalized=True, seed=0)
     assert exact is False and scores[pivot] == 0.0 and math.isnan(expected[pivot])
@@ -363,32 +373,117 @@ def test_notes_and_top_n() -> None:
     assert top_n(rows, 2) == rows[:2] and top_n(rows, 10) == rows
     notes = ranking_notes(four_works())
     assert notes[0] == PAGERANK_NOTE and "exact" in notes[1] and notes[2] == "Citations per year counted up to 2020."
-    sampled = ranking_notes(four_works(), RankOptions(exact_betweenness_max_nodes=2, betweenness_samples=3, seed=9))
-    assert sampled[1] == "Betweenness: estimated from 3 sampled nodes of 4 (seed 9), on the undirected citation graph."
+    sampled = ranking_notes(four_works(), RankOptions(betweenness_budget=0, betweenness_samples=3, seed=9))
+    assert sampled[1].startswith("Betweenness: sampled, 3 pivots of 4 nodes (seed 9; cost ")
+    assert sampled[1].endswith("> budget 0); no error estimated.")  # the plan: nothing run, no error yet
 
 
-def test_a_graph_past_the_budget_samples_fewer_pivots(caplog: pytest.LogCaptureFixture) -> None:
-    """Hand-made ladder graph (synthetic): 3,000 works, 5,997 links; budgets in pivots x links."""
+def test_a_graph_past_the_budget_samples_what_the_budget_pays_for(caplog: pytest.LogCaptureFixture) -> None:
+    """Hand-made ladder graph (synthetic): 3,000 works, 5,996 links; budgets in visits, sources x (n + links)."""
     G = nx.DiGraph()
     for i in range(1, 1500):
         G.add_edges_from([(f"a{i}", f"a{i - 1}"), (f"b{i}", f"b{i - 1}"), (f"a{i}", f"b{i - 1}"), (f"b{i}", f"a{i}")])
-    links = G.number_of_edges()
-    assert betweenness_pivots(G) == 500  # 500 x links is within the default budget
-    assert betweenness_pivots(G, RankOptions(betweenness_max_visits=300 * links)) == 300
-    assert betweenness_pivots(G, RankOptions(betweenness_max_visits=10)) == MIN_BETWEENNESS_SAMPLES
-    assert betweenness_pivots(G, RankOptions(betweenness_max_visits=None, betweenness_samples=700)) == 700
-    assert betweenness_pivots(G, RankOptions(exact_betweenness_max_nodes=5000, betweenness_max_visits=10)) == 3000
+    per_pivot = 3000 + 5996
+    plan = betweenness_plan(G)
+    assert (plan.exact, plan.exact_cost) == (False, 3000 * per_pivot)  # 26,988,000 > 15,000,000
+    assert betweenness_pivots(G) == DEFAULT_BETWEENNESS_BUDGET // per_pivot == 1667
+    assert plan.cost == 1667 * per_pivot <= DEFAULT_BETWEENNESS_BUDGET
+    assert betweenness_pivots(G, RankOptions(betweenness_budget=700 * per_pivot)) == 700
+    # below the floor's cost the budget pays for fewer, but 500 are drawn (the floor)
+    assert betweenness_pivots(G, RankOptions(betweenness_budget=300 * per_pivot)) == BETWEENNESS_FLOOR_SAMPLES
+    assert betweenness_pivots(G, RankOptions(betweenness_budget=10)) == BETWEENNESS_FLOOR_SAMPLES
+    assert betweenness_pivots(G, RankOptions(betweenness_samples=700)) == 700
+    assert betweenness_pivots(G, RankOptions(betweenness_budget=3000 * per_pivot)) == 3000  # exact at the budget
+    with pytest.warns(DeprecationWarning, match="exact_betweenness_max_nodes is deprecated"):
+        legacy = RankOptions(exact_betweenness_max_nodes=5000)
+    assert betweenness_pivots(G, legacy) == 3000  # the old node-count rule, when asked for
+    with pytest.warns(DeprecationWarning, match="exact_betweenness_max_nodes"):
+        assert betweenness_pivots(G, RankOptions(exact_betweenness_max_nodes=2000)) == 500
     caplog.set_level(logging.INFO, logger="citegraph.analysis.rank")
-    options = RankOptions(betweenness_max_visits=300 * links)
-    rows = rank_works(G, options)
-    assert f"betweenness estimated from 300 of {G.number_of_nodes()} nodes (seed 0)" in caplog.text
-    assert f"Betweenness: estimated from 300 sampled nodes of {G.number_of_nodes()} (seed 0)" in " ".join(
-        ranking_notes(G, options))
-    # the same pivots as asking for 300 samples outright
-    same = {r["doi"]: r["betweenness"] for r in rank_works(G, RankOptions(betweenness_samples=300))}
+    options = RankOptions(betweenness_budget=600 * per_pivot)
+    rows, facts = rank_works_with_facts(G, options)
+    assert f"betweenness estimated from 600 of {G.number_of_nodes()} nodes (seed 0;" in caplog.text
+    assert (facts.exact, facts.pivots, facts.groups) == (False, 600, BETWEENNESS_ERROR_GROUPS)
+    assert facts.relative_error is not None and 0 < facts.relative_error < 1
+    note = ranking_notes(G, options, betweenness=facts)[1]
+    assert note.startswith("Betweenness: sampled, 600 pivots of 3000 nodes (seed 0; cost 5.4e+06 visits; "
+                           "exact would cost 2.7e+07 > budget 5.4e+06); median relative standard error over "
+                           "the top 20: ")
+    assert note == facts.note() and note.endswith("%.")
+    # the same pivots as asking for 600 samples outright
+    same = {r["doi"]: r["betweenness"] for r in rank_works(G, RankOptions(betweenness_samples=600))}
     assert {r["doi"]: r["betweenness"] for r in rows} == same
-    with pytest.raises(UsageError, match="betweenness_max_visits 0 must be at least 1"):
-        RankOptions(betweenness_max_visits=0)
+    with pytest.raises(UsageError, match="betweenness_max_visits is replaced by betweenness_budget"):
+        RankOptions(betweenness_max_visits=200_000_000)
+    with pytest.raises(UsageError, match="betweenness_budget -1 must be at least 0"):
+        RankOptions(betweenness_budget=-1)
+
+
+def test_betweenness_cost_of_a_hand_made_graph() -> None:
+    """Hand-made: a -> b, b -> a (one undirected link), b -> c, c -> c (a self-citation: no link), d alone."""
+    G = nx.DiGraph([("a", "b"), ("b", "a"), ("b", "c"), ("c", "c")])
+    G.add_node("d")
+    assert betweenness_cost(4, 2) == 24 and betweenness_cost(4, 2, sources=3) == 18
+    assert betweenness_plan(G) == BetweennessFacts(nodes=4, links=2, pivots=4, budget=DEFAULT_BETWEENNESS_BUDGET,
+                                                   seed=0)
+    assert betweenness_plan(G).cost == betweenness_plan(G).exact_cost == 24
+    assert betweenness_plan(G, RankOptions(betweenness_budget=24)).exact  # at the budget: exact
+    # over it: the budget pays for 23 // 6 = 3 pivots, but never fewer than 500 are drawn, and 4 nodes is all
+    assert betweenness_plan(G, RankOptions(betweenness_budget=23)).exact
+    sampled = betweenness_plan(G, RankOptions(betweenness_budget=23, betweenness_samples=2, seed=5))
+    assert (sampled.exact, sampled.pivots, sampled.cost, sampled.exact_cost, sampled.seed) == (False, 2, 12, 24, 5)
+    assert sampled.as_dict() == {"exact": False, "nodes": 4, "links": 2, "pivots": 2, "cost": 12, "exact_cost": 24,
+                                 "budget": 23, "seed": 5, "groups": 0, "relative_error": None}
+
+
+def test_betweenness_below_the_budget_is_exact_past_2000_nodes() -> None:
+    """SYNTHETIC: 21 separate literatures of 100 works (2,100 nodes), each a seeded preferential-attachment graph.
+
+    Cheap (2,100 x (2,100 + 4,116) = 13,053,600 visits, within the default budget) though past the old
+    2,000-node limit: exact, equal to networkx's exact betweenness.
+    """
+    G = nx.DiGraph()
+    for c in range(21):
+        B = nx.barabasi_albert_graph(100, 2, seed=c)
+        G.add_edges_from((f"c{c:02d}w{max(u, v):03d}", f"c{c:02d}w{min(u, v):03d}") for u, v in B.edges())
+    plan = betweenness_plan(G)
+    assert (plan.nodes, plan.links, plan.exact_cost) == (2100, 4116, 13_053_600)
+    assert plan.exact and plan.exact_cost <= DEFAULT_BETWEENNESS_BUDGET
+    scores, exact = betweenness_scores(G)
+    expected = nx.betweenness_centrality(undirected_view(G), normalized=True)
+    assert exact is True
+    assert max(abs(scores[n] - expected[n]) for n in G) < 1e-9
+    rows, facts = rank_works_with_facts(G)
+    assert facts.exact and {r["doi"]: r["betweenness"] for r in rows} == {n: round(v, 8) for n, v in scores.items()}
+    assert facts.note() == ("Betweenness: exact (cost 1.3e+07 <= budget 1.5e+07 visits), on the undirected "
+                            "citation graph.")
+
+
+def test_sampled_betweenness_is_seeded_and_states_a_plausible_error() -> None:
+    """SYNTHETIC: a seeded preferential-attachment graph of 3,000 works citing two older ones each.
+
+    Sampled from 200 pivots (``betweenness_samples``); the error stated is the standard error of the
+    mean of 10 group estimates. Over the exact top 20 the median true relative error should be about
+    0.67 times the median relative standard error (|normal| has median 0.67 sigma): measured 0.42-0.82
+    over seeds 0-5; within a factor of 3 either way here.
+    """
+    B = nx.barabasi_albert_graph(3000, 2, seed=1)
+    G = nx.DiGraph((f"w{max(u, v):04d}", f"w{min(u, v):04d}") for u, v in B.edges())
+    exact, _ = betweenness_scores(G, budget=10**12)
+    top = sorted(exact, key=lambda n: (-exact[n], n))[:20]
+    for seed in (0, 3):
+        options = RankOptions(betweenness_budget=1_800_000, betweenness_samples=200, seed=seed)
+        scores, errors, facts = betweenness_estimate(G, options)
+        assert (facts.exact, facts.pivots, facts.groups, facts.seed) == (False, 200, 10, seed)
+        assert betweenness_estimate(G, options) == (scores, errors, facts)  # reproducible
+        assert scores == betweenness_scores(G, budget=1_800_000, samples=200, seed=seed)[0]
+        assert facts.relative_error is not None
+        true = sorted(abs(scores[n] - exact[n]) / exact[n] for n in top)
+        median_true = (true[9] + true[10]) / 2
+        assert facts.relative_error / 3 <= median_true <= 3 * facts.relative_error
+        assert all(errors[n] > 0 for n in top)
+    assert betweenness_estimate(G, RankOptions(betweenness_budget=1_800_000, betweenness_samples=200,
+                                               seed=1))[0] != scores
 
 
 # -- the shared corpus --------------------------------------------------------------------------
@@ -401,12 +496,13 @@ def shared_graph(shared_corpus: Path) -> nx.DiGraph:
 
 def test_ranking_the_shared_corpus(shared_graph: nx.DiGraph, caplog: pytest.LogCaptureFixture) -> None:
     G = shared_graph
-    assert G.number_of_nodes() > 2000  # so betweenness is sampled
+    plan = betweenness_plan(G)
+    assert not plan.exact  # too costly for the default budget, so betweenness is sampled
     caplog.set_level(logging.INFO, logger="citegraph.analysis.rank")
-    # the default options (500 pivots): igraph counts the paths, so this takes about a second
+    # the default options: as many pivots as about a second of igraph pays for
     options = RankOptions()
     rows = rank_works(G, options)
-    assert f"betweenness estimated from 500 of {G.number_of_nodes()} nodes (seed 0)" in caplog.text
+    assert f"betweenness estimated from {plan.pivots} of {G.number_of_nodes()} nodes (seed 0;" in caplog.text
     assert len(rows) == G.number_of_nodes() and [r["rank"] for r in rows] == list(range(1, len(rows) + 1))
     composite = [r["composite"] for r in rows]
     assert composite == sorted(composite, reverse=True)
@@ -419,4 +515,23 @@ def test_betweenness_of_works_without_links_is_zero() -> None:
     G = nx.DiGraph()
     G.add_nodes_from("abcd")
     assert betweenness_scores(G) == ({"a": 0.0, "b": 0.0, "c": 0.0, "d": 0.0}, True)
-    assert betweenness_scores(G, exact_max_nodes=0, samples=2) == ({"a": 0.0, "b": 0.0, "c": 0.0, "d": 0.0}, False)
+    assert betweenness_scores(G, budget=0, samples=2) == ({"a": 0.0, "b": 0.0, "c": 0.0, "d": 0.0}, False)
+    scores, errors, facts = betweenness_estimate(G, RankOptions(betweenness_budget=0, betweenness_samples=2))
+    assert (facts.exact, facts.groups, facts.relative_error) == (False, 0, None)  # 2 pivots: too few to group
+    assert scores == errors == {"a": 0.0, "b": 0.0, "c": 0.0, "d": 0.0}
+
+
+def test_the_floor_of_sampled_pivots_shrinks_on_large_graphs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hand-made path of 3,001 works (6,001 visits a pivot): the floor of 500 pivots holds while 500 pivots cost
+    at most BETWEENNESS_FLOOR_VISITS, shrinks to what that pays for above, never below 100 (the cap is lowered
+    here to stand for a graph of millions of links)."""
+    import citegraph.analysis.rank as rank
+
+    G = nx.DiGraph((f"w{i}", f"w{i + 1}") for i in range(3000))
+    small = RankOptions(betweenness_budget=0)
+    assert betweenness_pivots(G, small) == 500
+    monkeypatch.setattr(rank, "BETWEENNESS_FLOOR_VISITS", 200 * 6001)
+    assert betweenness_pivots(G, small) == 200
+    monkeypatch.setattr(rank, "BETWEENNESS_FLOOR_VISITS", 10)
+    assert betweenness_pivots(G, small) == rank.MIN_BETWEENNESS_SAMPLES == 100
+    assert betweenness_pivots(G, RankOptions(betweenness_budget=1000 * 6001)) == 1000  # the budget pays for more

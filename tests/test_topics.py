@@ -15,6 +15,7 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 
 from citegraph.errors import RecordError, UsageError
 from citegraph.graphs.topics import (
+    DEFAULT_SIMILARITY_BUDGET,
     DOMAIN_STOP_WORDS,
     TOKEN_PATTERN,
     TopicModel,
@@ -23,6 +24,7 @@ from citegraph.graphs.topics import (
     fit_topics,
     keyword_graph,
     similarity_edges,
+    similarity_plan,
     topic_graph,
     work_text,
 )
@@ -324,12 +326,13 @@ def test_edges_equal_brute_force_when_no_term_is_cut(seed: int) -> None:
 
 
 def test_champion_lists_keep_similarities_exact_and_find_most_neighbours() -> None:
+    # exact_budget=0: champion lists whenever a term is cut (this tiny corpus is otherwise cheap enough to be exact)
     model = fit_topics(_synthetic_corpus(60, seed=7))
     dense = model.matrix.toarray()
     exact = _brute_force_edges(model, k=4, threshold=0.05)
     # 5 postings a term: 15 of the 16 words are in more than 5 of the 60 titles, so they are cut
     assert int((np.bincount(model.matrix.indices) > 5).sum()) == 15
-    cut = similarity_edges(model, k=4, threshold=0.05, max_postings=5)
+    cut = similarity_edges(model, k=4, threshold=0.05, max_postings=5, exact_budget=0)
     assert cut == sorted(cut) and len({(a, b) for a, b, _ in cut}) == len(cut)
     for a, b, sim in cut:  # every similarity is the exact cosine
         assert a < b and sim >= 0.05
@@ -337,13 +340,13 @@ def test_champion_lists_keep_similarities_exact_and_find_most_neighbours() -> No
     found = {(a, b) for a, b, _ in cut} & {(a, b) for a, b, _ in exact}
     assert len(found) / len(exact) >= 0.9  # measured 127 of 137 (0.927) on this tiny, repetitive corpus
     # still deterministic: blocks and input order change nothing
-    assert similarity_edges(model, k=4, threshold=0.05, max_postings=5, block=1) == cut
-    assert similarity_edges(model, k=4, threshold=0.05, max_postings=5, block=7) == cut
+    assert similarity_edges(model, k=4, threshold=0.05, max_postings=5, exact_budget=0, block=1) == cut
+    assert similarity_edges(model, k=4, threshold=0.05, max_postings=5, exact_budget=0, block=7) == cut
     shuffled = _synthetic_corpus(60, seed=7)
     random.Random(3).shuffle(shuffled)
-    assert similarity_edges(fit_topics(shuffled), k=4, threshold=0.05, max_postings=5) == cut
+    assert similarity_edges(fit_topics(shuffled), k=4, threshold=0.05, max_postings=5, exact_budget=0) == cut
     # topic_graph passes max_postings on
-    g = topic_graph(model, k=4, threshold=0.05, max_postings=5)
+    g = topic_graph(model, k=4, threshold=0.05, max_postings=5, exact_budget=0)
     assert sorted((a, b, w) for a, b, w in g.edges(data="weight")) == cut
 
 
@@ -353,7 +356,44 @@ def test_one_posting_per_term_still_links_the_only_pair() -> None:
     model = fit_topics([fixture_work("10.5555/a", "hair follicle stem cells"),
                         fixture_work("10.5555/b", "hair follicle cycling"),
                         fixture_work("10.5555/c", "network centrality")], ngram_range=(1, 1), max_df=1.0)
-    assert similarity_edges(model, k=1, max_postings=1) == [("10.5555/a", "10.5555/b", 0.443333)]
+    assert similarity_edges(model, k=1, max_postings=1, exact_budget=0) == [("10.5555/a", "10.5555/b", 0.443333)]
+
+
+def test_a_cheap_search_stays_exact_whatever_is_cut() -> None:
+    """SYNTHETIC corpus (60 titles of 16 words): max_postings=5 cuts 15 terms, but the exact search costs
+    1,658 candidate pairs (the sum of postings^2, under 60^2), far within the default budget: the brute-force
+    edges."""
+    model = fit_topics(_synthetic_corpus(60, seed=7))
+    expected = _brute_force_edges(model, k=4, threshold=0.05)
+    doc_freq = np.bincount(model.matrix.indices, minlength=len(model.terms))
+    plan = similarity_plan(model, max_postings=5)
+    assert plan == {"exact": True, "cost": int((doc_freq ** 2).sum()), "budget": DEFAULT_SIMILARITY_BUDGET,
+                    "max_postings": 5, "frequent_terms": 15, "terms": len(model.terms), "postings_cut": 0}
+    assert plan["cost"] == 1658
+    assert similarity_edges(model, k=4, threshold=0.05, max_postings=5) == expected
+    assert similarity_edges(model, k=4, threshold=0.05, max_postings=5, exact_budget=1658) == expected
+    # one pair over the budget: champion lists, and what they cut is stated
+    cut = similarity_plan(model, max_postings=5, exact_budget=1657)
+    assert cut["exact"] is False and cut["postings_cut"] == int((doc_freq[doc_freq > 5] - 5).sum()) > 0
+    assert similarity_edges(model, k=4, threshold=0.05, max_postings=5, exact_budget=1657) == similarity_edges(
+        model, k=4, threshold=0.05, max_postings=5, exact_budget=0)
+    g = topic_graph(model, k=4, threshold=0.05, max_postings=5, exact_budget=1657)
+    assert g.graph["similarity"] == cut
+    with pytest.raises(UsageError, match="exact_budget must be >= 0"):
+        similarity_edges(model, exact_budget=-1)
+
+
+def test_similarity_plan_of_a_hand_made_corpus() -> None:
+    # Hand-made unit-test records (not Crossref data): "hair" in 3 works, "follicle" in 2, the rest in 1 each
+    model = fit_topics([fixture_work("10.5555/a", "hair follicle stem"), fixture_work("10.5555/b", "hair follicle"),
+                        fixture_work("10.5555/c", "hair cycling"), fixture_work("10.5555/d", "network centrality")],
+                       ngram_range=(1, 1), max_df=1.0)
+    assert sorted(model.terms) == ["centrality", "cycling", "follicle", "hair", "network", "stem"]
+    # products: 3^2 + 2^2 + 4 x 1 = 17; pairs at most 4^2 = 16
+    plan = similarity_plan(model, max_postings=1, exact_budget=15)
+    assert (plan["exact"], plan["cost"], plan["frequent_terms"], plan["postings_cut"]) == (False, 16, 2, 3)
+    assert similarity_plan(model, max_postings=1, exact_budget=16)["exact"] is True
+    assert similarity_plan(model, max_postings=3, exact_budget=0)["exact"] is True  # nothing cut
 
 
 def test_max_postings_must_be_positive() -> None:
@@ -470,6 +510,8 @@ def test_real_champion_search_finds_the_exact_neighbours(real_works: list[dict[s
     # "alopecia", the subjects and other common words are in far more than 100 of the 6,012 works:
     # the default search cuts their postings
     assert int((np.bincount(model.matrix.indices) > 100).sum()) >= 20  # measured 56
+    # and the exact search is not cheap enough to keep (2.4e7 candidate pairs, about 1 s, over the budget)
+    assert similarity_plan(model)["exact"] is False
     exact = similarity_edges(model, max_postings=None)
     fast = similarity_edges(model)
     exact_pairs = {(a, b): w for a, b, w in exact}

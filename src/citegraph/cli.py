@@ -778,6 +778,7 @@ _SCORES = ["composite", "local", "global", "per_year", "pagerank", "authority", 
 #: The defaults of the burst and main-path options, as :class:`citegraph.analysis.pipeline.AnalyseOptions` has them
 #: (written out so ``--help`` need not import the analysis; a test checks the two agree).
 _BURST_S, _BURST_GAMMA, _BURST_MIN_CITATIONS, _BURST_MIN_DURATION, _KEY_ROUTES = 2.0, 1.0, 3, 2, 3
+_BETWEENNESS_BUDGET = 15_000_000  # = citegraph.analysis.rank.DEFAULT_BETWEENNESS_BUDGET (not imported: startup)
 
 
 def _keep_analysis_option(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
@@ -819,6 +820,9 @@ def _analysis_options(func: Any) -> Any:
              help="Citation bursts: shorter bursts (years) are left out (CiteSpace's minimum duration)."),
         kept("--key-routes", "key_routes", type=click.IntRange(min=1), default=_KEY_ROUTES,
              help="Main paths: the heaviest links the key-route main path runs through."),
+        kept("--betweenness-budget", "betweenness_budget", type=click.IntRange(min=0), default=_BETWEENNESS_BUDGET,
+             help="Betweenness is exact while its estimated cost (nodes x (nodes + links) visits; 1.5e7 is about "
+                  "1 s) is within this; sampled above (at least 500 pivots), its error stated in summary.json."),
     ]
     for option in reversed(options):
         func = option(func)
@@ -865,6 +869,7 @@ def _run_analysis(ctx: click.Context, *, graph_kind: str, score: str, cluster_me
                              burst_min_citations=chosen.get("burst_min_citations", _BURST_MIN_CITATIONS),
                              burst_min_duration=chosen.get("burst_min_duration", _BURST_MIN_DURATION),
                              key_routes=chosen.get("key_routes", _KEY_ROUTES),
+                             betweenness_budget=chosen.get("betweenness_budget", _BETWEENNESS_BUDGET),
                              graph_options=_selected_graph_options(ctx))
     with Store(settings.store, readonly=True) as store:
         result = run_analysis(store, options)

@@ -34,7 +34,13 @@ from citegraph.analysis.coverage import coverage_report
 from citegraph.analysis.indicators import indicators, publications_per_year
 from citegraph.analysis.mainpath import MAIN_PATH_TIE_RULE, main_path_analysis
 from citegraph.analysis.notices import notice_summary
-from citegraph.analysis.rank import PAGERANK_NOTE, SCORES, RankOptions, rank_works
+from citegraph.analysis.rank import (
+    DEFAULT_BETWEENNESS_BUDGET,
+    PAGERANK_NOTE,
+    SCORES,
+    RankOptions,
+    rank_works_with_facts,
+)
 from citegraph.analysis.rpys import RPYSRow, peak_works, reference_years_from_store, rpys, rpys_peaks
 from citegraph.errors import UsageError
 from citegraph.graphs.arrays import GraphArrays
@@ -178,6 +184,10 @@ class AnalyseOptions:
     mortality, 1971-2022), enough for the 25 rows of the figure; the
     CRISPR export, all of 2017, has no years to compare and none.
     ``key_routes``: the heaviest links the key-route main path runs through.
+    ``betweenness_budget``: betweenness is exact while its estimated cost
+    is within it, sampled within it above
+    (:attr:`citegraph.analysis.rank.RankOptions.betweenness_budget`, about
+    1 s; ``summary.json`` records what was done under ``betweenness``).
 
     Examples
     --------
@@ -201,6 +211,7 @@ class AnalyseOptions:
     burst_min_duration: int = 2
     rpys_window: int = 5
     key_routes: int = 3
+    betweenness_budget: int = DEFAULT_BETWEENNESS_BUDGET
     graph_options: GraphOptions = field(default_factory=analyse_graph_options)
 
     def as_dict(self) -> dict[str, Any]:
@@ -252,6 +263,8 @@ def _check(o: AnalyseOptions) -> None:
         raise UsageError(f"key routes {o.key_routes} must be at least 1")
     if o.burst_min_duration < 1:
         raise UsageError(f"burst minimum duration {o.burst_min_duration} must be at least 1")
+    if o.betweenness_budget < 0:
+        raise UsageError(f"betweenness budget {o.betweenness_budget} must be at least 0")
 
 
 def _versions() -> dict[str, str]:
@@ -321,8 +334,9 @@ def analyse(store: Store, options: AnalyseOptions | None = None) -> Analysis:
         graph = build_graph(store, o.graph, o.graph_options, citation=citation, model=model, arrays=arrays)
 
     with step("the rankings"):
-        rankings = rank_works(citation, RankOptions(score=o.score, seed=o.seed, reference_year=o.reference_year),
-                              arrays=arrays)
+        rankings, betweenness = rank_works_with_facts(
+            citation, RankOptions(score=o.score, seed=o.seed, reference_year=o.reference_year,
+                                  betweenness_budget=o.betweenness_budget), arrays=arrays)
     # the clusters' graph shares the arrays when it is the citation graph itself (unfiltered)
     same = o.graph == "citation" and arrays.matches(graph)
     with step(f"the clusters ({o.cluster_method})"):
@@ -375,11 +389,37 @@ def analyse(store: Store, options: AnalyseOptions | None = None) -> Analysis:
         "indicators": stats,
         "seeds": sorted(s.doi for s in store.seeds()),
         **flags.as_dict(),  # retracted_works, works_citing_retracted, concern_works, corrected_works
+        "betweenness": betweenness.as_dict(),  # exact or sampled, pivots, estimated cost, budget, stated error
+        # topic and hybrid graphs: exact or champion-list neighbour search, its cost and what was cut
+        "topic_similarity": graph.graph.get("similarity"),
         "notes": [PAGERANK_NOTE,
-                  "Clusters come from the " + o.graph + " graph; rankings from the citation graph."],
+                  "Clusters come from the " + o.graph + " graph; rankings from the citation graph.",
+                  betweenness.note(), *_similarity_notes(graph.graph.get("similarity"))],
     }
     return Analysis(o, citation, graph, rankings, clusters, cluster_of, bursts, spectrum, peaks, behind, main,
                     routes, spc, stats, publications, _jsonable(summary), notices)
+
+
+def _similarity_notes(plan: Mapping[str, Any] | None) -> list[str]:
+    """The note saying how topic neighbours were searched (none when the graph has no topic links).
+
+    Examples
+    --------
+    >>> _similarity_notes({"exact": True, "cost": 9, "budget": 20_000_000})
+    ['Topic similarity: exact (cost 9 <= budget 2e+07 candidate pairs).']
+    >>> _similarity_notes({"exact": False, "cost": 3e8, "budget": 2e7, "frequent_terms": 56, "terms": 50_000,
+    ...                    "max_postings": 100, "postings_cut": 91_000})[0]  # doctest: +NORMALIZE_WHITESPACE
+    'Topic similarity: champion lists (exact would cost 3e+08 > budget 2e+07 candidate pairs): 56 of 50000 terms
+    in more than 100 works searched through their 100 heaviest, 91000 postings cut.'
+    """
+    if not plan:
+        return []
+    if plan["exact"]:
+        return [f"Topic similarity: exact (cost {plan['cost']:.2g} <= budget {plan['budget']:.2g} candidate pairs)."]
+    return [f"Topic similarity: champion lists (exact would cost {plan['cost']:.2g} > budget {plan['budget']:.2g} "
+            f"candidate pairs): {plan['frequent_terms']} of {plan['terms']} terms in more than "
+            f"{plan['max_postings']} works searched through their {plan['max_postings']} heaviest, "
+            f"{plan['postings_cut']} postings cut."]
 
 
 def _indicator_works(store: Store) -> list[dict[str, Any]]:

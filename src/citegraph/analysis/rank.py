@@ -25,7 +25,12 @@ Measures
 ``betweenness``
     Betweenness centrality on the undirected view of the citation graph
     (:func:`betweenness_scores`): works on the short paths between parts of
-    the literature, i.e. brokers between otherwise separate groups.
+    the literature, i.e. brokers between otherwise separate groups. Exact
+    whenever its estimated cost (:func:`betweenness_cost`, ``nodes x (nodes
+    + links)`` visits, a count, not a timing) is within
+    ``RankOptions.betweenness_budget`` (about 1 s); sampled above, from the
+    pivots that budget pays for, with the sampling error stated
+    (:class:`BetweennessFacts`, :func:`betweenness_estimate`).
 ``cocitation_seeds``
     How often a work is cited together with the seed works
     (:func:`cocitation_with_seeds`): closeness to what the user started from.
@@ -53,7 +58,8 @@ Determinism
 Every measure runs on the links as index arrays over the nodes in sorted
 order (read once from the graph; sparse matrices for PageRank, HITS and
 co-citation, igraph's C code for betweenness), HITS uses a uniform start
-(not ARPACK's random one), sampled betweenness takes ``seed``, and the
+(not ARPACK's random one), exact or sampled betweenness is decided by a
+cost count (never a timing) and sampled betweenness takes ``seed``, and the
 default reference year is read from the data (not the calendar). Scores are rounded to 8 decimals *before* they are
 ranked, so works tied in the table are tied in the ranking and then ordered
 by DOI key. Self-citations are ignored by every measure but ``local``, the
@@ -70,8 +76,9 @@ from __future__ import annotations
 
 import logging
 import random
+import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import igraph
@@ -83,13 +90,22 @@ from citegraph.errors import UsageError
 from citegraph.graphs.arrays import GraphArrays
 
 __all__ = [
+    "BETWEENNESS_ERROR_GROUPS",
+    "BETWEENNESS_ERROR_TOP",
+    "BETWEENNESS_FLOOR_SAMPLES",
+    "BETWEENNESS_FLOOR_VISITS",
     "COLUMNS",
     "COMPOSITE_COMPONENTS",
+    "DEFAULT_BETWEENNESS_BUDGET",
     "MIN_BETWEENNESS_SAMPLES",
     "PAGERANK_NOTE",
     "SCORES",
+    "BetweennessFacts",
     "RankOptions",
+    "betweenness_cost",
+    "betweenness_estimate",
     "betweenness_pivots",
+    "betweenness_plan",
     "betweenness_scores",
     "citations_per_year",
     "cocitation_with_seeds",
@@ -98,6 +114,7 @@ __all__ = [
     "pagerank_power",
     "pagerank_scores",
     "rank_works",
+    "rank_works_with_facts",
     "ranking_notes",
     "top_n",
 ]
@@ -128,6 +145,40 @@ COLUMNS = (
 _DIGITS = 8
 
 
+#: Default of :attr:`RankOptions.betweenness_budget`: about one second of igraph's betweenness here.
+#:
+#: The unit is :func:`betweenness_cost`'s, node and link visits (``sources x (nodes + links)``), never a
+#: timing, so the choice between exact and sampled is the same on every machine. Calibrated on this
+#: project's machine (2 cores, shared with other jobs; python-igraph 1.0.0, CPU time): exact betweenness
+#: ran at 1.5e7 visits/s on a SYNTHETIC Price graph of 2,000 nodes and 9,809 links (1.56 s), 2.0e7 at
+#: 5,000 / 48,805, 1.5e7 at 10,000 / 49,703, 1.7e7 at 20,000 / 198,069, and 1.1e7 on the real
+#: coffee/obesity Web of Science store (36,518 nodes, 52,799 links: 3.3e9 visits, 302 s); sampled
+#: (``sources=``) at 1.4e7 on that store. 1.5e7 visits is about 1 s at the median rate.
+DEFAULT_BETWEENNESS_BUDGET = 15_000_000
+
+#: The fewest pivots sampled betweenness draws on a graph too large for :data:`BETWEENNESS_FLOOR_SAMPLES`
+#: within :data:`BETWEENNESS_FLOOR_VISITS`.
+MIN_BETWEENNESS_SAMPLES = 100
+
+#: Pivots sampled betweenness draws at least, however small the budget (fewer on a graph where they would
+#: cost more than :data:`BETWEENNESS_FLOOR_VISITS`, never fewer than :data:`MIN_BETWEENNESS_SAMPLES`).
+#: Measured on the real stores: the pivots a 1 s budget pays for (167 on the coffee/obesity store, 100 on
+#: CRISPR) put the median true relative error over the top 20 at 12-22% and 16-31%, against 8.7% and
+#: 6.5% with 500 pivots; so sampling never draws fewer than this floor when the graph allows it.
+BETWEENNESS_FLOOR_SAMPLES = 500
+
+#: The visits the floor of :data:`BETWEENNESS_FLOOR_SAMPLES` pivots may cost (about 13 s here).
+BETWEENNESS_FLOOR_VISITS = 200_000_000
+
+#: The groups the pivots of sampled betweenness are split into to state its standard error.
+BETWEENNESS_ERROR_GROUPS = 10
+
+#: The works (highest betweenness first) over which the relative standard error is summarised (median).
+BETWEENNESS_ERROR_TOP = 20
+
+_LEGACY_SAMPLES = 500  # pivots of the node-count rule (exact_betweenness_max_nodes) when none are given
+
+
 @dataclass(frozen=True)
 class RankOptions:
     """How :func:`rank_works` ranks (the options of ``citegraph analyse``).
@@ -138,16 +189,18 @@ class RankOptions:
         The score rows are sorted by, one of :data:`SCORES`.
     damping : float
         PageRank's damping factor, in (0, 1).
-    exact_betweenness_max_nodes : int
-        Betweenness is exact up to this many nodes, sampled above.
-    betweenness_samples : int
-        Pivots (source nodes) of sampled betweenness, at most.
-    betweenness_max_visits : int or None
-        Work allowed to sampled betweenness, in pivots x citation links:
-        on a graph of more than ``betweenness_max_visits /
-        betweenness_samples`` links (400,000 by default) fewer pivots are
-        drawn, never fewer than :data:`MIN_BETWEENNESS_SAMPLES`; None: always
-        ``betweenness_samples`` (see :func:`betweenness_pivots`).
+    exact_betweenness_max_nodes : int or None
+        Deprecated (a :class:`DeprecationWarning`): the old rule, which
+        replaces the budget when given: exact up to this many nodes, else
+        ``betweenness_samples`` pivots (500 when None). None (default):
+        the budget decides (:func:`betweenness_plan`).
+    betweenness_samples : int or None
+        Pivots (source nodes) when betweenness is sampled; None (default):
+        as many as ``betweenness_budget`` allows, at least
+        :data:`MIN_BETWEENNESS_SAMPLES`.
+    betweenness_max_visits : None
+        Replaced by ``betweenness_budget``: anything but None is a
+        :class:`UsageError` saying so.
     seed : int
         Seed of the betweenness sample.
     reference_year : int, optional
@@ -156,6 +209,11 @@ class RankOptions:
     resolved_only : bool
         Rank only stored works (cited-only works have no global count).
         Every measure is still computed on the whole graph.
+    betweenness_budget : int
+        Betweenness is exact when its estimated cost (:func:`betweenness_cost`,
+        in node and link visits) is at most this, sampled above with the
+        pivots this many visits pay for. Default
+        :data:`DEFAULT_BETWEENNESS_BUDGET` (about 1 s; calibration there).
 
     Raises
     ------
@@ -166,62 +224,212 @@ class RankOptions:
     --------
     >>> RankOptions(score="pagerank").damping
     0.85
+    >>> RankOptions().betweenness_budget
+    15000000
     """
 
     score: str = "composite"
     damping: float = 0.85
-    exact_betweenness_max_nodes: int = 2000
-    betweenness_samples: int = 500
-    betweenness_max_visits: int | None = 200_000_000
+    exact_betweenness_max_nodes: int | None = None
+    betweenness_samples: int | None = None
+    betweenness_max_visits: int | None = None
     seed: int = 0
     reference_year: int | None = None
     resolved_only: bool = False
+    betweenness_budget: int = DEFAULT_BETWEENNESS_BUDGET
 
     def __post_init__(self) -> None:
         if self.score not in SCORES:
             raise UsageError(f"score {self.score!r} is not one of {', '.join(SCORES)}")
         if not 0.0 < self.damping < 1.0:
             raise UsageError(f"damping {self.damping} must be between 0 and 1 (exclusive)")
-        if self.exact_betweenness_max_nodes < 0:
-            raise UsageError(f"exact_betweenness_max_nodes {self.exact_betweenness_max_nodes} must be at least 0")
-        if self.betweenness_samples < 1:
+        if self.exact_betweenness_max_nodes is not None:
+            if self.exact_betweenness_max_nodes < 0:
+                raise UsageError(f"exact_betweenness_max_nodes {self.exact_betweenness_max_nodes} must be at least 0")
+            warnings.warn("exact_betweenness_max_nodes is deprecated: betweenness_budget decides between exact "
+                          "and sampled betweenness by its estimated cost", DeprecationWarning, stacklevel=3)
+        if self.betweenness_samples is not None and self.betweenness_samples < 1:
             raise UsageError(f"betweenness_samples {self.betweenness_samples} must be at least 1")
-        if self.betweenness_max_visits is not None and self.betweenness_max_visits < 1:
-            raise UsageError(f"betweenness_max_visits {self.betweenness_max_visits} must be at least 1 (or None)")
+        if self.betweenness_max_visits is not None:
+            raise UsageError("betweenness_max_visits is replaced by betweenness_budget (in node and link visits, "
+                             "sources x (nodes + links); exact below it, sampled within it above)")
+        if self.betweenness_budget < 0:
+            raise UsageError(f"betweenness_budget {self.betweenness_budget} must be at least 0")
 
 
-#: The fewest pivots :func:`betweenness_pivots` draws within ``betweenness_max_visits``.
-MIN_BETWEENNESS_SAMPLES = 100
+def betweenness_cost(nodes: int, links: int, sources: int | None = None) -> int:
+    """The estimated work of betweenness: ``sources x (nodes + links)`` node and link visits.
+
+    Brandes' algorithm on an unweighted graph runs one breadth-first search
+    and one accumulation from each source, each visiting every node and
+    link once: exact betweenness has ``nodes`` sources, sampled betweenness
+    one per pivot. ``links`` are those of the graph it runs on (for
+    :func:`betweenness_scores`, the undirected view without self-loops).
+    A count, not a timing: the same on every machine.
+
+    Examples
+    --------
+    >>> betweenness_cost(5, 4), betweenness_cost(5, 4, sources=2)
+    (45, 18)
+    """
+    return (nodes if sources is None else sources) * (nodes + links)
+
+
+@dataclass(frozen=True)
+class BetweennessFacts:
+    """How betweenness was computed: exact or sampled, at what cost, with what error.
+
+    Attributes
+    ----------
+    nodes, links : int
+        The undirected view betweenness runs on (links without self-loops,
+        a link both ways counted once).
+    pivots : int
+        Source nodes; ``nodes`` when exact.
+    budget : int
+        The budget it was held to (node and link visits), or -1 under the
+        deprecated node-count rule (``exact_betweenness_max_nodes``).
+    seed : int
+    groups : int
+        Groups of pivots the standard error was estimated from (0: exact, or
+        too few pivots to state an error).
+    relative_error : float or None
+        When sampled: the median, over the :data:`BETWEENNESS_ERROR_TOP`
+        works of highest estimate (those above 0), of each one's standard
+        error over its estimate. None when exact or not estimable.
+
+    Examples
+    --------
+    >>> facts = BetweennessFacts(nodes=36_518, links=52_799, pivots=167, budget=15_000_000, seed=0, groups=10,
+    ...                          relative_error=0.123)
+    >>> facts.exact, facts.cost, facts.exact_cost
+    (False, 14915939, 3261678206)
+    >>> print(facts.note())  # doctest: +NORMALIZE_WHITESPACE
+    Betweenness: sampled, 167 pivots of 36518 nodes (seed 0; cost 1.5e+07 visits;
+    exact would cost 3.3e+09 > budget 1.5e+07); median relative standard error over the top 20: 12%.
+    >>> print(BetweennessFacts(nodes=5, links=4, pivots=5, budget=15_000_000, seed=0).note())
+    Betweenness: exact (cost 45 <= budget 1.5e+07 visits), on the undirected citation graph.
+    """
+
+    nodes: int
+    links: int
+    pivots: int
+    budget: int
+    seed: int
+    groups: int = 0
+    relative_error: float | None = None
+
+    @property
+    def exact(self) -> bool:
+        """True when every node was a source."""
+        return self.pivots >= self.nodes
+
+    @property
+    def cost(self) -> int:
+        """The estimated work spent (:func:`betweenness_cost` with ``pivots`` sources)."""
+        return betweenness_cost(self.nodes, self.links, self.pivots)
+
+    @property
+    def exact_cost(self) -> int:
+        """The estimated work of exact betweenness."""
+        return betweenness_cost(self.nodes, self.links)
+
+    def note(self) -> str:
+        """One line saying how betweenness was computed (for the notes of a ranking)."""
+        legacy = self.budget < 0
+        if self.exact:
+            if legacy:
+                return "Betweenness: exact, on the undirected citation graph."
+            return (f"Betweenness: exact (cost {self.cost:.2g} <= budget {self.budget:.2g} visits), "
+                    "on the undirected citation graph.")
+        why = "node-count rule" if legacy else f"exact would cost {self.exact_cost:.2g} > budget {self.budget:.2g}"
+        if self.relative_error is not None:
+            error = (f"median relative standard error over the top {BETWEENNESS_ERROR_TOP}: "
+                     f"{100 * self.relative_error:.0f}%")
+        else:  # not run yet (a plan), too few pivots to group, or every estimate 0
+            error = "no error estimated" if self.groups == 0 else "no error estimated (every estimate 0)"
+        return (f"Betweenness: sampled, {self.pivots} pivots of {self.nodes} nodes (seed {self.seed}; "
+                f"cost {self.cost:.2g} visits; {why}); {error}.")
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready, with ``exact``, ``cost`` and ``exact_cost``."""
+        return {"exact": self.exact, "nodes": self.nodes, "links": self.links, "pivots": self.pivots,
+                "cost": self.cost, "exact_cost": self.exact_cost, "budget": self.budget, "seed": self.seed,
+                "groups": self.groups, "relative_error": self.relative_error}
+
+
+def _plan(n: int, links: int, o: RankOptions) -> BetweennessFacts:
+    """Exact or sampled, and how many pivots (see :func:`betweenness_plan`)."""
+    return _plan_of(n, links, budget=o.betweenness_budget, samples=o.betweenness_samples, seed=o.seed,
+                    exact_max_nodes=o.exact_betweenness_max_nodes)
+
+
+def _plan_of(n: int, links: int, *, budget: int, samples: int | None, seed: int,
+             exact_max_nodes: int | None) -> BetweennessFacts:
+    if exact_max_nodes is not None:  # the deprecated node-count rule
+        count = _LEGACY_SAMPLES if samples is None else samples
+        return BetweennessFacts(n, links, n if n <= exact_max_nodes or count >= n else count, -1, seed)
+    if n <= 2 or betweenness_cost(n, links) <= budget:
+        return BetweennessFacts(n, links, n, budget, seed)
+    if samples is None:
+        floor = min(BETWEENNESS_FLOOR_SAMPLES, max(MIN_BETWEENNESS_SAMPLES, BETWEENNESS_FLOOR_VISITS // (n + links)))
+        pivots = max(floor, budget // (n + links))
+    else:
+        pivots = samples
+    return BetweennessFacts(n, links, min(n, pivots), budget, seed)
+
+
+def betweenness_plan(G: nx.DiGraph, options: RankOptions | None = None) -> BetweennessFacts:
+    """Whether :func:`rank_works` computes betweenness exactly, and with how many pivots if not.
+
+    Exact when :func:`betweenness_cost` of the undirected view (``nodes x
+    (nodes + links)``) is at most ``betweenness_budget``; above, sampled
+    from ``betweenness_samples`` pivots, or by default from as many as the
+    budget pays for, ``budget // (nodes + links)``, but at least
+    :data:`BETWEENNESS_FLOOR_SAMPLES` (500) as long as they cost at most
+    :data:`BETWEENNESS_FLOOR_VISITS`, and never fewer than
+    :data:`MIN_BETWEENNESS_SAMPLES` (fewer pivots than that floor gave
+    errors of 12-31% on the real stores); as many pivots as nodes is
+    exact. The facts returned
+    carry no error yet (it is measured by the run:
+    :func:`betweenness_estimate`).
+
+    Examples
+    --------
+    Hand-made graphs: a path of 3,001 works (3,000 links) costs 3,001 x
+    6,001 = 18,009,001 visits exact, over the default budget of 15
+    million, which pays for 2,499 pivots; at 300,000 or 3 million visits
+    the floor of 500. A path of 1,001 works is exact.
+
+    >>> G = nx.DiGraph((f"w{i}", f"w{i + 1}") for i in range(3000))
+    >>> plan = betweenness_plan(G)
+    >>> plan.exact, plan.exact_cost, plan.pivots, plan.cost
+    (False, 18009001, 2499, 14996499)
+    >>> [betweenness_plan(G, RankOptions(betweenness_budget=b)).pivots for b in (300_000, 3_000_000)]
+    [500, 500]
+    >>> betweenness_plan(nx.DiGraph((f"w{i}", f"w{i + 1}") for i in range(1000))).exact
+    True
+    """
+    o = options or RankOptions()
+    _require_directed(G)
+    e = _edges(G)
+    return _plan(e.n, len(_undirected_pairs(e)), o)
 
 
 def betweenness_pivots(G: nx.DiGraph, options: RankOptions | None = None) -> int:
     """The pivots :func:`rank_works` samples betweenness from (all nodes when it is exact).
 
-    ``betweenness_samples``, or on a graph with more links than the
-    budget allows, ``betweenness_max_visits // links`` (at least
-    :data:`MIN_BETWEENNESS_SAMPLES`). Each pivot costs one breadth-first
-    search over all links, so the work stays near ``betweenness_max_visits``.
-    On a SYNTHETIC Price graph of 10^6 references (50,070 works), 200
-    pivots found the same top 20 as 500 did and as a 3,000-pivot reference
-    (19-20 of 20; 94 of its top 100), with a median relative error of 15%
-    against 11% for 500 over the top 100, in 40% of the time.
+    ``betweenness_plan(G, options).pivots`` (:func:`betweenness_plan`).
 
     Examples
     --------
     >>> G = nx.DiGraph((f"w{i}", f"w{i + 1}") for i in range(3000))
-    >>> betweenness_pivots(G), betweenness_pivots(G, RankOptions(betweenness_max_visits=300_000))
-    (500, 100)
+    >>> betweenness_pivots(G), betweenness_pivots(G, RankOptions(betweenness_budget=3_000_000))
+    (2499, 500)
     >>> betweenness_pivots(nx.DiGraph([("a", "b")]))
     2
     """
-    o = options or RankOptions()
-    n = int(G.number_of_nodes())
-    if n <= o.exact_betweenness_max_nodes or o.betweenness_samples >= n:
-        return n
-    links = max(1, int(G.number_of_edges()))
-    if o.betweenness_max_visits is None or o.betweenness_samples * links <= o.betweenness_max_visits:
-        return o.betweenness_samples
-    return min(o.betweenness_samples, max(MIN_BETWEENNESS_SAMPLES, o.betweenness_max_visits // links))
+    return betweenness_plan(G, options).pivots
 
 
 @dataclass(frozen=True)
@@ -382,16 +590,21 @@ def _hits(e: _Edges, *, max_iter: int = 1000, tol: float = 1e-12) -> tuple[np.nd
 
 
 def betweenness_scores(
-    G: nx.DiGraph, *, exact_max_nodes: int = 2000, samples: int = 500, seed: int = 0
+    G: nx.DiGraph, *, exact_max_nodes: int | None = None, samples: int | None = None, seed: int = 0,
+    budget: int = DEFAULT_BETWEENNESS_BUDGET,
 ) -> tuple[dict[str, float], bool]:
     """Normalised betweenness centrality on the undirected view of the citation graph.
 
     Citation direction is dropped on purpose: a work linking two parts of the
     literature is a broker whether it cites one and is cited by the other or
-    cites both. Exact (Brandes) when the graph has at most
-    ``exact_max_nodes`` nodes or ``samples`` is at least the number of
-    nodes; otherwise estimated from ``samples`` pivot (source) nodes drawn
-    with ``seed`` (same seed, same graph: same answer).
+    cites both. Exact (Brandes) when its estimated cost
+    (:func:`betweenness_cost`) is at most ``budget``; otherwise estimated
+    from ``samples`` pivot (source) nodes (by default as many as the budget
+    pays for: :func:`betweenness_plan`) drawn with ``seed`` (same seed, same
+    graph: same answer); as many samples as nodes is exact.
+    ``exact_max_nodes`` (deprecated) replaces the budget by the old rule:
+    exact up to that many nodes, else ``samples`` pivots (500 when None).
+    :func:`betweenness_estimate` gives the standard errors too.
 
     The shortest paths are counted by igraph (C); the values are those of
     ``networkx.betweenness_centrality(U, normalized=True)`` on the undirected
@@ -414,47 +627,118 @@ def betweenness_scores(
     >>> scores, exact
     ({'a': 0.0, 'b': 1.0, 'c': 0.0}, True)
 
-    Sampled on the path a - b - c - d - e: seed 1 draws the pivots b and a.
-    c lies on 2 paths from each (to d and e): 4 / (2 pivots * 3); b, a pivot,
-    on 3 paths from a: 3 / (1 other pivot * 3).
+    Sampled on the path a - b - c - d - e (a budget of 0 forces sampling):
+    seed 1 draws the pivots b and a. c lies on 2 paths from each (to d and
+    e): 4 / (2 pivots * 3); b, a pivot, on 3 paths from a: 3 / (1 other
+    pivot * 3).
 
     >>> path = nx.DiGraph([("a", "b"), ("b", "c"), ("c", "d"), ("d", "e")])
-    >>> scores, exact = betweenness_scores(path, exact_max_nodes=0, samples=2, seed=1)
+    >>> scores, exact = betweenness_scores(path, budget=0, samples=2, seed=1)
     >>> exact, {k: round(v, 4) for k, v in scores.items()}
     (False, {'a': 0.0, 'b': 1.0, 'c': 0.6667, 'd': 0.3333, 'e': 0.0})
     """
     _require_directed(G)
-    if samples < 1:
+    if samples is not None and samples < 1:
         raise UsageError(f"betweenness samples {samples} must be at least 1")
+    if budget < 0:
+        raise UsageError(f"betweenness budget {budget} must be at least 0")
     if G.number_of_nodes() == 0:
         return {}, True
     e = _edges(G)
-    scores, exact = _betweenness(e, exact_max_nodes=exact_max_nodes, samples=samples, seed=seed)
-    return dict(zip(e.nodes, scores.tolist(), strict=True)), exact
+    pairs = _undirected_pairs(e)
+    facts = _plan_of(e.n, len(pairs), budget=budget, samples=samples, seed=seed, exact_max_nodes=exact_max_nodes)
+    scores, _, facts = _betweenness(e, pairs, facts)
+    return dict(zip(e.nodes, scores.tolist(), strict=True)), facts.exact
 
 
-def _betweenness(e: _Edges, *, exact_max_nodes: int, samples: int, seed: int) -> tuple[np.ndarray, bool]:
-    """:func:`betweenness_scores` as an array in ``e.nodes`` order."""
-    n = e.n
-    exact = n <= exact_max_nodes or samples >= n
-    if n <= 2:  # no pair of other nodes to lie between (networkx leaves the zeros unscaled)
-        return np.zeros(n), exact
+def betweenness_estimate(G: nx.DiGraph, options: RankOptions | None = None) -> tuple[
+        dict[str, float], dict[str, float], BetweennessFacts]:
+    """Betweenness as :func:`rank_works` computes it, with each work's standard error and the facts.
+
+    Exact or sampled as :func:`betweenness_plan` decides. When sampled, the
+    pivots (in the order drawn, so at random) are dealt into
+    :data:`BETWEENNESS_ERROR_GROUPS` groups (fewer when there are under two
+    pivots a group), each group gives its own estimate (the same estimator
+    on its pivots), and a work's standard error is the standard deviation
+    of the group estimates over the square root of the number of groups.
+    The facts state the median relative standard error over the
+    :data:`BETWEENNESS_ERROR_TOP` works of highest estimate. Exact scores
+    have standard error 0.
+
+    Returns
+    -------
+    (scores, standard_errors, facts)
+
+    Examples
+    --------
+    Hand-made: a path of 3,001 works, sampled at a budget of 3 million
+    visits (the floor of 500 pivots): the middle work lies on about half
+    of the paths.
+
+    >>> G = nx.DiGraph((f"w{i:04d}", f"w{i + 1:04d}") for i in range(3000))
+    >>> scores, errors, facts = betweenness_estimate(G, RankOptions(betweenness_budget=3_000_000))
+    >>> facts.exact, facts.pivots, facts.groups, round(scores["w1500"], 1), facts.relative_error < 0.1
+    (False, 500, 10, 0.5, True)
+    """
+    o = options or RankOptions()
+    _require_directed(G)
+    if G.number_of_nodes() == 0:
+        return {}, {}, _plan(0, 0, o)
+    e = _edges(G)
+    pairs = _undirected_pairs(e)
+    scores, errors, facts = _betweenness(e, pairs, _plan(e.n, len(pairs), o))
+    return (dict(zip(e.nodes, scores.tolist(), strict=True)), dict(zip(e.nodes, errors.tolist(), strict=True)),
+            facts)
+
+
+def _undirected_pairs(e: _Edges) -> np.ndarray:
+    """The links of the undirected view as sorted ``lo * n + hi`` codes, a link both ways once."""
     lo, hi = np.minimum(e.src, e.dst), np.maximum(e.src, e.dst)
-    pairs = np.sort(lo * n + hi)  # the undirected view: a link both ways is one edge; sorted
-    pairs = pairs[np.r_[True, pairs[1:] != pairs[:-1]]] if len(pairs) else pairs  # (np.unique hashes: slower)
+    pairs = np.sort(lo.astype(np.int64) * e.n + hi)
+    return pairs[np.r_[True, pairs[1:] != pairs[:-1]]] if len(pairs) else pairs  # (np.unique hashes: slower)
+
+
+def _scale(n: int, pivots: Sequence[int]) -> np.ndarray:
+    """networkx's scaling of a sampled estimate: ``1 / (k (n - 2))``, a pivot ``1 / ((k - 1) (n - 2))``."""
+    k = len(pivots)
+    scale = np.full(n, 1.0 / (k * (n - 2)))
+    scale[list(pivots)] = 1.0 / ((k - 1) * (n - 2)) if k > 1 else 0.0
+    return scale
+
+
+def _betweenness(e: _Edges, pairs: np.ndarray, facts: BetweennessFacts) -> tuple[
+        np.ndarray, np.ndarray, BetweennessFacts]:
+    """(scores, standard errors, facts) in ``e.nodes`` order, as ``facts`` (a plan) says."""
+    n = e.n
+    if n <= 2:  # no pair of other nodes to lie between (networkx leaves the zeros unscaled)
+        return np.zeros(n), np.zeros(n), facts
     g = igraph.Graph(n=n, edges=list(zip((pairs // n).tolist(), (pairs % n).tolist(), strict=True)),
                      directed=False)
-    if exact:
+    if facts.exact:
         # igraph counts each unordered pair once; networkx normalises ordered pairs by (n - 1)(n - 2)
         raw = np.asarray(g.betweenness(directed=False), dtype=np.float64)
-        return 2.0 * raw / ((n - 1) * (n - 2)), exact
-    log.info("betweenness estimated from %d of %d nodes (seed %d)", samples, n, seed)
+        return 2.0 * raw / ((n - 1) * (n - 2)), np.zeros(n), facts
+    samples, seed = facts.pivots, facts.seed
     pivots = random.Random(seed).sample(range(n), samples)  # = networkx's sample of the sorted nodes
-    # from the pivots to every node, each path counted once (half of networkx's ordered count)
-    raw = 2.0 * np.asarray(g.betweenness(directed=False, sources=pivots), dtype=np.float64)
-    scale = np.full(n, 1.0 / (samples * (n - 2)))
-    scale[pivots] = 1.0 / ((samples - 1) * (n - 2)) if samples > 1 else 0.0
-    return raw * scale, exact
+    k = min(BETWEENNESS_ERROR_GROUPS, samples // 2)
+    groups = [pivots[i::k] for i in range(k)] if k >= 2 else [pivots]
+    # from each group's pivots to every node, each path counted once (half of networkx's ordered count)
+    parts = [2.0 * np.asarray(g.betweenness(directed=False, sources=group), dtype=np.float64) for group in groups]
+    scores = np.sum(parts, axis=0) * _scale(n, pivots)
+    if k < 2:
+        log.info("betweenness estimated from %d of %d nodes (seed %d); too few to state an error",
+                 samples, n, seed)
+        return scores, np.zeros(n), replace(facts, groups=0)
+    estimates = np.array([part * _scale(n, group) for part, group in zip(parts, groups, strict=True)])
+    errors = estimates.std(axis=0, ddof=1) / np.sqrt(k)
+    top = np.argsort(-scores, kind="stable")[:BETWEENNESS_ERROR_TOP]
+    top = top[scores[top] > 0]
+    relative = float(np.median(errors[top] / scores[top])) if len(top) else None
+    facts = replace(facts, groups=k, relative_error=relative)
+    log.info("betweenness estimated from %d of %d nodes (seed %d; cost %.2g, exact %.2g, budget %.2g visits); "
+             "median relative standard error over the top %d: %s", samples, n, seed, facts.cost, facts.exact_cost,
+             facts.budget, BETWEENNESS_ERROR_TOP, "-" if relative is None else f"{100 * relative:.0f}%")
+    return scores, errors, facts
 
 
 def cocitation_with_seeds(G: nx.DiGraph) -> dict[str, int]:
@@ -566,6 +850,9 @@ def rank_works(G: nx.DiGraph, options: RankOptions | None = None, *,
                arrays: GraphArrays | None = None) -> list[dict[str, Any]]:
     """One row per work with every measure, the composite and its components, best first.
 
+    The rows of :func:`rank_works_with_facts`, which also says how
+    betweenness was computed.
+
     Parameters
     ----------
     G : networkx.DiGraph
@@ -605,15 +892,34 @@ def rank_works(G: nx.DiGraph, options: RankOptions | None = None, *,
     >>> [(r["doi"], r["pagerank"], r["pct_local"]) for r in rows]  # 27/47, 10/47; (2 + 1/2)/3, (0 + 2/2)/3
     [('b', 0.57446809, 0.83333333), ('a', 0.21276596, 0.33333333), ('c', 0.21276596, 0.33333333)]
     """
+    return rank_works_with_facts(G, options, arrays=arrays)[0]
+
+
+def rank_works_with_facts(G: nx.DiGraph, options: RankOptions | None = None, *,
+                          arrays: GraphArrays | None = None) -> tuple[list[dict[str, Any]], BetweennessFacts]:
+    """The rows of :func:`rank_works` and how betweenness was computed (:class:`BetweennessFacts`).
+
+    The facts say whether betweenness was exact or sampled, with how many
+    pivots, at what estimated cost against which budget, and, when
+    sampled, the median relative standard error over the top 20
+    (:func:`betweenness_estimate`); their :meth:`~BetweennessFacts.note`
+    is the line :func:`ranking_notes` and ``citegraph analyse`` show.
+
+    Examples
+    --------
+    >>> rows, facts = rank_works_with_facts(nx.DiGraph([("a", "b"), ("c", "b")]))
+    >>> [r["doi"] for r in rows], facts.exact, facts.cost
+    (['b', 'a', 'c'], True, 15)
+    """
     o = options or RankOptions()
     _require_directed(G)
     if G.number_of_nodes() == 0:
-        return []
+        return [], _plan(0, 0, o)
     e = _edges(G, arrays)  # the links as arrays, shared by every measure
     pagerank = _pagerank(e, o.damping).tolist()
     hubs, authorities = (x.tolist() for x in _hits(e))
-    betweenness_array, exact = _betweenness(e, exact_max_nodes=o.exact_betweenness_max_nodes,
-                                            samples=betweenness_pivots(G, o), seed=o.seed)
+    pairs = _undirected_pairs(e)
+    betweenness_array, _, facts = _betweenness(e, pairs, _plan(e.n, len(pairs), o))
     betweenness = betweenness_array.tolist()
     cocited = _cocitation_with_seeds(G, e).tolist()
     per_year = citations_per_year(G, o.reference_year)
@@ -657,12 +963,17 @@ def rank_works(G: nx.DiGraph, options: RankOptions | None = None, *,
     for rank, row in enumerate(rows, start=1):
         row["rank"] = rank
         out.append({c: row[c] for c in COLUMNS})
-    log.info("ranked %d works by %s (betweenness %s)", len(out), o.score, "exact" if exact else "sampled")
-    return out
+    log.info("ranked %d works by %s (betweenness %s)", len(out), o.score, "exact" if facts.exact else "sampled")
+    return out, facts
 
 
-def ranking_notes(G: nx.DiGraph, options: RankOptions | None = None) -> list[str]:
+def ranking_notes(G: nx.DiGraph, options: RankOptions | None = None, *,
+                  betweenness: BetweennessFacts | None = None) -> list[str]:
     """The notes to print with a ranking: the PageRank caveat, how betweenness and per-year were computed.
+
+    ``betweenness``: the facts of the run (:func:`rank_works_with_facts`),
+    which state the sampling error; without them the plan
+    (:func:`betweenness_plan`) is stated, without an error.
 
     Examples
     --------
@@ -670,18 +981,12 @@ def ranking_notes(G: nx.DiGraph, options: RankOptions | None = None) -> list[str
     >>> for line in ranking_notes(G):
     ...     print(line)
     PageRank favours older works: they have had longer to collect citations.
-    Betweenness: exact, on the undirected citation graph.
+    Betweenness: exact (cost 6 <= budget 1.5e+07 visits), on the undirected citation graph.
     Citations per year counted up to 2020.
     """
     o = options or RankOptions()
-    n = G.number_of_nodes()
-    pivots = betweenness_pivots(G, o)
-    notes = [PAGERANK_NOTE]
-    if pivots >= n:
-        notes.append("Betweenness: exact, on the undirected citation graph.")
-    else:
-        notes.append(f"Betweenness: estimated from {pivots} sampled nodes of {n} "
-                     f"(seed {o.seed}), on the undirected citation graph.")
+    facts = betweenness if betweenness is not None else betweenness_plan(G, o)
+    notes = [PAGERANK_NOTE, facts.note()]
     ref = default_reference_year(G) if o.reference_year is None else o.reference_year
     if ref is not None:
         notes.append(f"Citations per year counted up to {ref}.")

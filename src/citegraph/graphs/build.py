@@ -199,6 +199,7 @@ def build_graph(store: Store, kind: str, options: GraphOptions | None = None, *,
     else:
         topic = topic_graph(model if model is not None else topic_documents(store, citation), k=o.topic_k,
                             threshold=o.topic_threshold)
+        similarity = topic.graph["similarity"]  # how the neighbours were searched (topics.similarity_plan)
         for node in topic.nodes:
             if node in citation:
                 topic.nodes[node].update(citation.nodes[node])
@@ -215,4 +216,6 @@ def build_graph(store: Store, kind: str, options: GraphOptions | None = None, *,
                            keep_seeds=o.keep_seeds, largest_component=o.largest_component)
     for _, attrs in out.nodes(data=True):  # every node of every kind says whether a notice flags it
         attrs.setdefault("notice", "")
+    if kind in ("topic", "hybrid"):
+        out.graph["similarity"] = similarity
     return out

@@ -44,7 +44,9 @@ ones. Similarities are exact cosines rounded to 6 decimals *before*
 anything is ranked or compared, so ties and thresholds do not depend on the
 last bits of floating point. The search is exact (``X @ X.T``, a block of
 rows at a time, never a dense n x n array) while no term is in more than
-``max_postings`` works (100 by default); beyond that, terms that frequent
+``max_postings`` works (100 by default), or while the exact search is cheap
+(its estimated cost, :func:`similarity_plan`, within about a second:
+:data:`DEFAULT_SIMILARITY_BUDGET`); beyond that, terms that frequent
 are searched through *champion lists* (their most heavily weighted works
 only) and the best candidates re-scored exactly, which keeps the work linear
 in the corpus (see :func:`similarity_edges`; about 98% of the exact
@@ -91,6 +93,7 @@ from citegraph.errors import RecordError, UsageError
 
 __all__ = [
     "DEFAULT_MAX_POSTINGS",
+    "DEFAULT_SIMILARITY_BUDGET",
     "DOMAIN_STOP_WORDS",
     "QUERY_TERMS",
     "RANK_DECIMALS",
@@ -101,6 +104,7 @@ __all__ = [
     "fit_topics",
     "keyword_graph",
     "similarity_edges",
+    "similarity_plan",
     "topic_graph",
     "work_text",
 ]
@@ -151,6 +155,14 @@ RANK_DECIMALS = 9
 DEFAULT_MAX_POSTINGS = 100
 #: Frequent terms (in more than ``max_postings`` works) a work is searched through (:func:`similarity_edges`).
 QUERY_TERMS = 10
+#: Default of ``exact_budget`` (:func:`similarity_edges`): the exact search is kept, whatever terms are
+#: frequent, while its estimated cost (:func:`similarity_plan`, candidate pairs ``min(n^2, sum of
+#: postings^2)``, a count, never a timing) is at most this: about one second here. Calibrated on this
+#: project's machine (2 cores shared with other jobs, CPU time): the exact search took 1.06 s for 2.4e7
+#: candidate pairs on the 6,012 recorded Crossref works (2.3e7 pairs/s), 0.28 s for 6.3e6 on the
+#: CRISPR Web of Science store (2,501 works) and 0.07 s for 1.1e6 on the coffee/obesity one (1,052
+#: works); the champion lists took 0.63 s, 0.59 s and 0.15 s.
+DEFAULT_SIMILARITY_BUDGET = 20_000_000
 # Products (multiply-adds) per block of rows, and cells of a padded array: bound memory.
 _PRODUCT_BUDGET = 1 << 24
 _PAD_CELLS = 1 << 22
@@ -505,14 +517,71 @@ def _row_dots(matrix: sp.csr_matrix, rows: np.ndarray, cols: np.ndarray) -> np.n
     return out
 
 
+def similarity_plan(model: TopicModel, *, max_postings: int | None = DEFAULT_MAX_POSTINGS,
+                    exact_budget: int = DEFAULT_SIMILARITY_BUDGET) -> dict[str, Any]:
+    """Whether :func:`similarity_edges` searches exactly, at what estimated cost, and what it cuts if not.
+
+    The cost of the exact search is estimated as the candidate pairs of
+    ``X @ X.T``: ``min(n^2, sum over terms of postings^2)`` (``n`` works;
+    a term in ``p`` works makes ``p^2`` products, and there are at most
+    ``n^2`` pairs), which is what its time follows (see
+    :data:`DEFAULT_SIMILARITY_BUDGET`). The search is exact when no term is
+    in more than ``max_postings`` works, when ``max_postings`` is None, or
+    when that cost is at most ``exact_budget``; otherwise champion lists cut
+    the postings of the frequent terms.
+
+    Returns
+    -------
+    dict
+        ``exact`` (bool), ``cost`` and ``budget`` (candidate pairs),
+        ``max_postings``, ``frequent_terms`` (terms in more than
+        ``max_postings`` works), ``terms``, and ``postings_cut``: the
+        postings the champion lists leave out (0 when exact).
+
+    Examples
+    --------
+    Hand-made unit-test records (not Crossref data): "hair" and "follicle"
+    are in 2 of the 3 works, 2 x 2^2 + 4 x 1^2 = 12 products, at most 3^2 = 9
+    pairs.
+
+    >>> model = fit_topics([
+    ...     {"doi": "10.5555/a", "title": "hair follicle stem cells"},
+    ...     {"doi": "10.5555/b", "title": "hair follicle cycling"},
+    ...     {"doi": "10.5555/c", "title": "network centrality"},
+    ... ], ngram_range=(1, 1), max_df=1.0)
+    >>> plan = similarity_plan(model, max_postings=1)
+    >>> plan["exact"], plan["cost"], plan["frequent_terms"], plan["postings_cut"]
+    (True, 9, 2, 0)
+    >>> cut = similarity_plan(model, max_postings=1, exact_budget=8)
+    >>> cut["exact"], cut["postings_cut"]
+    (False, 2)
+    """
+    if max_postings is not None and max_postings < 1:
+        raise UsageError(f"max_postings must be >= 1 or None, not {max_postings!r}")
+    if exact_budget < 0:
+        raise UsageError(f"exact_budget must be >= 0, not {exact_budget!r}")
+    matrix = model.matrix
+    n = int(matrix.shape[0])
+    doc_freq = np.bincount(matrix.indices, minlength=matrix.shape[1]).astype(np.int64)
+    cost = min(n * n, int((doc_freq * doc_freq).sum()))
+    over = doc_freq > max_postings if max_postings is not None else np.zeros(len(doc_freq), dtype=bool)
+    exact = not bool(over.any()) or cost <= exact_budget
+    return {"exact": exact, "cost": cost, "budget": exact_budget, "max_postings": max_postings,
+            "frequent_terms": int(over.sum()), "terms": len(doc_freq),
+            "postings_cut": 0 if exact or max_postings is None else int((doc_freq[over] - max_postings).sum())}
+
+
 def similarity_edges(
     model: TopicModel, *, k: int = 10, threshold: float = 0.1, block: int = 2000,
-    max_postings: int | None = DEFAULT_MAX_POSTINGS,
+    max_postings: int | None = DEFAULT_MAX_POSTINGS, exact_budget: int = DEFAULT_SIMILARITY_BUDGET,
 ) -> list[tuple[str, str, float]]:
     """Each work's nearest neighbours by cosine similarity, as undirected edges.
 
-    Exact when no term is in more than ``max_postings`` works, or with
-    ``max_postings=None``: the cosines are ``X @ X.T``, a block of rows at
+    Exact when no term is in more than ``max_postings`` works, with
+    ``max_postings=None``, or when the exact search is cheap: its estimated
+    cost (:func:`similarity_plan`, candidate pairs) is at most
+    ``exact_budget`` (about one second by default). Exact, the cosines are
+    ``X @ X.T``, a block of rows at
     a time, and each row keeps its ``k`` best. Otherwise candidates come
     from *champion lists*, the standard way to keep all-pairs cosine
     nearest-neighbour search sparse when some terms are in very many works
@@ -550,6 +619,10 @@ def similarity_edges(
     max_postings : int or None, default :data:`DEFAULT_MAX_POSTINGS` (100)
         Works a frequent term can lead to (see above); ``None``: all, exact
         but quadratic in the worst case.
+    exact_budget : int, default :data:`DEFAULT_SIMILARITY_BUDGET`
+        The search stays exact while its estimated cost is at most this
+        (candidate pairs, :func:`similarity_plan`); 0: champion lists
+        whenever a term is frequent.
 
     Returns
     -------
@@ -561,7 +634,8 @@ def similarity_edges(
     Raises
     ------
     UsageError
-        ``k``, ``threshold``, ``block`` or ``max_postings`` out of range.
+        ``k``, ``threshold``, ``block``, ``max_postings`` or ``exact_budget``
+        out of range.
 
     Examples
     --------
@@ -575,10 +649,11 @@ def similarity_edges(
     >>> similarity_edges(model, k=1)
     [('10.5555/a', '10.5555/b', 0.443333)]
 
-    With one posting per term, "hair" and "follicle" lead to one of the two
-    works only, yet each finds the other and the similarity is exact:
+    With one posting per term (and no budget for the exact search), "hair"
+    and "follicle" lead to one of the two works only, yet each finds the
+    other and the similarity is exact:
 
-    >>> similarity_edges(model, k=1, max_postings=1)
+    >>> similarity_edges(model, k=1, max_postings=1, exact_budget=0)
     [('10.5555/a', '10.5555/b', 0.443333)]
     """
     if k < 1:
@@ -587,26 +662,29 @@ def similarity_edges(
         raise UsageError(f"threshold must be >= 0, not {threshold!r}")
     if block < 1:
         raise UsageError(f"block must be >= 1, not {block!r}")
-    if max_postings is not None and max_postings < 1:
-        raise UsageError(f"max_postings must be >= 1 or None, not {max_postings!r}")
+    plan = similarity_plan(model, max_postings=max_postings, exact_budget=exact_budget)
     matrix = model.matrix
     n = matrix.shape[0]
     if n < 2 or matrix.shape[1] == 0 or matrix.nnz == 0:
         return []
     matrix = sp.csr_matrix(matrix, dtype=np.float64)
-    doc_freq = np.bincount(matrix.indices, minlength=matrix.shape[1])
-    exact = max_postings is None or int(doc_freq.max()) <= max_postings
+    exact = bool(plan["exact"])
     if exact:
         query, transposed = matrix, sp.csr_matrix(matrix.T)  # terms x works
+        if plan["frequent_terms"]:
+            log.info("topic similarity: exact (cost %.2g <= budget %.2g candidate pairs), though %d of %d terms "
+                     "are in more than %d works", plan["cost"], exact_budget, plan["frequent_terms"], plan["terms"],
+                     max_postings)
     else:
         assert max_postings is not None
-        frequent = doc_freq > max_postings
+        frequent = np.bincount(matrix.indices, minlength=matrix.shape[1]) > max_postings
         # float32 is plenty to rank candidates: their similarities are computed again, exactly
         query = sp.csr_matrix(_heaviest(matrix, QUERY_TERMS, among=frequent), dtype=np.float32)
         # terms x works, each term's postings cut to its max_postings heaviest (its champion list)
         transposed = sp.csr_matrix(_heaviest(matrix.T, max_postings), dtype=np.float32)
-        log.info("topic similarity: %d of %d terms in more than %d works, searched through champion lists",
-                 int(frequent.sum()), len(doc_freq), max_postings)
+        log.info("topic similarity: %d of %d terms in more than %d works, searched through champion lists "
+                 "(%d postings cut; exact would cost %.2g > budget %.2g candidate pairs)", plan["frequent_terms"],
+                 plan["terms"], max_postings, plan["postings_cut"], plan["cost"], exact_budget)
     # products per row (bounds a block's work and memory)
     postings = np.diff(transposed.indptr)
     cost = np.cumsum(np.add.reduceat(np.r_[postings[query.indices], 0.0], query.indptr[:-1])
@@ -656,7 +734,7 @@ def _as_model(works: Iterable[Mapping[str, Any]] | TopicModel) -> TopicModel:
 
 def topic_graph(
     works: Iterable[Mapping[str, Any]] | TopicModel, *, k: int = 10, threshold: float = 0.1,
-    max_postings: int | None = DEFAULT_MAX_POSTINGS,
+    max_postings: int | None = DEFAULT_MAX_POSTINGS, exact_budget: int = DEFAULT_SIMILARITY_BUDGET,
 ) -> nx.Graph:
     """The topic-similarity graph of works.
 
@@ -664,7 +742,7 @@ def topic_graph(
     ----------
     works : iterable of Mapping, or TopicModel
         Works (fitted with :func:`fit_topics` defaults) or a fitted model.
-    k, threshold, max_postings : int, float, int or None
+    k, threshold, max_postings, exact_budget : int, float, int or None, int
         As in :func:`similarity_edges`.
 
     Returns
@@ -672,7 +750,9 @@ def topic_graph(
     networkx.Graph
         One node per work, keyed by DOI key (attribute ``doi``), isolated
         when nothing is similar enough; edges carry ``weight`` (the cosine
-        similarity) and ``kind="topic"``.
+        similarity) and ``kind="topic"``. The graph attribute ``similarity``
+        says how the neighbours were searched (:func:`similarity_plan`:
+        exact or champion lists, cost, budget, what was cut).
 
     Examples
     --------
@@ -686,13 +766,16 @@ def topic_graph(
     >>> g = topic_graph(model, k=1)
     >>> g.number_of_nodes(), g.edges["10.5555/a", "10.5555/b"]
     (3, {'weight': 0.443333, 'kind': 'topic'})
+    >>> g.graph["similarity"]["exact"], g.graph["similarity"]["cost"]
+    (True, 9)
     """
     model = _as_model(works)
-    graph = nx.Graph(kind="topic", k=k, threshold=threshold)
+    plan = similarity_plan(model, max_postings=max_postings, exact_budget=exact_budget)
+    graph = nx.Graph(kind="topic", k=k, threshold=threshold, similarity=plan)
     graph.add_nodes_from((key, {"doi": key}) for key in model.keys)
     graph.add_edges_from((a, b, {"weight": w, "kind": "topic"})
                          for a, b, w in similarity_edges(model, k=k, threshold=threshold,
-                                                                 max_postings=max_postings))
+                                                         max_postings=max_postings, exact_budget=exact_budget))
     return graph
 
 
