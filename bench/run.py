@@ -18,10 +18,10 @@ rot); its figures say nothing about the targets. A benchmark that cannot run
 the exit status 1 (the file is still written). Missed targets do not change
 the exit status: they are what the file reports.
 
-Run: ``python bench/run.py [--quick] [--only fetch,graphs,analyse,analyse-tail,import,sources] [--out bench/RESULTS.md]
-[--json PATH]``; ``python bench/run.py --render PATH`` writes ``RESULTS.md`` again from figures saved
-with ``--json``, measuring nothing (when only the text changed); with ``--merge`` too, it puts the saved
-benchmarks' sections into ``--out`` as below.
+Run: ``python bench/run.py [--quick] [--only fetch,graphs,analyse,analyse-tail,import,sources,startup,peers]
+[--out bench/RESULTS.md] [--json PATH]``; ``python bench/run.py --render PATH`` writes ``RESULTS.md`` again
+from figures saved with ``--json``, measuring nothing (when only the text changed); with ``--merge`` too, it
+puts the saved benchmarks' sections into ``--out`` as below.
 
 ``--merge`` (with ``--only``) measures only the chosen benchmarks and puts their sections and target rows
 into the existing ``--out`` file in place of their old ones, keeping every other section, target row and
@@ -54,11 +54,11 @@ sys.path.insert(0, str(HERE))
 
 __all__ = ["BENCHMARKS", "git_revision", "machine", "main", "markdown", "targets"]
 
-BENCHMARKS = ("fetch", "graphs", "analyse", "analyse-tail", "import", "sources")
+BENCHMARKS = ("fetch", "graphs", "analyse", "analyse-tail", "import", "sources", "startup", "peers")
 
 #: The script each benchmark runs (``bench/<script>.py``).
 SCRIPTS = {"fetch": "fetch", "graphs": "graphs", "analyse": "analyse", "analyse-tail": "analyse",
-           "import": "importing", "sources": "sources"}
+           "import": "importing", "sources": "sources", "startup": "startup", "peers": "peers"}
 
 #: The benchmark column of a benchmark's rows in the targets table, where it is not its name.
 LABELS = {"analyse-tail": "analyse (a = 20)"}
@@ -79,6 +79,12 @@ ARGS: dict[str, dict[str, list[str]]] = {
                "quick": ["--corpora", "coffee", "--files", "1", "--repeats", "1", "--no-peer"]},
     # the OpenAlex and Crossref/OpenCitations replays over the recordings of ../shared (one size: the data's)
     "sources": {"full": [], "quick": ["--quick"]},
+    # fresh processes of --help, status (on stores imported from ../shared/corpora) and the analysis imports
+    "startup": {"full": ["--repeats", "5"],
+                "quick": ["--repeats", "1", "--corpora", "coffee", "--files", "1", "--no-analysis"]},
+    # citegraph against litstudy, python-igraph and the pairwise loop: real stores of ../shared and SYNTHETIC
+    # graphs (litstudy from its own venv: BENCH_PEER_PYTHON or .venv-peers, see bench/peers_litstudy.py)
+    "peers": {"full": ["--sizes", "1e4,1e5,1e6", "--repeats", "3"], "quick": ["--smoke"]},
 }
 
 TITLES = {
@@ -88,6 +94,8 @@ TITLES = {
     "analyse-tail": "Analysis at 10^6 references with the citation tail of real data (SYNTHETIC, a = 20)",
     "import": "Import: `citegraph import` on real Web of Science exports",
     "sources": "Sources: OpenAlex requests against their minimum; a merged fetch against each source alone",
+    "startup": "Startup: `citegraph --help`, `status` and `fetch --help` in fresh processes; the analysis imports",
+    "peers": "Peers side by side: graph builds and rankings against litstudy, python-igraph and the pairwise loop",
 }
 
 
@@ -170,7 +178,7 @@ def machine() -> dict[str, Any]:
 def command(name: str, quick: bool, shared: Path | None) -> list[str]:
     """The arguments of one benchmark (without ``--json``)."""
     argv = list(ARGS[name]["quick" if quick else "full"])
-    if name in ("fetch", "import", "sources") and shared is not None:
+    if name in ("fetch", "import", "sources", "startup", "peers") and shared is not None:
         argv += ["--shared", str(shared)]
     return argv
 
@@ -349,11 +357,49 @@ def _sources_targets(r: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
+def _startup_targets(r: dict[str, Any]) -> list[dict[str, Any]]:
+    by = {c["name"]: c for c in r["cases"]}
+    t = r.get("targets") or {}
+    rows = []
+    h = by.get("--help")
+    target = "`citegraph --help` < 0.3 s (median of fresh processes)"
+    if "help" in t and h:
+        rows.append(_row("startup", target, f"{h['median_s']:.2f} s (CPU {h['cpu_s']:.2f} s), "
+                         f"{h['peak_rss_mb']:.0f} MB", t["help"]["met"], t["help"]["miss"]))
+    else:
+        rows.append(_row("startup", target, "not measured", None))
+    target = "`citegraph status` < 0.5 s on the shared stores (CRISPR, coffee/obesity WoS imports)"
+    status = [c for c in r["cases"] if c["name"].startswith("status (") and c.get("finished")]
+    if "status" in t:
+        rows.append(_row("startup", target, ", ".join(f"{c['name'][8:-1]} {c['median_s']:.2f} s (CPU "
+                                                      f"{c['cpu_s']:.2f} s)" for c in status),
+                         t["status"]["met"], t["status"]["miss"]))
+    else:
+        skipped = [f"{k}: {v['skipped']}" for k, v in (r.get("stores") or {}).items() if "skipped" in v]
+        rows.append(_row("startup", target, "not measured (" + ("; ".join(skipped) if skipped else
+                                                                 "smoke run: part of each export") + ")", None))
+    mods = by.get("analysis modules")
+    if mods and mods.get("finished"):
+        cli = by.get("analyse's imports (CLI)") or {}
+        row = _row("startup", "RSS after importing the modules `analyse` needs (the issue: ~160 MB)",
+                   f"{mods['peak_rss_mb']:.0f} MB (`import citegraph.analysis.pipeline`)"
+                   + (f"; {cli['peak_rss_mb']:.0f} MB as the `analyse` command imports them" if cli.get("finished")
+                      else ""), None)
+        row["reported"] = True
+        rows.append(row)
+    return rows
+
+
+def _peers_targets(r: dict[str, Any]) -> list[dict[str, Any]]:
+    return [_row("peers", t["target"], t["measured"], t["met"], t.get("miss", "")) for t in r["targets"]]
+
+
 def targets(results: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     """Every target of every benchmark that ran: target, measured, met (None: not judged), by how much missed."""
     rows: list[dict[str, Any]] = []
     for name, fn in (("fetch", _fetch_targets), ("graphs", _graphs_targets), ("analyse", _analyse_targets),
-                     ("analyse-tail", _tail_targets), ("import", _import_targets), ("sources", _sources_targets)):
+                     ("analyse-tail", _tail_targets), ("import", _import_targets), ("sources", _sources_targets),
+                     ("startup", _startup_targets), ("peers", _peers_targets)):
         r = results.get(name)
         if r is None or "error" in r or "skipped" in r:
             continue
@@ -628,7 +674,9 @@ def _section(name: str, r: dict[str, Any], cmd: str) -> str:
         return "\n".join([TAIL_INTRO, "", body])
     if name == "import":
         return "\n".join([IMPORT_INTRO, "", body, "", IMPORT_NOTES])
-    if name == "sources":
+    if name == "peers":
+        return "\n".join([str(module.INTRO), "", body])
+    if name in ("sources", "startup"):
         return "\n".join([str(module.__doc__).split("\n\nRun:")[0].split("\n", 2)[2].strip(), "", body])
     return "\n".join([ANALYSE_INTRO, "", body])
 
@@ -803,7 +851,8 @@ def main(argv: list[str] | None = None) -> int:
     for name in BENCHMARKS:
         if name not in chosen:
             continue
-        shared = args.shared if name in ("fetch", "import") and args.shared != REPO.parent / "shared" else None
+        shared = (args.shared if name in ("fetch", "import", "startup", "peers")
+                  and args.shared != REPO.parent / "shared" else None)
         bench_argv = command(name, args.quick, shared)
         commands[name] = _section_command(name, bench_argv)
         if name == "fetch" and not (args.shared / "crossref" / "works-habanero.jsonl.gz").is_file():

@@ -86,3 +86,28 @@ def test_sources_benchmark_smoke(shared_dir: Path) -> None:
     assert o["warm_requests"] == o["warm_server_requests"] == 0
     assert m["holds_each_alone"] and m["warm_server_requests"] == 0
     assert m["merged"]["edge_count"] >= max(m["crossref"]["edge_count"], m["openalex"]["edge_count"]) > 0
+
+
+def test_startup_benchmark_smoke(shared_dir: Path) -> None:
+    """bench/startup.py with one repeat, status on a store of the first coffee/obesity file, no analysis imports."""
+    if not (shared_dir / "corpora" / "coffee-obesity-wos").is_dir():
+        pytest.skip("../shared/corpora/coffee-obesity-wos not found: the real WoS export is needed")
+    out = subprocess.run(
+        [sys.executable, str(REPO / "bench" / "startup.py"), "--shared", str(shared_dir), "--corpora", "coffee",
+         "--files", "1", "--repeats", "1", "--no-analysis", "--json"],
+        capture_output=True, text=True, check=True, timeout=300,
+    )
+    result = json.loads(out.stdout)
+    by = {c["name"]: c for c in result["cases"]}
+    assert list(by) == ["python", "import citegraph", "--help", "fetch --help", "status (coffee)"]
+    for case in by.values():
+        assert case["finished"] and case["median_s"] > 0 and case["peak_rss_mb"] > 0, case
+        assert case["loaded"] is not None and not set(case["loaded"]) & {"matplotlib", "sklearn", "igraph"}, case
+    assert result["stores"]["coffee"]["works"] == 500
+    assert "help" in result["targets"] and "status" not in result["targets"]  # judged only on whole exports
+    spec = importlib.util.spec_from_file_location("bench_startup", REPO / "bench" / "startup.py")
+    assert spec is not None and spec.loader is not None
+    startup = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(startup)
+    text = startup.markdown(result)  # the section renders from these figures
+    assert "| `citegraph --help` (--help) |" in text and "Target `citegraph --help`" in text
