@@ -158,6 +158,20 @@ def test_importing_again_replaces_and_changes_nothing(hand_made: Path, tmp_path:
     assert len(second["imports"]) == 2  # each import is logged
 
 
+def test_import_summary_counts_the_same_either_way(hand_made: Path, tmp_path: Path) -> None:
+    """The entries listed in the imported files choose how ``by_doi`` is counted, never what it counts."""
+    path = tmp_path / "s.sqlite"
+    with Store(path) as store:
+        import_exports(store, [hand_made])
+        few = store.import_summary()  # 10 entries of 5 records: looked up one by one
+    with sqlite3.connect(path) as con:  # as if the files had listed many entries: counted from the works
+        con.execute("UPDATE imports SET refs = 1000")
+    with Store(path, readonly=True) as store:
+        many = store.import_summary()
+    assert (few["references"], few["with_doi"], few["by_doi"], few["by_key"], few["outside"]) == (10, 2, 1, 4, 5)
+    assert many == few
+
+
 def test_a_work_fetched_from_crossref_keeps_its_record(hand_made: Path) -> None:
     crossref = parse_work({"DOI": "10.5555/one", "title": ["The Crossref record"],  # hand-made fixture
                            "reference": [{"key": "r1", "DOI": "10.5555/cited"}]}, source="crossref-api")

@@ -111,6 +111,28 @@ def test_seeds_and_coverage(tmp_path: Path) -> None:
         assert [r.doi_original for r in s.seeds()] == ["10.5555/S1", "10.5555/s2"]
 
 
+def test_seed_coverage_is_the_same_with_few_or_many_seeds(tmp_path: Path) -> None:
+    """Most works seeds (one pass per count) or a few seeds among many works (seed by seed): the same counts."""
+    with Store(tmp_path / "s.sqlite") as s:
+        s.add_works([parse_work(fixture_work("10.5555/s1", ["10.5555/a", "10.5555/a", "10.5555/b", None, None,
+                                                            "10.5555/s2"], **{"references-count": 7}), source="x"),
+                     parse_work(fixture_work("10.5555/s2", ["10.5555/b", "10.5555/c"]), source="x"),
+                     parse_work(fixture_work("10.5555/s3", []), source="x")])
+        s.add_not_found([("10.5555/b", "10.5555/b")], source="crossref", reason="r")
+        s.add_not_found([("10.5555/b", "10.5555/b")], source="openalex", reason="r")
+        s.add_seeds([Seed(normalize_doi(d), "<argument>") for d in ("10.5555/s1", "10.5555/s2", "10.5555/s3",
+                                                                      "10.5555/s4")])
+        many = s.seed_coverage()
+        # works no seed cites: the counts stay, and the seeds are now a few among many works
+        s.add_works([parse_work(fixture_work(f"10.5555/other{i}", ["10.5555/s1", None]), source="x")
+                     for i in range(12)])
+        few = s.seed_coverage()
+    assert many == few
+    assert [(c.doi, c.stored, c.references_open, c.with_doi, c.resolved, c.not_found) for c in few] == [
+        ("10.5555/s1", True, 6, 4, 1, 1), ("10.5555/s2", True, 2, 2, 0, 1), ("10.5555/s3", True, 0, 0, 0, 0),
+        ("10.5555/s4", False, 0, 0, 0, 0)]
+
+
 def test_run_log(tmp_path: Path) -> None:
     with Store(tmp_path / "s.sqlite") as s:
         rid = s.start_run("fetch", {"depth": 1})

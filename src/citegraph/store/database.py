@@ -831,6 +831,25 @@ class Store:
                     self._conn.execute("ROLLBACK")
                 raise StoreError(f"cannot write store {self.display_path}: {exc}") from exc
 
+    @contextlib.contextmanager
+    def _read_transaction(self) -> Iterator[None]:
+        """Several reads that see one state of the store: a read transaction (within an open one, that one).
+
+        ``BEGIN`` (deferred) writes nothing and takes no write lock, so it works on a read-only store; a
+        writer committing meanwhile is not seen until the block ends.
+        """
+        if self._conn.in_transaction:
+            yield
+            return
+        self._conn.execute("BEGIN")
+        try:
+            yield
+        except BaseException:
+            with contextlib.suppress(sqlite3.Error):
+                self._conn.execute("ROLLBACK")
+            raise
+        self._conn.execute("COMMIT")
+
     def execute(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> sqlite3.Cursor:
         """Run one read query (for analysis code and tests)."""
         return self._conn.execute(sql, params)
@@ -1365,8 +1384,10 @@ class Store:
             "references_with_doi": q("SELECT COUNT(*) FROM refs WHERE cited IS NOT NULL").fetchone()[0],
             "references_without_doi": q("SELECT COUNT(*) FROM refs WHERE cited IS NULL").fetchone()[0],
             "distinct_cited_dois": q("SELECT COUNT(DISTINCT cited) FROM refs WHERE cited IS NOT NULL").fetchone()[0],
+            # the distinct cited DOIs that are stored works, counted from the works (one index probe each)
+            # rather than from every reference
             "cited_dois_resolved": q(
-                "SELECT COUNT(DISTINCT cited) FROM refs JOIN works ON works.doi = refs.cited"
+                "SELECT COUNT(*) FROM works w WHERE EXISTS (SELECT 1 FROM refs r WHERE r.cited = w.doi)"
             ).fetchone()[0],
             "not_found": q("SELECT COUNT(DISTINCT doi) FROM not_found").fetchone()[0],
             "opencitations_edges": q("SELECT COUNT(*) FROM oc_citations").fetchone()[0],
@@ -1387,19 +1408,32 @@ class Store:
         """
         q = self._conn.execute
         databases = ", ".join(f"'{d}'" for d in IMPORT_DATABASES)
-        files = [dict(zip(("format", "files", "records"), r, strict=True)) for r in q(
-            "SELECT format, COUNT(*), SUM(records) FROM imports GROUP BY format ORDER BY format")]
-        refs, with_doi, by_doi = q(
-            f"""SELECT COUNT(*), COUNT(r.cited), COUNT(w.doi) FROM refs r LEFT JOIN works w ON w.doi = r.cited
-                WHERE r.doi_asserted_by IN ({databases})""").fetchone()
-        rules = dict(q(f"""SELECT CASE WHEN m.rule LIKE '%-id' THEN 'by_id' ELSE 'by_key' END, COUNT(*)
-                           FROM ref_matches m JOIN refs r ON r.citing = m.citing AND r.position = m.position
-                           WHERE m.matched IS NOT NULL AND m.rule IS NOT NULL AND r.doi_asserted_by IN ({databases})
-                           GROUP BY 1""").fetchall())
+        imported = f"doi_asserted_by IN ({databases})"
+        with self._read_transaction():  # the counts below are of one state of the store
+            files = [dict(zip(("format", "files", "records"), r, strict=True)) for r in q(
+                "SELECT format, COUNT(*), SUM(records) FROM imports GROUP BY format ORDER BY format")]
+            # Where the imported entries are most references and outnumber the works (a store of imported
+            # records), those citing a stored work by DOI are found from the works, through the index of cited
+            # DOIs (CROSS JOIN keeps works the outer loop), rather than by looking every entry's DOI up among
+            # the works; elsewhere (few or no imported entries) the one pass over the references does both.
+            # The entries counted in the imported files only choose the way: both give the same counts.
+            listed, works, total = q("SELECT (SELECT TOTAL(refs) FROM imports), (SELECT COUNT(*) FROM works), "
+                                     "(SELECT COUNT(*) FROM refs)").fetchone()
+            if listed > 4 * works and 2 * listed > total:
+                refs, with_doi = q(f"SELECT COUNT(*), COUNT(cited) FROM refs WHERE {imported}").fetchone()
+                by_doi = q(f"SELECT COUNT(*) FROM works w CROSS JOIN refs r ON r.cited = w.doi WHERE r.{imported}"
+                           ).fetchone()[0]
+            else:
+                refs, with_doi, by_doi = q(f"""SELECT COUNT(*), COUNT(r.cited), COUNT(w.doi) FROM refs r
+                                               LEFT JOIN works w ON w.doi = r.cited WHERE r.{imported}""").fetchone()
+            rules = dict(q(f"""SELECT CASE WHEN m.rule LIKE '%-id' THEN 'by_id' ELSE 'by_key' END, COUNT(*)
+                               FROM ref_matches m JOIN refs r ON r.citing = m.citing AND r.position = m.position
+                               WHERE m.matched IS NOT NULL AND m.rule IS NOT NULL AND r.{imported}
+                               GROUP BY 1""").fetchall())
+            records = q("SELECT COUNT(DISTINCT work) FROM imported").fetchone()[0]
         matched = by_doi + rules.get("by_id", 0) + rules.get("by_key", 0)
         return {
-            "files": files,
-            "records": q("SELECT COUNT(DISTINCT work) FROM imported").fetchone()[0],
+            "files": files, "records": records,
             "references": refs, "with_doi": with_doi, "by_doi": by_doi, "by_id": rules.get("by_id", 0),
             "by_key": rules.get("by_key", 0), "outside": refs - matched,
         }
@@ -1422,26 +1456,67 @@ class Store:
             "SELECT field, COUNT(DISTINCT work) FROM field_conflicts GROUP BY field ORDER BY field").fetchall())
 
     def seed_coverage(self) -> list[SeedCoverage]:
-        """Reference coverage of every seed, ordered by DOI."""
-        rows = self._conn.execute(
-            """
-            SELECT s.doi, s.role, w.doi IS NOT NULL, w.title, w.year, w.references_count,
-                   (SELECT COUNT(*) FROM refs r WHERE r.citing = s.doi),
-                   (SELECT COUNT(*) FROM refs r WHERE r.citing = s.doi AND r.cited IS NOT NULL),
-                   (SELECT COUNT(DISTINCT r.cited) FROM refs r JOIN works x ON x.doi = r.cited
-                     WHERE r.citing = s.doi),
-                   (SELECT COUNT(DISTINCT r.cited) FROM refs r JOIN not_found n ON n.doi = r.cited
-                     WHERE r.citing = s.doi)
-            FROM seeds s LEFT JOIN works w ON w.doi = s.doi
-            ORDER BY s.doi
-            """
-        )
+        """Reference coverage of every seed, ordered by DOI.
+
+        Notes
+        -----
+        When few of the stored works are seeds (a store grown from a few seed DOIs), each seed's reference
+        list is read on its own. When most are (a store of imported records: every record is a seed), the
+        counts come from one pass over each small side instead: the references without a DOI, and those
+        citing a stored work or a DOI not found (through the index of cited DOIs), grouped by citing work.
+        Both give the same counts.
+
+        Examples
+        --------
+        >>> from citegraph.doi import normalize_doi
+        >>> from citegraph.sources.seeds import Seed
+        >>> from citegraph.store.records import parse_work
+        >>> a = {"DOI": "10.5555/A", "reference": [{"key": "1", "DOI": "10.5555/B"}, {"key": "2"},
+        ...                                        {"key": "3", "DOI": "10.5555/C"}]}
+        >>> with Store(":memory:") as store:                    # hand-made unit fixture
+        ...     _ = store.add_works([parse_work(a, source="crossref"),
+        ...                        parse_work({"DOI": "10.5555/B"}, source="crossref")])
+        ...     _ = store.add_not_found([("10.5555/c", "10.5555/C")], source="crossref", reason="404")
+        ...     _ = store.add_seeds([Seed(normalize_doi("10.5555/A"), "<argument>")])
+        ...     c = store.seed_coverage()[0]
+        >>> c.doi, c.stored, c.references_open, c.with_doi, c.resolved, c.not_found
+        ('10.5555/a', True, 3, 2, 1, 1)
+        """
+        q = self._conn.execute
+        with self._read_transaction():  # the counts below are of one state of the store
+            seeds = q("""SELECT s.doi, s.role, w.doi IS NOT NULL, w.title, w.year, w.references_count,
+                                (SELECT COUNT(*) FROM refs r WHERE r.citing = s.doi)
+                         FROM seeds s LEFT JOIN works w ON w.doi = s.doi
+                         ORDER BY s.doi""").fetchall()
+            stored = sum(1 for r in seeds if r[2])
+            if stored * 4 < q("SELECT COUNT(*) FROM works").fetchone()[0]:
+                # a few seeds among many works: their own reference lists, seed by seed
+                per_seed = q("""
+                    SELECT s.doi,
+                           (SELECT COUNT(*) FROM refs r WHERE r.citing = s.doi AND r.cited IS NOT NULL),
+                           (SELECT COUNT(DISTINCT r.cited) FROM refs r JOIN works x ON x.doi = r.cited
+                             WHERE r.citing = s.doi),
+                           (SELECT COUNT(DISTINCT r.cited) FROM refs r JOIN not_found n ON n.doi = r.cited
+                             WHERE r.citing = s.doi)
+                    FROM seeds s""")
+                counts = {doi: (with_doi, resolved, missing) for doi, with_doi, resolved, missing in per_seed}
+            else:
+                # most works are seeds: each count in one pass, grouped by citing work (CROSS JOIN keeps the
+                # small table the outer loop, each of its keys looked up in the index of cited DOIs)
+                no_doi = dict(q("SELECT citing, COUNT(*) FROM refs WHERE cited IS NULL GROUP BY citing").fetchall())
+                resolved = dict(q("""SELECT r.citing, COUNT(DISTINCT r.cited) FROM works x
+                                     CROSS JOIN refs r ON r.cited = x.doi GROUP BY r.citing""").fetchall())
+                missing = dict(q("""SELECT r.citing, COUNT(DISTINCT r.cited) FROM not_found n
+                                    CROSS JOIN refs r ON r.cited = n.doi GROUP BY r.citing""").fetchall())
+                counts = {r[0]: (r[6] - no_doi.get(r[0], 0), resolved.get(r[0], 0), missing.get(r[0], 0))
+                          for r in seeds}
         return [
             SeedCoverage(
                 doi=r[0], role=r[1], stored=bool(r[2]), title=r[3], year=r[4], references_count=r[5],
-                references_open=r[6], with_doi=r[7], resolved=r[8], not_found=r[9],
+                references_open=r[6], with_doi=counts[r[0]][0], resolved=counts[r[0]][1],
+                not_found=counts[r[0]][2],
             )
-            for r in rows
+            for r in seeds
         ]
 
     def integrity_check(self) -> str:
