@@ -240,8 +240,8 @@ def _growth(results: list[dict[str, Any]]) -> list[str]:
         for r in runs:
             names += [s["stage"] for s in r["stages"] if s["stage"] not in names]
         sizes = [r["size"] for r in runs]
-        head = "| stage | " + " | ".join(f"{z:.0e} (s)" for z in sizes) + " | " + " | ".join(
-            f"exponent {a:.0e}->{b:.0e}" for a, b in itertools.pairwise(sizes)) + " |"
+        head = "| stage | " + " | ".join(f"{z:.0e} (s)" for z in sizes) + "".join(
+            f" | exponent {a:.0e}->{b:.0e}" for a, b in itertools.pairwise(sizes)) + " |"
         lines += [f"{engine}: seconds per stage and growth exponent b (time ~ size^b):", "", head,
                   "|---|" + "---:|" * (2 * len(sizes) - 1)]
         rows = [*names, "pipeline (ingest to clusters)", "peak RSS (MB)"]
@@ -258,7 +258,7 @@ def _growth(results: list[dict[str, Any]]) -> list[str]:
             for (a, va), (b, vb) in zip(zip(sizes, vals, strict=True), list(zip(sizes, vals, strict=True))[1:],
                                         strict=False):
                 exps.append("-" if not va or not vb or va < 0.05 else f"{math.log(vb / va) / math.log(b / a):.2f}")
-            lines.append(f"| {name} | " + " | ".join(cells) + " | " + " | ".join(exps) + " |")
+            lines.append(f"| {name} | " + " | ".join(cells) + "".join(f" | {x}" for x in exps) + " |")
         lines.append("")
     return lines
 

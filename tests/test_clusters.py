@@ -198,3 +198,23 @@ def test_cluster_arrays_is_what_find_clusters_runs_and_checks_its_input() -> Non
                          ({"iterations": 0}, "iterations 0")]:
         with pytest.raises(UsageError, match=message):
             cluster_arrays(8, src, dst, **bad)  # type: ignore[arg-type]
+
+
+def test_large_graphs_go_to_igraph_through_an_edge_file_with_the_same_clusters(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """SYNTHETIC: a seeded preferential-attachment graph of 3,000 works (links both ways and a self-loop added);
+    the edge-file path (forced by lowering the threshold) gives the same graph and the same clusters."""
+    import citegraph.analysis.clusters as clusters
+
+    B = nx.barabasi_albert_graph(3000, 3, seed=4)
+    src = np.array([max(u, v) for u, v in B.edges()] + [5, 7], dtype=np.int64)
+    dst = np.array([min(u, v) for u, v in B.edges()] + [0, 7], dtype=np.int64)  # one more link, one self-loop
+    n = 3010  # ten nodes without links
+    direct_graph, direct_w = _undirected(n, src, dst, None)
+    direct = {m: cluster_arrays(n, src, dst, method=m, seed=2) for m in ("louvain", "leiden")}
+    monkeypatch.setattr(clusters, "EDGE_FILE_ABOVE", 0)
+    file_graph, file_w = _undirected(n, src, dst, None)
+    assert file_graph.vcount() == direct_graph.vcount() == n
+    assert file_graph.get_edgelist() == direct_graph.get_edgelist() and (file_w == direct_w).all()
+    for method, found in direct.items():
+        assert (cluster_arrays(n, src, dst, method=method, seed=2) == found).all(), method

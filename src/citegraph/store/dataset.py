@@ -87,12 +87,13 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
 import re
 import tempfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -119,6 +120,7 @@ __all__ = [
     "FieldSelection",
     "FileEntry",
     "Manifest",
+    "default_memory_limit",
     "field_keys",
     "open_dataset",
     "select_field",
@@ -285,7 +287,10 @@ class DuckDBEngine:
         ``":memory:"`` (the default; tables spill to ``temp_directory``) or a
         DuckDB file to keep the materialised tables in.
     memory_limit : str, optional
-        DuckDB's ``memory_limit`` (``"16GB"``); DuckDB's default (80% of RAM) otherwise.
+        DuckDB's ``memory_limit`` (``"16GB"``); otherwise half of the
+        machine's memory (:func:`default_memory_limit`; DuckDB's own default
+        is 80%, which leaves too little for the arrays and igraph's graph
+        that PageRank, components and clusters build in the same process).
     threads : int, optional
         DuckDB's ``threads``; every core otherwise.
     temp_directory : str, optional
@@ -309,8 +314,9 @@ class DuckDBEngine:
         import duckdb
 
         self.con = duckdb.connect(database)
-        if memory_limit:
-            self.con.execute(f"SET memory_limit = '{_setting(memory_limit)}'")
+        #: The memory limit as set (what :meth:`memory_lowered` restores).
+        self.memory_limit = _setting(memory_limit or default_memory_limit())
+        self.con.execute(f"SET memory_limit = '{self.memory_limit}'")
         if threads:
             self.con.execute(f"SET threads = {int(threads)}")
         if not temp_directory:  # DuckDB's default is ./.tmp: never spill into the working folder
@@ -329,6 +335,39 @@ class DuckDBEngine:
 
     def execute(self, statement: str) -> None:
         self.con.execute(statement)
+
+    @contextlib.contextmanager
+    def memory_lowered(self, limit: str = "512MB") -> Iterator[None]:
+        """Hold DuckDB to ``limit`` for a while, its tables evicted to ``temp_directory``; restored after.
+
+        For the analyses that run in this process on arrays (clusters: igraph's graph of 10^8 links takes
+        several GB), so that DuckDB's cached tables do not hold the memory they need. When DuckDB cannot
+        free enough, the limit stays as it was (logged).
+
+        Examples
+        --------
+        >>> eng = DuckDBEngine(memory_limit="1GB")
+        >>> with eng.memory_lowered("100MB"):
+        ...     eng.sql("SELECT current_setting('memory_limit') AS m").column("m").to_pylist()
+        ['95.3 MiB']
+        >>> eng.sql("SELECT current_setting('memory_limit') AS m").column("m").to_pylist()
+        ['953.6 MiB']
+        >>> eng.memory_limit
+        '1GB'
+        >>> eng.close()
+        """
+        import duckdb
+
+        try:
+            self.con.execute(f"SET memory_limit = '{_setting(limit)}'")
+        except duckdb.Error as exc:
+            log.warning("DuckDB's memory limit stays %s: %s", self.memory_limit, exc)
+            yield
+            return
+        try:
+            yield
+        finally:
+            self.con.execute(f"SET memory_limit = '{self.memory_limit}'")
 
     def materialize(self, name: str, query: str) -> None:
         self.con.execute(f"CREATE OR REPLACE TEMP TABLE {_name(name)} AS {query}")
@@ -365,6 +404,21 @@ class DuckDBEngine:
 
     def close(self) -> None:
         self.con.close()
+
+
+def default_memory_limit() -> str:
+    """Half of this machine's physical memory, as a DuckDB ``memory_limit`` (``"11GB"``; 1 GB at least).
+
+    Examples
+    --------
+    >>> default_memory_limit().endswith("GB")
+    True
+    """
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):  # not POSIX: DuckDB's own default would be 80%
+        return "4GB"
+    return f"{max(1, total // 2 // 10**9)}GB"
 
 
 def _name(name: str) -> str:
