@@ -217,7 +217,7 @@ def test_sparse_and_loop_agree_on_the_shared_corpus(shared_graph: nx.DiGraph) ->
 
 
 def test_block_sizes_threads_and_long_rows_never_change_the_answer() -> None:
-    """A seeded random incidence with a few hub columns (hand-made, synthetic)."""
+    """A seeded random incidence with a few hub columns (hand-made, synthetic); the dense path as well."""
     import numpy as np
     import scipy.sparse as sp
 
@@ -228,9 +228,10 @@ def test_block_sizes_threads_and_long_rows_never_change_the_answer() -> None:
     dense[:, :3] = rng.random((120, 3)) < 0.6  # hubs: columns most rows share
     inc = sp.csr_matrix(dense)
     for normalise in ("count", "cosine", "jaccard"):
-        reference = cooccurrence_edges(inc, normalise=normalise, top_k=4, workers=1, long_row=10**9)
+        reference = cooccurrence_edges(inc, normalise=normalise, top_k=4, workers=1, long_row=10**9, dense=False)
         for variant in ({"block": 7, "max_block_entries": 5, "workers": 2}, {"long_row": 0, "workers": 1},
-                        {"long_row": 1, "max_block_entries": 1, "workers": 2}):
+                        {"long_row": 1, "max_block_entries": 1, "workers": 2}, {"dense": True, "workers": 1},
+                        {"dense": True, "block": 7, "workers": 2}, {"dense": None}):
             got = cooccurrence_edges(inc, normalise=normalise, top_k=4, **variant)
             for a, b in zip(reference, got, strict=True):
                 assert np.array_equal(a, b), (normalise, variant)
