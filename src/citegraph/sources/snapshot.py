@@ -4,7 +4,8 @@
 :mod:`citegraph.store.dataset` (a ``works`` and a ``refs`` table, one Parquet
 file per input file, a manifest of the files done), with the fields and DOI
 normalisation of the store: each Crossref record goes through
-:func:`~citegraph.store.records.parse_work`, each OpenAlex record through
+:func:`~citegraph.store.records.parse_snapshot_work` (:func:`~citegraph.store.records.parse_work`'s values,
+the references as tuples), each OpenAlex record through
 :func:`~citegraph.sources.openalex.parse_openalex_work`, exactly as a fetch or
 an import would. The analyses then run on it with an SQL engine
 (:mod:`citegraph.analysis.snapshot`: DuckDB, embedded, no server, reading the
@@ -83,7 +84,7 @@ from citegraph.store.dataset import (
     open_dataset,
     select_field,
 )
-from citegraph.store.records import ParsedWork, parse_work
+from citegraph.store.records import ParsedWork, parse_snapshot_work, parse_work
 
 __all__ = ["FORMATS", "FileReport", "IngestReport", "StoreReport", "ingest", "iter_records", "snapshot_files",
            "to_store"]
@@ -341,40 +342,66 @@ def _issns(values: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-def _work_row(parsed: ParsedWork, *, issn: list[str], openalex: str | None, fmt: str, source: str, part: str,
-              record_no: int) -> dict[str, Any]:
+def _work_row(parsed: ParsedWork, *, issn: list[str], openalex: str | None, record_no: int) -> tuple[Any, ...]:
     w = parsed.work
-    return {"key": w.doi, "doi_original": w.doi_original, "title": w.title, "year": w.year,
-            "container": w.container, "type": w.type, "first_author": w.first_author, "issn": issn,
-            "subjects": list(w.subjects), "abstract": w.abstract, "references_count": w.references_count,
-            "is_referenced_by_count": w.is_referenced_by_count, "openalex_id": openalex, "fmt": fmt,
-            "source": source, "part": part, "record_no": record_no}
+    return (w.doi, w.doi_original, w.title, w.year, w.container, w.type, w.first_author, issn, list(w.subjects),
+            w.abstract, w.references_count, w.is_referenced_by_count, openalex, record_no)
 
 
 class _Writer:
-    """Column buffers of one table, flushed as a row group every ``rows`` rows to ``path`` (temporary)."""
+    """Column buffers of one table, flushed as a row group every ``rows`` rows to ``path`` (temporary).
 
-    def __init__(self, path: Path, schema: pa.Schema, rows: int) -> None:
+    Rows are added as tuples in the order of ``columns`` (a subset of the schema's names); the other columns of
+    the schema hold the same value in every row of this file (``constants``) or null. Columns, not one dict per
+    row: pyarrow converts a list per column several times faster than a list of row dicts.
+    """
+
+    def __init__(self, path: Path, schema: pa.Schema, rows: int, columns: tuple[str, ...],
+                 constants: Mapping[str, Any]) -> None:
         self.path, self.schema, self.rows = path, schema, rows
-        self.buffer: list[dict[str, Any]] = []
+        self.columns, self.constants = columns, dict(constants)
+        self.buffer: list[tuple[Any, ...]] = []
         self.writer = pq.ParquetWriter(path, schema, compression="zstd")
         self.written = 0
 
-    def add(self, row: dict[str, Any]) -> None:
+    def add(self, row: tuple[Any, ...]) -> None:
         self.buffer.append(row)
         if len(self.buffer) >= self.rows:
             self.flush()
 
+    def extend(self, rows: list[tuple[Any, ...]]) -> None:
+        self.buffer.extend(rows)
+        if len(self.buffer) >= self.rows:
+            self.flush()
+
     def flush(self) -> None:
-        if self.buffer:
-            self.writer.write_table(pa.Table.from_pylist(self.buffer, schema=self.schema),
-                                    row_group_size=max(self.rows, len(self.buffer)))
-            self.written += len(self.buffer)
-            self.buffer = []
+        if not self.buffer:
+            return
+        n = len(self.buffer)
+        values = dict(zip(self.columns, zip(*self.buffer, strict=True), strict=True))
+        arrays = []
+        for name, kind in zip(self.schema.names, self.schema.types, strict=True):
+            if name in values:
+                arrays.append(pa.array(values[name], type=kind))
+            else:
+                arrays.append(pa.repeat(pa.scalar(self.constants.get(name), type=kind), n))
+        self.writer.write_table(pa.Table.from_arrays(arrays, schema=self.schema), row_group_size=max(self.rows, n))
+        self.written += n
+        self.buffer = []
 
     def close(self) -> None:
         self.flush()
         self.writer.close()
+
+
+#: The columns of the works table that vary from record to record, in the order :func:`_work_row` gives them.
+_WORK_ROW = ("key", "doi_original", "title", "year", "container", "type", "first_author", "issn", "subjects",
+             "abstract", "references_count", "is_referenced_by_count", "openalex_id", "record_no")
+#: The columns of the references table a Crossref reference fills (the rest are constant or null).
+_CROSSREF_REF = ("citing", "position", "cited", "cited_original", "year", "first_author", "article_title",
+                 "journal_title", "unstructured", "record_no")
+#: Those an OpenAlex reference fills.
+_OPENALEX_REF = ("citing", "position", "cited_openalex", "record_no")
 
 
 def _part_name(path: Path) -> str:
@@ -387,8 +414,10 @@ def _ingest_file(path: Path, fmt: str, out_dir: Path, part: str, row_group_rows:
     works_tmp = out_dir / "works" / f"{part}.parquet.tmp"
     refs_tmp = out_dir / "refs" / f"{part}.parquet.tmp"
     source = f"file:{path.name}"
-    works = _Writer(works_tmp, WORKS_SCHEMA, row_group_rows)
-    refs = _Writer(refs_tmp, REFS_SCHEMA, row_group_rows * 8)
+    constants = {"fmt": fmt, "source": source, "part": part}
+    works = _Writer(works_tmp, WORKS_SCHEMA, row_group_rows, _WORK_ROW, constants)
+    refs = _Writer(refs_tmp, REFS_SCHEMA, row_group_rows * 8, _CROSSREF_REF if fmt == "crossref" else _OPENALEX_REF,
+                   constants)
     records = bad = 0
     hasher = _Hashing(io.BytesIO()) if not path.name.lower().endswith(".parquet") else None
     try:
@@ -398,29 +427,21 @@ def _ingest_file(path: Path, fmt: str, out_dir: Path, part: str, row_group_rows:
                 if isinstance(record, _Bad):
                     raise CitegraphError(record.reason)
                 if fmt == "crossref":
-                    parsed = parse_work(record, source=source)
+                    parsed, rows = parse_snapshot_work(record, source=source)
                     issn = _issns(_str_list(record.get("ISSN")))
-                    works.add(_work_row(parsed, issn=issn, openalex=None, fmt=fmt, source=source, part=part,
-                                        record_no=record_no))
-                    for r in parsed.references:
-                        refs.add({"citing": r.citing, "position": r.position, "cited": r.cited,
-                                  "cited_original": r.cited_original, "cited_openalex": None, "year": r.year,
-                                  "first_author": r.first_author, "article_title": r.article_title,
-                                  "journal_title": r.journal_title, "unstructured": r.unstructured, "fmt": fmt,
-                                  "source": source, "part": part, "record_no": record_no})
+                    works.add(_work_row(parsed, issn=issn, openalex=None, record_no=record_no))
+                    # ReferenceRow order: citing, position, cited, cited_original, doi_asserted_by, key,
+                    # unstructured, article_title, journal_title, year, first_author, volume, page
+                    refs.extend([(r[0], r[1], r[2], r[3], r[9], r[10], r[7], r[8], r[6], record_no) for r in rows])
                 else:
                     work = parse_openalex_work(record)
                     src = (record.get("primary_location") or {}).get("source") if isinstance(
                         record.get("primary_location"), Mapping) else None
                     issn = _issns(_str_list(src.get("issn")) + _str_list(src.get("issn_l"))) if isinstance(
                         src, Mapping) else []
-                    works.add(_work_row(work.parsed, issn=issn, openalex=work.openalex_id, fmt=fmt, source=source,
-                                        part=part, record_no=record_no))
-                    for position, cited in enumerate(work.referenced, start=1):
-                        refs.add({"citing": work.key, "position": position, "cited": None, "cited_original": None,
-                                  "cited_openalex": cited, "year": None, "first_author": None,
-                                  "article_title": None, "journal_title": None, "unstructured": None, "fmt": fmt,
-                                  "source": source, "part": part, "record_no": record_no})
+                    works.add(_work_row(work.parsed, issn=issn, openalex=work.openalex_id, record_no=record_no))
+                    refs.extend([(work.key, position, cited, record_no)
+                                 for position, cited in enumerate(work.referenced, start=1)])
             except (CitegraphError, ValueError, TypeError, AttributeError, KeyError) as exc:
                 bad += 1
                 if bad <= _WARN_BAD:
