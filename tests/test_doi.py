@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import random
 
 import pytest
 
@@ -347,3 +348,26 @@ def test_a_remembered_doi_is_the_same_answer_and_a_bad_value_still_raises() -> N
     for _ in range(2):  # the second time from memory: the same error, a new exception
         with pytest.raises(InvalidDOIError, match="no suffix"):
             normalize_doi("10.1000")
+
+
+def test_plain_fast_path_gives_what_the_full_rules_give() -> None:
+    """Values the deposited-DOI shortcut takes are exactly those the full rules leave as they are and accept."""
+    from citegraph import doi as doi_module
+
+    rnd = random.Random(11)
+    alphabet = [*"0123456789./-_;:()<>[]{}%\"'` ,aAzZ", "\u00e9", "\u200b", "\t", "\n", "%2F", "doi:", "https://doi.org/"]
+    taken = 0
+    for _ in range(60_000):
+        registrant = rnd.choice(["1000", "5555.12", "", "12a", "1.2.3"]) + rnd.choice(["/", "/", ""])
+        value = "10." + registrant + "".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 14)))
+        if rnd.random() < 0.3:
+            value = rnd.choice(alphabet) + value
+        fast = doi_module._PLAIN_RE.fullmatch(value) is not None and len(value) <= doi_module.MAX_DOI_LENGTH
+        cleaned = doi_module._clean(value)
+        full = None if doi_module._invalid_reason(cleaned) is not None else cleaned
+        if fast:
+            taken += 1
+            assert full == value, value
+        found = doi_module._normalized(value)
+        assert (found.original if isinstance(found, doi_module.DOI) else None) == full, value
+    assert taken > 2_000

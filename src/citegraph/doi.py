@@ -90,6 +90,8 @@ _PREFIX_RE = re.compile(
 )
 _PERCENT_RE = re.compile(r"%[0-9A-Fa-f]{2}")
 _REGISTRANT_RE = re.compile(r"10\.[0-9]+(?:\.[0-9]+)*")
+# A DOI as deposited: registrant, "/", printable ASCII without space or "%", ending in a letter or digit.
+_PLAIN_RE = re.compile(r"10\.[0-9]+(?:\.[0-9]+)*/[!-$&-~]*[A-Za-z0-9]")
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 # Characters left readable in DOI.url; everything else is percent-encoded
@@ -313,6 +315,10 @@ def _normalized(value: str) -> DOI | str:
     A DOI is frozen, so a remembered one is shared safely; 2^18 values take about 60 MB at most. Ingesting a
     SYNTHETIC snapshot of 10^6 references spent 40% of its time here before.
     """
+    if len(value) <= MAX_DOI_LENGTH and _PLAIN_RE.fullmatch(value):
+        # already clean (no space, quote, prefix, %-escape or trailing punctuation to remove) and valid: what
+        # _clean and _invalid_reason would find, found at a fifth of the cost (tested against them)
+        return DOI(key=value.translate(_ASCII_LOWER), original=value)
     cleaned = _clean(value)
     reason = _invalid_reason(cleaned)
     if reason is not None:
