@@ -34,7 +34,15 @@ from citegraph.graphs.cooccurrence import cocitation_graph, coupling_graph
 from citegraph.sources import snapshot as ss
 from citegraph.sources.openalex import parse_openalex_work
 from citegraph.store import Store
-from citegraph.store.dataset import Dataset, FieldSelection, Manifest, field_keys, open_dataset, select_field
+from citegraph.store.dataset import (
+    Dataset,
+    DuckDBEngine,
+    FieldSelection,
+    Manifest,
+    field_keys,
+    open_dataset,
+    select_field,
+)
 from citegraph.store.records import parse_work
 
 REPO = Path(__file__).resolve().parents[1]
@@ -431,3 +439,29 @@ def test_a_second_ingestion_into_the_same_dataset_is_refused_while_the_first_run
         assert not (out / "manifest.json").exists()
     assert ss.ingest([src], "crossref", out).works == 1  # released (a killed run's lock is released too)
     assert ss.ingest([src], "crossref", out).skipped  # and the lock is taken and given back each time
+
+
+def test_duckdb_sql_functions_see_nulls_and_failing_rows_give_null() -> None:
+    import pyarrow as pa
+
+    engine = DuckDBEngine(threads=1)
+    calls: list[int] = []
+
+    def year(text: str | None, latest: int | None) -> int | None:
+        calls.append(1)
+        if text == "boom":
+            raise ValueError("a failing row")
+        return None if text is None else len(text) + (latest or 0)
+
+    try:
+        engine.register_function("cg_test_len", year, [pa.string(), pa.int32()], pa.int32())
+        table = engine.sql("SELECT i, cg_test_len(CASE WHEN i % 3 = 0 THEN NULL WHEN i = 4 THEN 'boom' "
+                           "ELSE repeat('x', i) END, CAST(i AS INTEGER)) AS y FROM range(5000) t(i) ORDER BY i")
+        got = table.column("y").to_pylist()
+        assert got[:6] == [None, 2, 4, None, None, 10]
+        assert got[4999] == 9998 and got[4998] is None
+        assert len(calls) == 5000  # every row seen once, nulls included (the function decides)
+        engine.register_function("cg_test_len", lambda text, latest: 7, [pa.string(), pa.int32()], pa.int32())
+        assert engine.sql("SELECT cg_test_len('a', 1) AS y").column("y").to_pylist() == [7]  # replaced
+    finally:
+        engine.close()
