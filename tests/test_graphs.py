@@ -227,7 +227,7 @@ def test_block_sizes_threads_and_long_rows_never_change_the_answer() -> None:
     dense = (rng.random((120, 300)) < 0.03).astype(np.int32)
     dense[:, :3] = rng.random((120, 3)) < 0.6  # hubs: columns most rows share
     inc = sp.csr_matrix(dense)
-    for normalise in ("count", "cosine", "jaccard"):
+    for normalise in ("count", "cosine", "association", "jaccard"):
         reference = cooccurrence_edges(inc, normalise=normalise, top_k=4, workers=1, long_row=10**9, dense=False)
         for variant in ({"block": 7, "max_block_entries": 5, "workers": 2}, {"long_row": 0, "workers": 1},
                         {"long_row": 1, "max_block_entries": 1, "workers": 2}, {"dense": True, "workers": 1},

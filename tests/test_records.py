@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from citegraph.errors import RecordError
+from citegraph.store import records
 from citegraph.store.records import (
     ReferenceRow,
     _clean,
@@ -196,7 +197,7 @@ def test_snapshot_parse_replaces_lone_surrogates_as_parse_work() -> None:
 
 
 def test_reference_year_fast_path_equals_the_pattern() -> None:
-    pattern = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d|21\d\d)(?!\d)")
+    pattern = records._YEAR  # the pattern the fast path stands in for: if one changes, this fails
     for i in range(10_000):
         for text in (f"{i:04d}", str(i), f"{i}a", f"\u0661{i}"):
             match = pattern.search(text)
@@ -211,3 +212,18 @@ def test_clean_collapses_exactly_the_whitespace_the_pattern_does() -> None:
         text = "".join(rnd.choice([*spaces, "a", "\u00e9", "\u200b", "-"]) for _ in range(rnd.randint(0, 10)))
         expected = re.sub(r"\s+", " ", text).strip() or None
         assert _clean(text) == expected, repr(text)
+
+
+def test_snapshot_parse_refuses_what_parse_work_refuses() -> None:
+    # hand-made unit records: not an object, no DOI, an invalid DOI; a non-object reference entry is skipped
+    for bad in (["10.5555/a"], {"title": ["x"], "reference": [{"DOI": "10.5555/b"}]},
+                {"DOI": "not a doi", "reference": [{"DOI": "10.5555/b"}]}):
+        with pytest.raises(RecordError) as snapshot_error:
+            parse_snapshot_work(bad, source="unit-test")  # type: ignore[arg-type]
+        with pytest.raises(RecordError) as work_error:
+            parse_work(bad, source="unit-test")  # type: ignore[arg-type]
+        assert str(snapshot_error.value) == str(work_error.value)
+    record = {"DOI": "10.5555/a", "reference": ["10.5555/b", {"DOI": "10.5555/C", "year": "20199"}]}
+    _, rows = parse_snapshot_work(record, source="unit-test")
+    assert [(r[1], r[2], r[9]) for r in rows] == [(2, "10.5555/c", None)]  # position kept; 20199 is no year
+    assert [ReferenceRow(*t) for t in rows] == list(parse_work(record, source="unit-test").references)

@@ -537,7 +537,7 @@ def _reference_values(citing: str, position: int, entry: Mapping[str, Any], prob
             cited, cited_original = doi.key, doi.original
     raw_year = get("year")
     year = None if raw_year is None else reference_year(raw_year)
-    if year is not None and not YEAR_MIN <= year <= _THIS_YEAR + YEAR_AHEAD:  # plausible_year of an int
+    if year is not None and not plausible_year(year):
         problems.append(f"reference {position} year {_shown(raw_year)} is outside the plausible years")
         year = None
     text = {name: _clean(value) for name, value in entry.items() if name in _REF_TEXT and value is not None}
@@ -714,7 +714,11 @@ def parse_snapshot_work(record: Mapping[str, Any], *, source: str) -> tuple[Pars
     entries = record.get("reference")
     if not isinstance(entries, list) or not entries:
         return parse_work(record, source=source), []  # no reference list: no reference rows either way
-    parsed = parse_work({k: v for k, v in record.items() if k != "reference"}, source=source)
+    try:
+        parsed = parse_work({k: v for k, v in record.items() if k != "reference"}, source=source)
+    except RecordError:
+        parse_work(record, source=source)  # raises with the whole record's message (its keys include reference)
+        raise
     citing = parsed.work.doi
     problems: list[str] = []
     rows = [_reference_values(citing, i, entry, problems) for i, entry in enumerate(entries, start=1)
