@@ -40,7 +40,8 @@ betweenness           ``rank.betweenness_scores(citation, ...)``: exact while it
                       else the ``rank.betweenness_pivots`` that budget pays for (500 at least), as
                       rank_works draws them (inside rank_works)
 rank_works            ``rank.rank_works(citation, RankOptions(...))``: every measure and the composite
-clustering            ``clusters.find_clusters(graph, method="louvain", ...)``
+clustering            ``clusters.find_clusters(graph, method=, iterations=, ...)`` (Leiden, 2 iterations
+                      by default), with the walk of the graph into arrays that ``analyse`` spares
 cluster_table         the centrality map and ``clusters.cluster_table(graph, ..., model=)``
 bursts                ``timeline.citation_bursts(citation, ...)``
 rpys                  ``timeline.reference_years_from_store``, ``rpys``, ``rpys_peaks``, ``peak_works``
@@ -48,7 +49,9 @@ main_path             ``timeline.main_path_analysis(citation, k=3)``: SPC weight
                       key-route main paths in one pass (as ``analyse`` does)
 indicators            ``indicators.indicators(citation, works)``, ``publications_per_year``
 coverage              ``coverage.coverage_report(store)``
-analyse               ``analyse.analyse(store, options)``: the whole command, end to end
+analyse               ``analyse.analyse(store, options)``: the whole command, end to end (from 2*10^5
+                      links its second process computes the citation measures: the peak RSS is
+                      the two processes' peaks added)
 graphml_export        ``export.export_graph(citation, rankings=, cluster_of=)`` + ``write_graphml``
 ====================  =======================================================================
 
@@ -109,6 +112,7 @@ import json
 import logging
 import math
 import pickle
+import resource
 import shutil
 import sys
 import tempfile
@@ -173,7 +177,7 @@ STAGES: tuple[Stage, ...] = (
     Stage("hits", "rank.hits_scores(citation)", ("citation",), within="rank_works"),
     Stage("betweenness", "rank.betweenness_scores(citation, ...)", ("citation",), within="rank_works"),
     Stage("rank_works", "rank.rank_works(citation, RankOptions(...))", ("citation",), "rankings"),
-    Stage("clustering", 'clusters.find_clusters(graph, method="louvain", ...)', ("graph",), "cluster_of"),
+    Stage("clustering", 'clusters.find_clusters(graph, method=, iterations=, ...)', ("graph",), "cluster_of"),
     Stage("cluster_table", "clusters.cluster_table(graph, cluster_of, model=, centrality=)",
           ("citation", "graph", "model", "rankings", "cluster_of")),
     Stage("bursts", "timeline.citation_bursts(citation, ...)", ("citation",)),
@@ -394,7 +398,8 @@ def _prepare(name: str, spec: dict[str, Any], inp: dict[str, Any]) -> tuple[Call
         from citegraph.analysis.clusters import find_clusters
 
         def clustering() -> dict[str, int]:
-            found = find_clusters(inp["graph"], method=o.cluster_method, resolution=o.resolution, seed=o.seed)
+            found = find_clusters(inp["graph"], method=o.cluster_method, resolution=o.resolution, seed=o.seed,
+                                  iterations=o.cluster_iterations)
             return {str(k): v for k, v in found.items()}
         return clustering, lambda r: {"nodes": len(r), "clusters": len(set(r.values()))}
     if name == "cluster_table":
@@ -530,7 +535,9 @@ def child(spec: dict[str, Any]) -> dict[str, Any]:
         t0 = time.perf_counter()
         result = call()
         seconds = time.perf_counter() - t0
-        peak = bench_graphs._maxrss_mb()
+        # a stage that forks (``analyse``: its second process) adds that process's peak: an upper bound of the
+        # two together, as the pages they share are counted twice
+        peak = bench_graphs._maxrss_mb() + resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         facts = describe(result)
     if spec.get("save") and stage.makes:
         with open(_pickle_path(spec["work"], stage.makes), "wb") as fh:

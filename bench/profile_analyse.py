@@ -4,7 +4,9 @@
 record); this script is the profiler's view used to find hot paths: it wraps
 the functions :func:`citegraph.analysis.pipeline.analyse` calls (and, inside the graph
 build, ``cooccurrence_edges``, ``topic_graph``, ``_hybrid``, ``_edge_arrays``)
-with timers, runs ``analyse()`` once on a store, and prints the seconds spent
+with timers, runs ``analyse(workers=1)`` once on a store (every call in this
+one process; ``analyse`` on two cores computes the citation measures in a
+second one), and prints the seconds spent
 in each, largest first. ``--cprofile N`` also prints cProfile's N functions of
 largest own time.
 
@@ -38,13 +40,14 @@ from citegraph.store import Store  # noqa: E402
 
 #: What is timed: (module, function name, label).
 TIMED = [(analyse_module, name, name) for name in (
-    "_indicator_works", "citation_graph", "topic_documents", "fit_topics", "build_graph",
+    "_indicator_works", "citation_graph", "topic_documents", "fit_topics", "build_graph_with_arrays",
     "find_clusters", "cluster_table", "citation_bursts", "reference_years_from_store", "rpys", "rpys_peaks",
     "peak_works", "main_path_analysis", "indicators", "publications_per_year", "coverage_report")] + [
     (analyse_module, "rank_works_with_facts", "rank_works"),  # the rankings and how betweenness was computed
 ] + [
-    (graphs_module, name, f"  {name} (in build_graph)") for name in ("cooccurrence_edges", "_hybrid", "edge_arrays")
-] + [(topics_module, "topic_graph", "  topic_graph (in build_graph)"),
+    (graphs_module, name, f"  {name} (in build_graph_with_arrays)")
+    for name in ("cooccurrence_edges", "_hybrid", "_pair_arrays", "edge_arrays")
+] + [(topics_module, "topic_graph", "  topic_graph (in build_graph_with_arrays)"),
       (GraphArrays, "from_graph", "GraphArrays.from_graph")]
 
 
@@ -74,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
         start = time.perf_counter()
         if profiler is not None:
             profiler.enable()
-        analyse_module.analyse(store)
+        analyse_module.analyse(store, workers=1)  # one process: a second one's calls would not be timed here
         if profiler is not None:
             profiler.disable()
         total = time.perf_counter() - start

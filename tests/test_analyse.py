@@ -147,6 +147,20 @@ def test_cli_analyse(network_store: Path, tmp_path: Path) -> None:
     assert len(table) == 5
 
 
+def test_cli_cluster_iterations(network_store: Path, tmp_path: Path) -> None:
+    runner = CliRunner()
+    bad = runner.invoke(cli, ["--store", str(network_store), "analyse", "--out", str(tmp_path / "bad"),
+                              "--cluster-iterations", "0"])
+    assert bad.exit_code == 2 and bad.stderr.strip().splitlines()[-1].endswith(
+        "cluster iterations 0 must be -1 (until stable) or at least 1")
+    assert not (tmp_path / "bad").exists()
+    result = runner.invoke(cli, ["--store", str(network_store), "analyse", "--out", str(tmp_path / "out"),
+                                 "--cluster-iterations", "-1"], catch_exceptions=False)
+    assert result.exit_code == 0, result.stderr
+    parameters = json.loads((tmp_path / "out" / "summary.json").read_text(encoding="utf-8"))["parameters"]
+    assert (parameters["cluster_method"], parameters["cluster_iterations"]) == ("leiden", -1)
+
+
 def test_cli_analyse_without_a_store(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["--store", str(tmp_path / "none.sqlite"), "analyse"])
     assert result.exit_code == 4 and "no store at" in result.stderr
@@ -192,3 +206,64 @@ def test_a_long_analysis_step_says_what_it_is_doing(caplog: pytest.LogCaptureFix
     lines = [r.getMessage() for r in caplog.records if r.name == "citegraph.progress"]
     assert lines[0] == "computing a slow step ..."
     assert lines[1].startswith("a slow step: done in 0.") and len(lines) == 2
+
+
+# -- the citation measures in a second process ------------------------------------------------------------
+
+
+def test_a_second_process_gives_the_same_analysis(commonmeta_store: Path) -> None:
+    """``workers=2`` computes rankings, bursts, main paths, indicators and RPYS in a forked process: the same
+    values as in one process, every field (real records: the 50 commonmeta works and what they cite)."""
+    with Store(commonmeta_store, readonly=True) as store:
+        one = analyse(store, workers=1)
+        two = analyse(store, workers=2)
+    assert one.rankings and one.rpys and one.main_path
+    for name in ("rankings", "clusters", "cluster_of", "bursts", "rpys", "peaks", "peak_works", "main_path",
+                 "key_routes", "spc", "indicators", "publications", "summary", "notices"):
+        assert getattr(one, name) == getattr(two, name), name
+
+
+def test_workers_must_be_at_least_one_and_an_in_memory_store_stays_in_one_process() -> None:
+    from citegraph.analysis.pipeline import _fork_beside
+    from citegraph.store.records import parse_work
+
+    with Store(":memory:") as store:
+        store.add_works([parse_work({"DOI": "10.5555/hand-made-a", "title": ["Hand-made a"],  # unit-test record
+                                     "reference": [{"key": "1", "DOI": "10.5555/hand-made-b"}]}, source="test")])
+        with pytest.raises(UsageError, match="workers 0 must be at least 1"):
+            analyse(store, workers=0)
+        assert not _fork_beside(2, 10**9, store)  # no path for a second connection
+        assert analyse(store, workers=2).summary["citation_graph"]["edges"] == 1
+
+
+def _exit_in_child(parent: int) -> str:
+    import os
+
+    if os.getpid() != parent:
+        os._exit(3)  # the child dies without a result
+    return "computed here"
+
+
+def _refuse(value: str) -> str:
+    raise UsageError(f"bad value {value!r}")
+
+
+def _unpicklable(_: int) -> object:
+    return lambda: None
+
+
+def test_a_lost_second_process_is_computed_again_and_its_errors_are_raised(caplog: pytest.LogCaptureFixture
+                                                                          ) -> None:
+    import os
+
+    from citegraph.analysis.pipeline import _Beside
+
+    with caplog.at_level(logging.WARNING, logger="citegraph.analysis.pipeline"):
+        assert _Beside(_exit_in_child, (os.getpid(),), fork=True).result() == "computed here"
+    assert "ended without a result" in caplog.text and "exit code 3" in caplog.text
+    with pytest.raises(UsageError, match="bad value 'x'"):  # raised in the child, sent back
+        _Beside(_refuse, ("x",), fork=True).result()
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="citegraph.analysis.pipeline"):
+        assert callable(_Beside(_unpicklable, (1,), fork=True).result())  # a result that cannot be sent: again
+    assert "ended without a result" in caplog.text

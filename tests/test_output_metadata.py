@@ -172,7 +172,7 @@ def test_graphml_carries_the_values_used_as_graph_attributes(selected: Analysis,
     attrs = {k: v for k, v in nx.read_graphml(first).graph.items() if not k.endswith("_default")}
     assert attrs == {
         "citegraph_version": "0.1.0", "network": "hybrid", "store": "coffee.sqlite", "score": "composite",
-        "cluster_graph": "hybrid", "cluster_method": "louvain", "resolution": 1.0, "seed": 0,
+        "cluster_graph": "hybrid", "cluster_method": "leiden", "cluster_iterations": 2, "resolution": 1.0, "seed": 0,
         "reference_year": "latest", "years": "2010-2020", "types": "all", "min_local_citations": 0,
         "largest_component": False, "keep_seeds": True, "normalise": "cosine", "min_count": 2, "min_weight": 0.0,
         "top_k": 20, "topic_k": 10, "topic_threshold": 0.1,
@@ -187,13 +187,13 @@ def test_graphml_carries_the_values_used_as_graph_attributes(selected: Analysis,
 def test_metadata_of_other_options(default: Analysis, tmp_path: Path) -> None:
     every = replace(analyse_graph_options(), years=(2005, None), types=("journal-article", "book-chapter"),
                     top_k=None, largest_component=True, hybrid_weights={"citation": 2.0, "topic": 0.5})
-    a = analysed(every, cluster_method="leiden", resolution=1.5, seed=7, reference_year=2020, score="pagerank")
+    a = analysed(every, cluster_method="louvain", resolution=1.5, seed=7, reference_year=2020, score="pagerank")
     meta = export_metadata(a, "citation")
     assert "store" not in meta and list(meta) == sorted(meta)
     assert (meta["network"], meta["years"], meta["types"], meta["top_k"], meta["largest_component"]) == \
         ("citation", "2005-", "journal-article,book-chapter", 0, True)
     assert (meta["cluster_method"], meta["resolution"], meta["seed"], meta["reference_year"], meta["score"]) == \
-        ("leiden", 1.5, 7, 2020, "pagerank")
+        ("louvain", 1.5, 7, 2020, "pagerank")
     assert meta["hybrid_weights"] == "citation=2,topic=0.5"
     assert meta["options"] == "years 2005 on; types journal-article, book-chapter; largest component"
     assert export_metadata(default)["options"] == "defaults" and export_metadata(default)["network"] == "hybrid"

@@ -108,7 +108,7 @@ def legend_texts(ax: Axes) -> list[str]:
     return [t.get_text() for t in legend.get_texts()]
 
 
-CLUSTERS = "clusters: louvain on hybrid, resolution 1, seed 0"
+CLUSTERS = "clusters: leiden (2 iterations) on hybrid, resolution 1, seed 0"
 
 
 # -- the hand-made analysis is what the tests below assume --------------------------------------------
@@ -154,7 +154,7 @@ def test_network_map_draws_the_best_works_and_does_not_force_the_seed(hand_made:
     colours = {to_hex(c).upper() for c in nodes_of(ax).get_facecolors()}
     assert colours == {palette.cluster_colour(r["cluster"]) for r in rows[:10]}
     assert ax.get_title(loc="left") == "Citation network: top 10 works by composite"
-    assert "1: folding, folding kinetics, kinetics (15)" in legend_texts(ax)
+    assert "1: folding, folding kinetics, kinetics (14)" in legend_texts(ax)  # Leiden, 2 iterations
     assert "seed work" not in legend_texts(ax)
     cap = fig.get_supxlabel().replace("\n", " ")
     assert "hand-made.sqlite" in cap and "top 10 works by composite score (mean percentile rank): 10 drawn" in cap

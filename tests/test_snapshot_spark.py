@@ -116,7 +116,7 @@ def assert_same_as_in_memory_and_duckdb(sp: Dataset, store: Store, duck: Dataset
     expected_cc = {n: min(c) for c in nx.weakly_connected_components(G) for n in c}
     assert sa.components(sp, method="sql") == expected_cc == sa.components(duck, method="sql")
     assert sa.components(sp) == expected_cc
-    assert sa.clusters(sp, seed=2, iterations=-1) == find_clusters(G, method="leiden", seed=2)
+    assert sa.clusters(sp, seed=2, iterations=-1) == find_clusters(G, method="leiden", seed=2, iterations=-1)
 
     if pairs:
         for kind, build in (("cocitation", cocitation_graph), ("coupling", coupling_graph)):

@@ -778,6 +778,7 @@ _SCORES = ["composite", "local", "global", "per_year", "pagerank", "authority", 
 #: The defaults of the burst and main-path options, as :class:`citegraph.analysis.pipeline.AnalyseOptions` has them
 #: (written out so ``--help`` need not import the analysis; a test checks the two agree).
 _BURST_S, _BURST_GAMMA, _BURST_MIN_CITATIONS, _BURST_MIN_DURATION, _KEY_ROUTES = 2.0, 1.0, 3, 2, 3
+_CLUSTER_ITERATIONS = 2  # = citegraph.analysis.clusters.LEIDEN_ITERATIONS (not imported: startup)
 _BETWEENNESS_BUDGET = 15_000_000  # = citegraph.analysis.rank.DEFAULT_BETWEENNESS_BUDGET (not imported: startup)
 
 
@@ -802,8 +803,11 @@ def _analysis_options(func: Any) -> Any:
                      default="hybrid", show_default=True, help="The graph clusters are found in."),
         click.option("--score", type=click.Choice(_SCORES), default="composite", show_default=True,
                      help="The score works are ranked (and sized) by."),
-        click.option("--cluster-method", type=click.Choice(["louvain", "leiden"]), default="louvain",
-                     show_default=True, help="Louvain or Leiden (both python-igraph, seeded)."),
+        click.option("--cluster-method", type=click.Choice(["leiden", "louvain"]), default="leiden",
+                     show_default=True, help="Leiden or Louvain (both python-igraph, seeded)."),
+        kept("--cluster-iterations", "cluster_iterations", type=click.IntRange(min=-1), default=_CLUSTER_ITERATIONS,
+             help="Leiden's iterations: -1 until the partition is stable (slower; modularity up by at most "
+                  "0.001 on the WoS corpora)."),
         click.option("--resolution", type=click.FloatRange(min=0, min_open=True), default=1.0, show_default=True,
                      help="Cluster resolution: above 1, more and smaller clusters."),
         click.option("--seed", type=int, default=0, show_default=True, help="Seed of every random step."),
@@ -869,6 +873,7 @@ def _run_analysis(ctx: click.Context, *, graph_kind: str, score: str, cluster_me
                              burst_min_citations=chosen.get("burst_min_citations", _BURST_MIN_CITATIONS),
                              burst_min_duration=chosen.get("burst_min_duration", _BURST_MIN_DURATION),
                              key_routes=chosen.get("key_routes", _KEY_ROUTES),
+                             cluster_iterations=chosen.get("cluster_iterations", _CLUSTER_ITERATIONS),
                              betweenness_budget=chosen.get("betweenness_budget", _BETWEENNESS_BUDGET),
                              graph_options=_selected_graph_options(ctx))
     with Store(settings.store, readonly=True) as store:

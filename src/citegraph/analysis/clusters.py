@@ -3,8 +3,16 @@
 :func:`find_clusters` partitions an undirected weighted graph (a directed
 citation graph is taken undirected) by **Louvain** (igraph's multilevel
 algorithm, in C) or **Leiden** (igraph's implementation), both optimising
-modularity and seeded. Cluster numbers are stable: 1 is the largest cluster,
-ties broken by the smallest DOI in it.
+modularity and seeded. Leiden with two iterations (leidenalg's default) is
+the default: on the hybrid graphs of the three Web of Science corpora its
+modularity is above Louvain's for every one of five seeds (coffee/obesity
+0.9238 against 0.9213, CRISPR 0.9514 against 0.9497, premature mortality
+0.9468 against 0.9443, means) in a third to a half of the time, and its
+clusters are connected (Traag, Waltman & van Eck 2019), which Louvain's
+need not be. Iterating until the partition is stable adds at most 0.001 of
+modularity for 2-13 times the time (78 s against 6 s on the 2.7 M-link
+hybrid graph of 10^6 SYNTHETIC references). Cluster numbers are stable: 1
+is the largest cluster, ties broken by the smallest DOI in it.
 
 :func:`cluster_table` describes each cluster: size, year span, its most
 distinctive TF-IDF terms (what the cluster is about), its most central works
@@ -39,11 +47,16 @@ from citegraph.errors import UsageError
 from citegraph.graphs.arrays import GraphArrays
 from citegraph.graphs.topics import RANK_DECIMALS, TopicModel
 
-__all__ = ["CLUSTER_METHODS", "cluster_arrays", "cluster_table", "find_clusters", "leiden_available"]
+__all__ = [
+    "CLUSTER_METHODS", "LEIDEN_ITERATIONS", "cluster_arrays", "cluster_table", "find_clusters", "leiden_available",
+]
 
 log = logging.getLogger(__name__)
 
 CLUSTER_METHODS = ("louvain", "leiden")
+
+#: Leiden's iterations by default (leidenalg's default; -1: until the partition is stable).
+LEIDEN_ITERATIONS = 2
 
 
 def leiden_available() -> bool:
@@ -152,8 +165,8 @@ def _numbered(membership: NDArray[np.int64]) -> NDArray[np.int64]:
 
 
 def cluster_arrays(n: int, src: NDArray[np.int64], dst: NDArray[np.int64], weight: NDArray[np.float64] | None = None,
-                   *, method: str = "louvain", resolution: float = 1.0, seed: int = 0,
-                   iterations: int = -1) -> NDArray[np.int64]:
+                   *, method: str = "leiden", resolution: float = 1.0, seed: int = 0,
+                   iterations: int = LEIDEN_ITERATIONS) -> NDArray[np.int64]:
     """Cluster numbers of nodes ``0 .. n-1`` of a graph given as link arrays (what :func:`find_clusters` runs).
 
     The links are taken undirected (a pair linked both ways is one edge
@@ -172,8 +185,8 @@ def cluster_arrays(n: int, src: NDArray[np.int64], dst: NDArray[np.int64], weigh
     method, resolution, seed
         As :func:`find_clusters`.
     iterations : int
-        Leiden's iterations: -1 (default) until the partition is stable, or
-        a fixed number (2 is leidenalg's default, used at scale). Louvain
+        Leiden's iterations: :data:`LEIDEN_ITERATIONS` (2, leidenalg's
+        default) by default, or -1: until the partition is stable. Louvain
         ignores it.
 
     Returns
@@ -211,8 +224,8 @@ def cluster_arrays(n: int, src: NDArray[np.int64], dst: NDArray[np.int64], weigh
     return found
 
 
-def find_clusters(G: nx.Graph, *, method: str = "louvain", resolution: float = 1.0, seed: int = 0,
-                  arrays: GraphArrays | None = None) -> dict[Any, int]:
+def find_clusters(G: nx.Graph, *, method: str = "leiden", resolution: float = 1.0, seed: int = 0,
+                  arrays: GraphArrays | None = None, iterations: int = LEIDEN_ITERATIONS) -> dict[Any, int]:
     """Partition a graph into clusters: ``{node: cluster number}``.
 
     Parameters
@@ -220,9 +233,9 @@ def find_clusters(G: nx.Graph, *, method: str = "louvain", resolution: float = 1
     G : networkx graph
         Edge ``weight`` is used (1 when absent); a directed graph is taken
         undirected, with reciprocal weights added. Self-loops are ignored.
-    method : {"louvain", "leiden"}
-        Louvain (igraph's ``community_multilevel``) or Leiden (igraph's
-        ``community_leiden``, modularity, iterated until stable).
+    method : {"leiden", "louvain"}
+        Leiden (igraph's ``community_leiden``, modularity; the default) or
+        Louvain (igraph's ``community_multilevel``).
     resolution : float
         Above 1 gives more, smaller clusters; below 1 fewer, larger ones.
     seed : int
@@ -231,6 +244,9 @@ def find_clusters(G: nx.Graph, *, method: str = "louvain", resolution: float = 1
     arrays : GraphArrays, optional
         ``G``'s arrays (:class:`~citegraph.graphs.arrays.GraphArrays`), when
         the caller has them already.
+    iterations : int
+        Leiden's iterations (:func:`cluster_arrays`): 2 by default, -1 until
+        the partition is stable.
 
     Returns
     -------
@@ -241,7 +257,8 @@ def find_clusters(G: nx.Graph, *, method: str = "louvain", resolution: float = 1
     Raises
     ------
     UsageError
-        An unknown method, a resolution not above 0, or ``arrays`` of another graph.
+        An unknown method, a resolution not above 0, iterations neither -1 nor
+        at least 1, or ``arrays`` of another graph.
 
     Examples
     --------
@@ -254,10 +271,13 @@ def find_clusters(G: nx.Graph, *, method: str = "louvain", resolution: float = 1
         raise UsageError(f"cluster method {method!r} is not one of {', '.join(CLUSTER_METHODS)}")
     if resolution <= 0:
         raise UsageError(f"resolution {resolution} must be greater than 0")
+    if iterations == 0 or iterations < -1:
+        raise UsageError(f"iterations {iterations} must be -1 (until stable) or at least 1")
     if G.number_of_nodes() == 0:
         return {}
     a = GraphArrays.of(G, arrays)
-    found = cluster_arrays(a.n, a.src, a.dst, a.weight, method=method, resolution=resolution, seed=seed)
+    found = cluster_arrays(a.n, a.src, a.dst, a.weight, method=method, resolution=resolution, seed=seed,
+                           iterations=iterations)
     listing = np.lexsort((np.arange(a.n), found))  # by cluster, then node: the dict's order
     return {a.nodes[i]: int(found[i]) for i in listing.tolist()}
 

@@ -18,18 +18,22 @@ import contextlib
 import importlib.metadata
 import json
 import logging
+import multiprocessing
+import os
 import platform
+import sys
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 import networkx as nx
 
 from citegraph._version import __version__
 from citegraph.analysis.bursts import Burst, citation_bursts
-from citegraph.analysis.clusters import cluster_table, find_clusters
+from citegraph.analysis.clusters import LEIDEN_ITERATIONS, cluster_table, find_clusters
 from citegraph.analysis.coverage import coverage_report
 from citegraph.analysis.indicators import indicators, publications_per_year
 from citegraph.analysis.mainpath import MAIN_PATH_TIE_RULE, main_path_analysis
@@ -42,17 +46,17 @@ from citegraph.analysis.rank import (
     rank_works_with_facts,
 )
 from citegraph.analysis.rpys import RPYSRow, peak_works, reference_years_from_store, rpys, rpys_peaks
-from citegraph.errors import UsageError
+from citegraph.errors import CitegraphError, UsageError
 from citegraph.graphs.arrays import GraphArrays
-from citegraph.graphs.build import GRAPH_KINDS, GraphOptions, build_graph
+from citegraph.graphs.build import GRAPH_KINDS, GraphOptions, build_graph_with_arrays
 from citegraph.graphs.citation import citation_graph, topic_documents
 from citegraph.graphs.hybrid import DEFAULT_HYBRID_WEIGHTS
 from citegraph.graphs.topics import fit_topics
 from citegraph.store import Store
 from citegraph.store.records import Notice
 
-__all__ = ["ANALYSE_TOP_K", "STEP_NOTICE_AFTER", "AnalyseOptions", "Analysis", "analyse", "analyse_graph_options",
-           "options_note", "step"]
+__all__ = ["ANALYSE_TOP_K", "BESIDE_ABOVE", "STEP_NOTICE_AFTER", "AnalyseOptions", "Analysis", "analyse",
+           "analyse_graph_options", "options_note", "step"]
 
 log = logging.getLogger(__name__)
 #: Lines that say what a long step is doing; the CLI shows them at its default verbosity (not under -q).
@@ -183,6 +187,9 @@ class AnalyseOptions:
     find 165 bursts (coffee/obesity, 2004-2025) and 39 (premature
     mortality, 1971-2022), enough for the 25 rows of the figure; the
     CRISPR export, all of 2017, has no years to compare and none.
+    ``cluster_method``: Leiden by default, ``cluster_iterations`` 2 of it
+    (-1: until the partition is stable); see
+    :mod:`citegraph.analysis.clusters` for what it gives against Louvain.
     ``key_routes``: the heaviest links the key-route main path runs through.
     ``betweenness_budget``: betweenness is exact while its estimated cost
     is within it, sampled within it above
@@ -201,7 +208,8 @@ class AnalyseOptions:
     graph: str = "hybrid"
     score: str = "composite"
     top: int = 20
-    cluster_method: str = "louvain"
+    cluster_method: str = "leiden"
+    cluster_iterations: int = LEIDEN_ITERATIONS
     resolution: float = 1.0
     seed: int = 0
     reference_year: int | None = None
@@ -263,6 +271,8 @@ def _check(o: AnalyseOptions) -> None:
         raise UsageError(f"key routes {o.key_routes} must be at least 1")
     if o.burst_min_duration < 1:
         raise UsageError(f"burst minimum duration {o.burst_min_duration} must be at least 1")
+    if o.cluster_iterations == 0 or o.cluster_iterations < -1:
+        raise UsageError(f"cluster iterations {o.cluster_iterations} must be -1 (until stable) or at least 1")
     if o.betweenness_budget < 0:
         raise UsageError(f"betweenness budget {o.betweenness_budget} must be at least 0")
 
@@ -308,8 +318,121 @@ def step(name: str, *, after: float | None = None) -> Iterator[None]:
             progress_log.info("%s: done in %.1f s", name, took)
 
 
-def analyse(store: Store, options: AnalyseOptions | None = None) -> Analysis:
+#: ``analyse`` computes the measures of the citation graph alone in a second process, beside the topic model,
+#: the hybrid graph and the clusters, when the citation graph has at least this many links (and ``workers``
+#: allows it): below, forking and sending the results back cost more than the overlap saves.
+BESIDE_ABOVE = 200_000
+
+
+def _citation_measures(citation: nx.DiGraph, arrays: GraphArrays, o: AnalyseOptions,
+                       store: Store | Path) -> tuple[Any, ...]:
+    """What :func:`analyse` computes from the citation graph and the reference entries: rankings, bursts, main
+    paths, indicators, RPYS. ``store`` is the store, or its path (in a forked process: a connection of its own)."""
+    if not isinstance(store, Store):
+        with Store(store, readonly=True) as own:
+            return _citation_measures(citation, arrays, o, own)
+    with step("the rankings"):
+        rankings, betweenness = rank_works_with_facts(
+            citation, RankOptions(score=o.score, seed=o.seed, reference_year=o.reference_year,
+                                  betweenness_budget=o.betweenness_budget), arrays=arrays)
+    with step("the citation bursts"):
+        bursts = citation_bursts(citation, s=o.burst_s, gamma=o.burst_gamma, min_citations=o.burst_min_citations,
+                                 min_duration=o.burst_min_duration, arrays=arrays)
+    with step("the main paths"):
+        paths = main_path_analysis(citation, k=o.key_routes, arrays=arrays)  # SPC, global and key-route paths
+    with step("the indicators"):
+        stats = indicators(citation, _indicator_works(store))
+        publications = publications_per_year(citation)
+        flags = notice_summary(citation)
+    with step("the reference years (RPYS)"):
+        references = reference_years_from_store(store)
+        spectrum = rpys([year for year, _, _ in references], window=o.rpys_window)
+        peaks = rpys_peaks(spectrum)
+        behind = {year: peak_works(references, year) for year in peaks}
+    return rankings, betweenness, bursts, paths, stats, publications, flags, spectrum, peaks, behind
+
+
+def _child(conn: Any, func: Callable[..., Any], args: tuple[Any, ...]) -> None:
+    """In the forked process: ``func(*args)`` sent back as ``("ok", value)`` or ``("error", exception)``."""
+    try:
+        out: tuple[str, Any] = ("ok", func(*args))
+    except Exception as exc:  # the parent raises it (or, if it cannot be sent, computes again and meets it)
+        out = ("error", exc)
+    try:
+        conn.send(out)
+    except Exception as exc:  # a result that cannot be pickled: the parent finds no result and computes it
+        log.debug("the second process could not send its result: %s", exc)
+    finally:
+        conn.close()
+
+
+class _Beside:
+    """``func(*args)`` computed in a forked process while the caller goes on; :meth:`result` gives its value.
+
+    The child inherits the arguments (nothing is copied to start it: fork shares the memory) and sends only
+    the result back, pickled. Without a child (``fork`` False), :meth:`result` computes the value then, in
+    this process; so it does when the child ends without a result (killed, or a result that cannot be
+    pickled): the value is the same either way, only the time differs.
+    """
+
+    def __init__(self, func: Callable[..., Any], args: tuple[Any, ...], *, fork: bool) -> None:
+        self._func, self._args = func, args
+        self._process: Any = None
+        self._conn: Any = None
+        if fork:
+            ctx = multiprocessing.get_context("fork")
+            receive, send = ctx.Pipe(duplex=False)
+            self._process = ctx.Process(target=_child, args=(send, func, args), daemon=True,
+                                        name="citegraph-analyse-beside")
+            self._process.start()
+            send.close()
+            self._conn = receive
+
+    def result(self) -> Any:
+        if self._process is None:
+            return self._func(*self._args)
+        try:
+            status, value = self._conn.recv()
+        except Exception as exc:  # no result: the child died, or its result did not unpickle
+            status, value = "lost", exc
+        finally:
+            self._conn.close()
+            self._process.join()
+        if status == "ok":
+            return value
+        if status == "error" and isinstance(value, CitegraphError):
+            raise value
+        log.warning("the second process ended without a result (%s; exit code %s): computing it here",
+                    value, self._process.exitcode)
+        return self._func(*self._args)
+
+
+def _fork_beside(workers: int | None, links: int, store: Store) -> bool:
+    """Whether :func:`analyse` forks a second process for the citation measures (see :data:`BESIDE_ABOVE`)."""
+    if (workers == 1 or store.path is None or sys.platform != "linux"
+            or "fork" not in multiprocessing.get_all_start_methods()):
+        return False
+    if workers is None:
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+        return cores >= 2 and links >= BESIDE_ABOVE
+    return True
+
+
+def analyse(store: Store, options: AnalyseOptions | None = None, *, workers: int | None = None) -> Analysis:
     """Rank, cluster and date the literature in a store.
+
+    Parameters
+    ----------
+    store : Store
+    options : AnalyseOptions, optional
+    workers : int, optional
+        Processes: 1 computes everything in this one; 2 or more compute the
+        measures of the citation graph alone (rankings, bursts, main paths,
+        indicators) in a second, forked process (Linux only), beside the
+        topic model, the hybrid graph and the clusters; None (default): 2
+        when there are two usable cores and the citation graph has at least
+        :data:`BESIDE_ABOVE` links. The results are the same either way
+        (tested).
 
     Raises
     ------
@@ -318,30 +441,31 @@ def analyse(store: Store, options: AnalyseOptions | None = None) -> Analysis:
     """
     o = options or AnalyseOptions()
     _check(o)
-    works = _indicator_works(store)
-    if not works:
+    if workers is not None and workers < 1:
+        raise UsageError(f"workers {workers} must be at least 1 (or unset)")
+    n_works = int(store.execute("SELECT COUNT(*) FROM works").fetchone()[0])
+    if not n_works:
         raise UsageError(f"the store {store.display_path} holds no works yet: run `citegraph fetch` first")
     progress_log.info("analysing %s works: citation graph, topics, the %s graph, rankings, clusters, bursts, "
-                      "RPYS, main paths", f"{len(works):,}", o.graph)
+                      "RPYS, main paths", f"{n_works:,}", o.graph)
     with step("the citation graph"):
         citation = citation_graph(store)
         # the citation graph as arrays, once, for every measure below; its links all weigh 1 (citation_graph),
         # so the weights need not be read from the edge attributes
         arrays = GraphArrays.from_graph(citation, weight=None)
+    fork = _fork_beside(workers, citation.number_of_edges(), store)
+    beside = _Beside(_citation_measures, (citation, arrays, o, store.path if fork else store), fork=fork)
     with step("the topic model"):
         model = fit_topics(topic_documents(store, citation))
     with step(f"the {o.graph} graph"):
-        graph = build_graph(store, o.graph, o.graph_options, citation=citation, model=model, arrays=arrays)
+        graph, graph_arrays = build_graph_with_arrays(store, o.graph, o.graph_options, citation=citation,
+                                                      model=model, arrays=arrays)
 
-    with step("the rankings"):
-        rankings, betweenness = rank_works_with_facts(
-            citation, RankOptions(score=o.score, seed=o.seed, reference_year=o.reference_year,
-                                  betweenness_budget=o.betweenness_budget), arrays=arrays)
-    # the clusters' graph shares the arrays when it is the citation graph itself (unfiltered)
-    same = o.graph == "citation" and arrays.matches(graph)
     with step(f"the clusters ({o.cluster_method})"):
         cluster_of = {str(k): v for k, v in find_clusters(graph, method=o.cluster_method, resolution=o.resolution,
-                                                          seed=o.seed, arrays=arrays if same else None).items()}
+                                                          seed=o.seed, arrays=graph_arrays,
+                                                          iterations=o.cluster_iterations).items()}
+    rankings, betweenness, bursts, paths, stats, publications, flags, spectrum, peaks, behind = beside.result()
     key_of = {str(d.get("doi", n)): str(n) for n, d in citation.nodes(data=True)}  # DOI as shown -> node key
     by_key = {key_of.get(row["doi"], row["doi"]): row for row in rankings}
     centrality = {k: float(by_key[k]["composite"]) if k in by_key else 0.0 for k in cluster_of}
@@ -350,31 +474,18 @@ def analyse(store: Store, options: AnalyseOptions | None = None) -> Analysis:
     for row in rankings:
         row["cluster"] = cluster_of.get(key_of.get(row["doi"], row["doi"]))
 
-    with step("the citation bursts"):
-        bursts = citation_bursts(citation, s=o.burst_s, gamma=o.burst_gamma, min_citations=o.burst_min_citations,
-                                 min_duration=o.burst_min_duration, arrays=arrays)
-    with step("the reference years (RPYS)"):
-        references = reference_years_from_store(store)
-        spectrum = rpys([year for year, _, _ in references], window=o.rpys_window)
-        peaks = rpys_peaks(spectrum)
-        behind = {year: peak_works(references, year) for year in peaks}
-    with step("the main paths"):
-        paths = main_path_analysis(citation, k=o.key_routes, arrays=arrays)  # SPC, global and key-route paths
     spc, main, routes = paths.spc, paths.main_path, paths.key_routes
     if paths.ties > 1:
         progress_log.info("main path: %s paths tie for the largest total SPC (%s); kept %s", f"{paths.ties:,}",
                           f"{paths.weight:g}", MAIN_PATH_TIE_RULE)
-    with step("the indicators and coverage"):
-        stats = indicators(citation, works)
-        publications = publications_per_year(citation)
+    with step("the coverage"):
         coverage = coverage_report(store)["overall"]
         flagged = [node for node, flag in citation.nodes(data="notice") if flag]
         notices = store.notices(flagged) if flagged else {}  # details, for the works a notice flags
-        flags = notice_summary(citation)
     summary = {
         "parameters": o.as_dict(),
         "versions": _versions(),
-        "store": {"works": len(works), **{k: v for k, v in store.counts().items() if k != "runs"}},
+        "store": {"works": n_works, **{k: v for k, v in store.counts().items() if k != "runs"}},
         "graph": {"kind": o.graph, "nodes": graph.number_of_nodes(), "edges": graph.number_of_edges()},
         "citation_graph": {"nodes": citation.number_of_nodes(), "edges": citation.number_of_edges()},
         "coverage": coverage,

@@ -38,7 +38,14 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # what type checkers and editors see; at run time __getattr__ below imports each on first use
     from citegraph.graphs.arrays import CitationMatrix, GraphArrays, citation_matrix, edge_arrays, edge_index
-    from citegraph.graphs.build import GRAPH_KINDS, GraphOptions, build_graph, filter_graph, graph_summary
+    from citegraph.graphs.build import (
+        GRAPH_KINDS,
+        GraphOptions,
+        build_graph,
+        build_graph_with_arrays,
+        filter_graph,
+        graph_summary,
+    )
     from citegraph.graphs.citation import citation_graph, node_label, topic_documents
     from citegraph.graphs.cooccurrence import NORMALISATIONS, cocitation_graph, cooccurrence_edges, coupling_graph
     from citegraph.graphs.hybrid import DEFAULT_HYBRID_WEIGHTS, hybrid_graph
@@ -51,6 +58,7 @@ __all__ = [
     "GraphArrays",
     "GraphOptions",
     "build_graph",
+    "build_graph_with_arrays",
     "citation_graph",
     "citation_matrix",
     "cocitation_graph",
@@ -68,7 +76,8 @@ __all__ = [
 #: The module of each name above (``citegraph.graphs.<module>``).
 _HOMES = {
     **dict.fromkeys(("CitationMatrix", "GraphArrays", "citation_matrix", "edge_arrays", "edge_index"), "arrays"),
-    **dict.fromkeys(("GRAPH_KINDS", "GraphOptions", "build_graph", "filter_graph", "graph_summary"), "build"),
+    **dict.fromkeys(("GRAPH_KINDS", "GraphOptions", "build_graph", "build_graph_with_arrays", "filter_graph",
+                     "graph_summary"), "build"),
     **dict.fromkeys(("citation_graph", "node_label", "topic_documents"), "citation"),
     **dict.fromkeys(("NORMALISATIONS", "cocitation_graph", "cooccurrence_edges", "coupling_graph"), "cooccurrence"),
     **dict.fromkeys(("DEFAULT_HYBRID_WEIGHTS", "hybrid_graph"), "hybrid"),

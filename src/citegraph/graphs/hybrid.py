@@ -65,7 +65,7 @@ def hybrid_graph(parts: Mapping[str, nx.Graph], weights: Mapping[str, float]) ->
     index = {node: k for k, node in enumerate(attrs)}
     arrays = [(kind, float(weights.get(kind, 0.0)), *edge_arrays(G, index)) for kind, G in parts.items()
               if float(weights.get(kind, 0.0)) != 0.0]
-    return _hybrid(attrs, arrays)
+    return _hybrid(attrs, arrays)[0]
 
 
 def _combine(n: int, parts: Sequence[tuple[str, float, np.ndarray, np.ndarray, np.ndarray]]
@@ -112,15 +112,49 @@ def _combine(n: int, parts: Sequence[tuple[str, float, np.ndarray, np.ndarray, n
     return union // max(n, 1), union % max(n, 1), np.round(total, 6), components
 
 
+def _pair_arrays(attrs: Mapping[Any, Mapping[str, Any]], i: np.ndarray, j: np.ndarray,
+                 weight: np.ndarray) -> GraphArrays:
+    """What ``GraphArrays.from_graph(H)`` gives for the graph :func:`_hybrid` builds of these pairs, without
+    walking it: nodes ``attrs`` (in order), pairs ``i < j`` over them (sorted, distinct, no self-loops) and
+    their ``weight``.
+
+    ``from_graph`` numbers the nodes in ``str`` order and walks the adjacency: nodes in ``attrs`` order,
+    each one's neighbours in ``attrs`` order (as :func:`_hybrid` puts them in), each edge once, from its end
+    of smaller number. At 2.7 M links: about 0.5 s here against 3.8 s for the walk (tested equal).
+
+    >>> a = _pair_arrays({"b": {"year": 2001}, "a": {}}, np.array([0]), np.array([1]), np.array([0.5]))
+    >>> a.nodes, a.src.tolist(), a.dst.tolist(), a.weight.tolist(), a.year.tolist(), a.has_year.tolist()
+    (['a', 'b'], [0], [1], [0.5], [0, 2001], [False, True])
+    """
+    nodes = list(attrs)
+    by_str = sorted(range(len(nodes)), key=lambda k: str(nodes[k]))
+    rank = np.empty(len(nodes), dtype=np.int64)
+    rank[by_str] = np.arange(len(nodes))
+    first = rank[i] < rank[j]  # the end the walk takes the edge from
+    u, v = np.where(first, i, j), np.where(first, j, i)
+    order = np.lexsort((v, u))  # by the walking end, then its neighbour, both in attrs order
+    years = [attrs[nodes[k]].get("year") for k in by_str]
+    has_year = np.fromiter((isinstance(y, int) and not isinstance(y, bool) for y in years), dtype=bool,
+                           count=len(years))
+    year = np.fromiter((y if known else 0 for y, known in zip(years, has_year.tolist(), strict=True)),
+                       dtype=np.int64, count=len(years))
+    ordered = [nodes[k] for k in by_str]
+    return GraphArrays(ordered, dict(zip(ordered, range(len(ordered)), strict=True)), rank[u[order]],
+                       rank[v[order]], np.asarray(weight, dtype=np.float64)[order], year, has_year, False)
+
+
 def _hybrid(attrs: Mapping[Any, Mapping[str, Any]],
-            parts: Sequence[tuple[str, float, np.ndarray, np.ndarray, np.ndarray]]) -> nx.Graph:
-    """The hybrid graph of nodes ``attrs`` (in order, attributes copied) and edge-list ``parts`` over them."""
+            parts: Sequence[tuple[str, float, np.ndarray, np.ndarray, np.ndarray]]
+            ) -> tuple[nx.Graph, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """The hybrid graph of nodes ``attrs`` (in order, attributes copied) and edge-list ``parts`` over them,
+    and its pairs ``(i, j, weight)`` over the nodes' positions in ``attrs`` (for :func:`_pair_arrays`)."""
     nodes = list(attrs)
     H = nx.Graph(kind="hybrid")
     H.add_nodes_from((node, dict(d)) for node, d in attrs.items())
     i, j, weight, components = _combine(len(nodes), parts)
+    pairs = (i, j, weight)
     if not len(i):
-        return H
+        return H, pairs
     # one attribute dict per edge: "weight", then w_<kind> of the kinds it has, in the parts' order
     pattern = np.zeros(len(i), dtype=np.int64)
     for bit, (_, present, _) in enumerate(components):
@@ -137,7 +171,7 @@ def _hybrid(attrs: Mapping[Any, Mapping[str, Any]],
     clear_cache = getattr(nx, "_clear_cache", None)
     if not isinstance(adj, dict) or clear_cache is None:  # a networkx without these internals: the public way
         _add_new_edges(H, zip(label[i].tolist(), label[j].tolist(), data.tolist(), strict=True))
-        return H
+        return H, pairs
     # The pairs are sorted, i < j, none present yet and every node is: each node's neighbours go in with one
     # dict.update per node, in the order adding the edges one by one gives (a node's smaller neighbours
     # first, as the pairs reach it as j, then its larger ones), the same edge dict on both sides.
@@ -150,7 +184,7 @@ def _hybrid(attrs: Mapping[Any, Mapping[str, Any]],
         for k, (lo, hi) in enumerate(zip(cut.tolist(), np.r_[cut[1:], len(keys)].tolist(), strict=True)):
             adj[nodes[int(keys[cut[k]])]].update(zip(other[lo:hi], dicts[lo:hi], strict=True))
     clear_cache(H)
-    return H
+    return H, pairs
 
 
 def _dicts(names: Sequence[str], columns: Sequence[list[float]]) -> list[dict[str, float]]:
@@ -177,7 +211,8 @@ DEFAULT_HYBRID_WEIGHTS: dict[str, float] = {"citation": 1.0, "cocitation": 1.0, 
 
 
 def _hybrid_of_citations(citation: nx.DiGraph, topic: nx.Graph, weights: Mapping[str, float],
-                         o: GraphOptions, arrays: GraphArrays | None = None) -> nx.Graph:
+                         o: GraphOptions, arrays: GraphArrays | None = None, *,
+                         with_arrays: bool = False) -> tuple[nx.Graph, GraphArrays | None]:
     """:func:`hybrid_graph` of the citation, co-citation, coupling and topic graphs, without building the
     co-citation and coupling graphs: their edges go from :func:`cooccurrence_edges` straight into the sum.
 
@@ -185,6 +220,7 @@ def _hybrid_of_citations(citation: nx.DiGraph, topic: nx.Graph, weights: Mapping
     cocitation_graph(citation, ...), "coupling": coupling_graph(citation, ...), "topic": topic}, weights)``.
     The citation links are read from ``arrays`` (the citation graph's
     :class:`~citegraph.graphs.arrays.GraphArrays`), built here when not given.
+    Returns the hybrid graph and, ``with_arrays``, its own arrays (:func:`_pair_arrays`; else None).
     """
     kinds = ("citation", "cocitation", "coupling", "topic")
     unknown = set(weights) - set(kinds)
@@ -215,4 +251,5 @@ def _hybrid_of_citations(citation: nx.DiGraph, topic: nx.Graph, weights: Mapping
                 parts.append((kind, factor[kind], order[i], order[j], np.round(w, 6)))
     if factor["topic"]:
         parts.append(("topic", factor["topic"], *edge_arrays(topic, index)))
-    return _hybrid(attrs, parts)
+    H, (i, j, weight) = _hybrid(attrs, parts)
+    return H, _pair_arrays(attrs, i, j, weight) if with_arrays else None

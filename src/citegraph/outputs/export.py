@@ -457,7 +457,8 @@ def export_metadata(analysis: Analysis, network: str | None = None, *,
     ``citegraph_version``; ``network`` (the kind written; default: the
     graph the clusters come from) and ``store`` (the store file's name,
     without its folder); the analysis' ``score``, ``cluster_graph``,
-    ``cluster_method``, ``resolution``, ``seed`` and ``reference_year``
+    ``cluster_method``, ``cluster_iterations`` (Leiden's; -1 until stable),
+    ``resolution``, ``seed`` and ``reference_year``
     (``"latest"`` when unset); and every selection and graph option
     (:class:`citegraph.graphs.build.GraphOptions`): ``years`` (``"1990-2020"``,
     ``"1990-"``, ``"all"``), ``types`` (comma-joined, or ``"all"``),
@@ -496,6 +497,7 @@ def export_metadata(analysis: Analysis, network: str | None = None, *,
         "score": o.score,
         "cluster_graph": o.graph,
         "cluster_method": o.cluster_method,
+        "cluster_iterations": int(o.cluster_iterations),
         "resolution": float(o.resolution),
         "seed": int(o.seed),
         "reference_year": "latest" if o.reference_year is None else int(o.reference_year),

@@ -267,7 +267,10 @@ def _cluster_note(analysis: Analysis) -> str:
     from citegraph.analysis.pipeline import options_note
 
     o = analysis.options
-    text = f"clusters: {o.cluster_method} on {o.graph}, resolution {o.resolution:g}, seed {o.seed}"
+    method = o.cluster_method
+    if method == "leiden":
+        method += " (until stable)" if o.cluster_iterations == -1 else f" ({o.cluster_iterations} iterations)"
+    text = f"clusters: {method} on {o.graph}, resolution {o.resolution:g}, seed {o.seed}"
     note = options_note(o.graph_options, o.graph)
     if note:
         text += f" · clusters from {analysis.graph.number_of_nodes():,} works: {note}"
