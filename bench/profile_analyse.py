@@ -3,7 +3,7 @@
 ``bench/analyse.py`` times each stage in a fresh process (the figures of
 record); this script is the profiler's view used to find hot paths: it wraps
 the functions :func:`citegraph.analysis.pipeline.analyse` calls (and, inside the graph
-build, ``cooccurrence_edges``, ``topic_graph``, ``_hybrid``, ``_edge_arrays``)
+build, ``cooccurrence_edges``, ``_hybrid``, ``_pair_arrays``, ``edge_arrays``)
 with timers, runs ``analyse(workers=1)`` once on a store (every call in this
 one process; ``analyse`` on two cores computes the citation measures in a
 second one), and prints the seconds spent
@@ -34,21 +34,19 @@ sys.path.insert(0, str(HERE.parent / "src"))
 
 import citegraph.analysis.pipeline as analyse_module  # noqa: E402
 import citegraph.graphs.hybrid as graphs_module  # noqa: E402
-import citegraph.graphs.topics as topics_module  # noqa: E402
 from citegraph.graphs.arrays import GraphArrays  # noqa: E402
 from citegraph.store import Store  # noqa: E402
 
 #: What is timed: (module, function name, label).
 TIMED = [(analyse_module, name, name) for name in (
-    "_indicator_works", "citation_graph", "topic_documents", "fit_topics", "build_graph_with_arrays",
+    "_indicator_works", "citation_graph", "topic_documents", "fit_topics", "topic_graph", "build_graph_with_arrays",
     "find_clusters", "cluster_table", "citation_bursts", "reference_years_from_store", "rpys", "rpys_peaks",
     "peak_works", "main_path_analysis", "indicators", "publications_per_year", "coverage_report")] + [
     (analyse_module, "rank_works_with_facts", "rank_works"),  # the rankings and how betweenness was computed
 ] + [
     (graphs_module, name, f"  {name} (in build_graph_with_arrays)")
     for name in ("cooccurrence_edges", "_hybrid", "_pair_arrays", "edge_arrays")
-] + [(topics_module, "topic_graph", "  topic_graph (in build_graph_with_arrays)"),
-      (GraphArrays, "from_graph", "GraphArrays.from_graph")]
+] + [(GraphArrays, "from_graph", "GraphArrays.from_graph")]
 
 
 def _timer(fn: Callable[..., Any], label: str, spent: dict[str, float]) -> Callable[..., Any]:

@@ -571,7 +571,7 @@ def why_missed(results: dict[str, dict[str, Any]]) -> list[str]:
                                                                    if work is not None else ""),
             "hybrid_graph": "contains coupling",
             "analyse": "contains coupling",
-            "clustering": "Louvain on the hybrid graph, whose links grow with coupling's",
+            "clustering": "Leiden on the hybrid graph, whose links grow with coupling's",
             "citation_graph": "sorts the links (n log n) and builds a networkx graph of a million edge dicts, "
                               "which slows as the heap outgrows the caches; the same code measured b = 1.11 in an "
                               "earlier run (`bench/PROFILE.md`)",

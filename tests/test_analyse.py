@@ -6,6 +6,7 @@ import csv
 import json
 import logging
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -236,20 +237,22 @@ def test_workers_must_be_at_least_one_and_an_in_memory_store_stays_in_one_proces
         assert analyse(store, workers=2).summary["citation_graph"]["edges"] == 1
 
 
-def _exit_in_child(parent: int) -> str:
+def _exit_in_child(parent: int) -> Iterator[str]:
     import os
 
+    yield "first"
     if os.getpid() != parent:
-        os._exit(3)  # the child dies without a result
-    return "computed here"
+        os._exit(3)  # the child dies after its first value
+    yield "computed here"
 
 
-def _refuse(value: str) -> str:
+def _refuse(value: str) -> Iterator[str]:
+    yield "fine"
     raise UsageError(f"bad value {value!r}")
 
 
-def _unpicklable(_: int) -> object:
-    return lambda: None
+def _unpicklable(_: int) -> Iterator[object]:
+    yield lambda: None
 
 
 def test_a_lost_second_process_is_computed_again_and_its_errors_are_raised(caplog: pytest.LogCaptureFixture
@@ -258,12 +261,20 @@ def test_a_lost_second_process_is_computed_again_and_its_errors_are_raised(caplo
 
     from citegraph.analysis.pipeline import _Beside
 
+    lost = _Beside(_exit_in_child, (os.getpid(),), fork=True)
     with caplog.at_level(logging.WARNING, logger="citegraph.analysis.pipeline"):
-        assert _Beside(_exit_in_child, (os.getpid(),), fork=True).result() == "computed here"
+        assert (lost.next(), lost.next()) == ("first", "computed here")  # the second, again in this process
     assert "ended without a result" in caplog.text and "exit code 3" in caplog.text
+    refused = _Beside(_refuse, ("x",), fork=True)
+    assert refused.next() == "fine"
     with pytest.raises(UsageError, match="bad value 'x'"):  # raised in the child, sent back
-        _Beside(_refuse, ("x",), fork=True).result()
+        refused.next()
     caplog.clear()
     with caplog.at_level(logging.WARNING, logger="citegraph.analysis.pipeline"):
-        assert callable(_Beside(_unpicklable, (1,), fork=True).result())  # a result that cannot be sent: again
+        assert callable(_Beside(_unpicklable, (1,), fork=True).next())  # a value that cannot be sent: again
     assert "ended without a result" in caplog.text
+    for fork in (True, False):  # a caller that stops early ends the child
+        early = _Beside(_refuse, ("y",), fork=fork)
+        assert early.next() == "fine"
+        early.close(early=True)
+        assert early._process is None or not early._process.is_alive()

@@ -461,3 +461,32 @@ def test_edge_arrays_read_every_link_once_with_weights() -> None:
     assert all(np.array_equal(x, y) for x, y in zip(edge_index(U, index), (u, v), strict=True))
     empty = edge_arrays(nx.Graph(), {})
     assert [len(x) for x in empty] == [0, 0, 0] and empty[2].dtype == np.float64
+
+
+def test_build_graph_takes_the_topic_graph_given_or_given_later(commonmeta_store: Path) -> None:
+    """``topic=`` a graph, or a function called once (``analyse`` computes it in a second process): the same
+    hybrid and topic graphs as made from the model (real records: the 50 commonmeta works)."""
+    from citegraph.analysis.pipeline import analyse_graph_options
+    from citegraph.graphs.build import build_graph_with_arrays
+    from citegraph.graphs.citation import citation_graph, topic_documents
+    from citegraph.graphs.topics import fit_topics, topic_graph
+
+    o = analyse_graph_options()
+    calls: list[int] = []
+    with Store(commonmeta_store, readonly=True) as store:
+        citation = citation_graph(store)
+        model = fit_topics(topic_documents(store, citation))
+
+        def later() -> nx.Graph:
+            calls.append(1)
+            return topic_graph(model, k=o.topic_k, threshold=o.topic_threshold)
+
+        for kind in ("hybrid", "topic"):
+            made, _ = build_graph_with_arrays(store, kind, o, citation=citation, model=model)
+            given, _ = build_graph_with_arrays(store, kind, o, citation=citation, topic=later())
+            late, _ = build_graph_with_arrays(store, kind, o, citation=citation, topic=later)
+            assert made.number_of_edges() > 100
+            for G in (given, late):
+                assert list(G.nodes(data=True)) == list(made.nodes(data=True))
+                assert list(G.edges(data=True)) == list(made.edges(data=True)) and G.graph == made.graph
+    assert calls == [1] * 4

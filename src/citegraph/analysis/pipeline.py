@@ -51,7 +51,7 @@ from citegraph.graphs.arrays import GraphArrays
 from citegraph.graphs.build import GRAPH_KINDS, GraphOptions, build_graph_with_arrays
 from citegraph.graphs.citation import citation_graph, topic_documents
 from citegraph.graphs.hybrid import DEFAULT_HYBRID_WEIGHTS
-from citegraph.graphs.topics import fit_topics
+from citegraph.graphs.topics import fit_topics, topic_graph
 from citegraph.store import Store
 from citegraph.store.records import Notice
 
@@ -318,19 +318,31 @@ def step(name: str, *, after: float | None = None) -> Iterator[None]:
             progress_log.info("%s: done in %.1f s", name, took)
 
 
-#: ``analyse`` computes the measures of the citation graph alone in a second process, beside the topic model,
-#: the hybrid graph and the clusters, when the citation graph has at least this many links (and ``workers``
-#: allows it): below, forking and sending the results back cost more than the overlap saves.
+#: ``analyse`` computes the topic model, the topic graph and the measures of the citation graph in a second
+#: process, beside the co-citation and coupling links, the hybrid graph and the clusters, when the citation
+#: graph has at least this many links (and ``workers`` allows it): below, forking and sending the results
+#: back cost more than the overlap saves.
 BESIDE_ABOVE = 200_000
 
 
-def _citation_measures(citation: nx.DiGraph, arrays: GraphArrays, o: AnalyseOptions,
-                       store: Store | Path) -> tuple[Any, ...]:
-    """What :func:`analyse` computes from the citation graph and the reference entries: rankings, bursts, main
-    paths, indicators, RPYS. ``store`` is the store, or its path (in a forked process: a connection of its own)."""
+def _second_lane(citation: nx.DiGraph, arrays: GraphArrays, o: AnalyseOptions,
+                 store: Store | Path) -> Iterator[tuple[Any, ...]]:
+    """What :func:`analyse` computes beside the co-citation and coupling links, in two parts: ``(model,
+    topic graph or None)``, then the measures of the citation graph and the reference entries (rankings,
+    bursts, main paths, indicators, RPYS). ``store`` is the store, or its path (in a forked process: a
+    connection of its own)."""
     if not isinstance(store, Store):
         with Store(store, readonly=True) as own:
-            return _citation_measures(citation, arrays, o, own)
+            yield from _second_lane(citation, arrays, o, own)
+        return
+    with step("the topic model"):
+        model = fit_topics(topic_documents(store, citation))
+    topic = None
+    if o.graph in ("topic", "hybrid"):
+        go = o.graph_options
+        with step("the topic graph"):
+            topic = topic_graph(model, k=go.topic_k, threshold=go.topic_threshold)
+    yield model, topic
     with step("the rankings"):
         rankings, betweenness = rank_works_with_facts(
             citation, RankOptions(score=o.score, seed=o.seed, reference_year=o.reference_year,
@@ -349,34 +361,39 @@ def _citation_measures(citation: nx.DiGraph, arrays: GraphArrays, o: AnalyseOpti
         spectrum = rpys([year for year, _, _ in references], window=o.rpys_window)
         peaks = rpys_peaks(spectrum)
         behind = {year: peak_works(references, year) for year in peaks}
-    return rankings, betweenness, bursts, paths, stats, publications, flags, spectrum, peaks, behind
+    yield rankings, betweenness, bursts, paths, stats, publications, flags, spectrum, peaks, behind
 
 
-def _child(conn: Any, func: Callable[..., Any], args: tuple[Any, ...]) -> None:
-    """In the forked process: ``func(*args)`` sent back as ``("ok", value)`` or ``("error", exception)``."""
+def _child(conn: Any, func: Callable[..., Iterator[Any]], args: tuple[Any, ...]) -> None:
+    """In the forked process: each value ``func(*args)`` yields sent as ``("ok", value)``; an exception as
+    ``("error", exception)``, and nothing after it."""
     try:
-        out: tuple[str, Any] = ("ok", func(*args))
+        for value in func(*args):
+            conn.send(("ok", value))
     except Exception as exc:  # the parent raises it (or, if it cannot be sent, computes again and meets it)
-        out = ("error", exc)
-    try:
-        conn.send(out)
-    except Exception as exc:  # a result that cannot be pickled: the parent finds no result and computes it
-        log.debug("the second process could not send its result: %s", exc)
+        try:
+            conn.send(("error", exc))
+        except Exception as unsent:  # cannot be pickled: the parent finds no value and computes it
+            log.debug("the second process could not send its error: %s", unsent)
     finally:
         conn.close()
 
 
 class _Beside:
-    """``func(*args)`` computed in a forked process while the caller goes on; :meth:`result` gives its value.
+    """The values a generator ``func(*args)`` yields, computed in a forked process while the caller goes on;
+    :meth:`next` gives the next one.
 
     The child inherits the arguments (nothing is copied to start it: fork shares the memory) and sends only
-    the result back, pickled. Without a child (``fork`` False), :meth:`result` computes the value then, in
-    this process; so it does when the child ends without a result (killed, or a result that cannot be
-    pickled): the value is the same either way, only the time differs.
+    the values back, pickled. Without a child (``fork`` False), :meth:`next` computes the next value then,
+    in this process; so it does when the child ends without it (killed, or a value that cannot be pickled),
+    from the start again, skipping the values already received: the values are the same either way, only
+    the time differs. :meth:`close` ends the child (when the caller stops early, too).
     """
 
-    def __init__(self, func: Callable[..., Any], args: tuple[Any, ...], *, fork: bool) -> None:
+    def __init__(self, func: Callable[..., Iterator[Any]], args: tuple[Any, ...], *, fork: bool) -> None:
         self._func, self._args = func, args
+        self._received = 0
+        self._local: Iterator[Any] | None = None if fork else func(*args)
         self._process: Any = None
         self._conn: Any = None
         if fork:
@@ -388,23 +405,34 @@ class _Beside:
             send.close()
             self._conn = receive
 
-    def result(self) -> Any:
+    def next(self) -> Any:
+        if self._local is None:
+            try:
+                status, value = self._conn.recv()
+            except Exception as exc:  # no value: the child died, or its value did not unpickle
+                status, value = "lost", exc
+            if status == "ok":
+                self._received += 1
+                return value
+            self.close(early=True)
+            if status == "error" and isinstance(value, CitegraphError):
+                raise value
+            log.warning("the second process ended without a result (%s; exit code %s): computing it here",
+                        value, self._process.exitcode)
+            self._local = self._func(*self._args)
+            for _ in range(self._received):  # the values received already, again
+                next(self._local)
+        return next(self._local)
+
+    def close(self, *, early: bool = False) -> None:
+        """Wait for the child to end (it has sent every value), or with ``early`` (the caller stopped before
+        taking them all) end it."""
         if self._process is None:
-            return self._func(*self._args)
-        try:
-            status, value = self._conn.recv()
-        except Exception as exc:  # no result: the child died, or its result did not unpickle
-            status, value = "lost", exc
-        finally:
-            self._conn.close()
-            self._process.join()
-        if status == "ok":
-            return value
-        if status == "error" and isinstance(value, CitegraphError):
-            raise value
-        log.warning("the second process ended without a result (%s; exit code %s): computing it here",
-                    value, self._process.exitcode)
-        return self._func(*self._args)
+            return
+        self._conn.close()
+        if early and self._process.is_alive():
+            self._process.terminate()
+        self._process.join()
 
 
 def _fork_beside(workers: int | None, links: int, store: Store) -> bool:
@@ -418,6 +446,34 @@ def _fork_beside(workers: int | None, links: int, store: Store) -> bool:
     return True
 
 
+def _graph_and_clusters(store: Store, o: AnalyseOptions, citation: nx.DiGraph, arrays: GraphArrays,
+                        beside: _Beside) -> tuple[nx.Graph, Any, dict[str, int]]:
+    """The graph the clusters are found in, the topic model and the clusters; the model and the
+    topic graph come from ``beside`` (:func:`_second_lane`), the hybrid graph's topic graph once its
+    co-citation and coupling links are computed."""
+    got: dict[str, Any] = {}
+
+    def topic_from_beside() -> nx.Graph:
+        got["model"], topic = beside.next()
+        return topic
+
+    if o.graph == "hybrid":
+        with step("the hybrid graph"):
+            graph, graph_arrays = build_graph_with_arrays(store, o.graph, o.graph_options, citation=citation,
+                                                          arrays=arrays, topic=topic_from_beside)
+        model = got["model"]
+    else:
+        model, topic = beside.next()
+        with step(f"the {o.graph} graph"):
+            graph, graph_arrays = build_graph_with_arrays(store, o.graph, o.graph_options, citation=citation,
+                                                          model=model, arrays=arrays, topic=topic)
+    with step(f"the clusters ({o.cluster_method})"):
+        cluster_of = {str(k): v for k, v in find_clusters(graph, method=o.cluster_method, resolution=o.resolution,
+                                                          seed=o.seed, arrays=graph_arrays,
+                                                          iterations=o.cluster_iterations).items()}
+    return graph, model, cluster_of
+
+
 def analyse(store: Store, options: AnalyseOptions | None = None, *, workers: int | None = None) -> Analysis:
     """Rank, cluster and date the literature in a store.
 
@@ -427,9 +483,10 @@ def analyse(store: Store, options: AnalyseOptions | None = None, *, workers: int
     options : AnalyseOptions, optional
     workers : int, optional
         Processes: 1 computes everything in this one; 2 or more compute the
-        measures of the citation graph alone (rankings, bursts, main paths,
-        indicators) in a second, forked process (Linux only), beside the
-        topic model, the hybrid graph and the clusters; None (default): 2
+        topic model, the topic graph and the measures of the citation graph
+        (rankings, bursts, main paths, indicators, RPYS) in a second, forked
+        process (Linux only, a store in a file), beside the co-citation and
+        coupling links, the hybrid graph and the clusters; None (default): 2
         when there are two usable cores and the citation graph has at least
         :data:`BESIDE_ABOVE` links. The results are the same either way
         (tested).
@@ -454,18 +511,14 @@ def analyse(store: Store, options: AnalyseOptions | None = None, *, workers: int
         # so the weights need not be read from the edge attributes
         arrays = GraphArrays.from_graph(citation, weight=None)
     fork = _fork_beside(workers, citation.number_of_edges(), store)
-    beside = _Beside(_citation_measures, (citation, arrays, o, store.path if fork else store), fork=fork)
-    with step("the topic model"):
-        model = fit_topics(topic_documents(store, citation))
-    with step(f"the {o.graph} graph"):
-        graph, graph_arrays = build_graph_with_arrays(store, o.graph, o.graph_options, citation=citation,
-                                                      model=model, arrays=arrays)
-
-    with step(f"the clusters ({o.cluster_method})"):
-        cluster_of = {str(k): v for k, v in find_clusters(graph, method=o.cluster_method, resolution=o.resolution,
-                                                          seed=o.seed, arrays=graph_arrays,
-                                                          iterations=o.cluster_iterations).items()}
-    rankings, betweenness, bursts, paths, stats, publications, flags, spectrum, peaks, behind = beside.result()
+    beside = _Beside(_second_lane, (citation, arrays, o, store.path if fork else store), fork=fork)
+    try:
+        graph, model, cluster_of = _graph_and_clusters(store, o, citation, arrays, beside)
+        rankings, betweenness, bursts, paths, stats, publications, flags, spectrum, peaks, behind = beside.next()
+    except BaseException:
+        beside.close(early=True)
+        raise
+    beside.close()
     key_of = {str(d.get("doi", n)): str(n) for n, d in citation.nodes(data=True)}  # DOI as shown -> node key
     by_key = {key_of.get(row["doi"], row["doi"]): row for row in rankings}
     centrality = {k: float(by_key[k]["composite"]) if k in by_key else 0.0 for k in cluster_of}

@@ -11,7 +11,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -186,7 +186,8 @@ def build_graph(store: Store, kind: str, options: GraphOptions | None = None, *,
 
 def build_graph_with_arrays(store: Store, kind: str, options: GraphOptions | None = None, *,
                             citation: nx.DiGraph | None = None, model: Any = None,
-                            arrays: GraphArrays | None = None) -> tuple[nx.Graph, GraphArrays]:
+                            arrays: GraphArrays | None = None,
+                            topic: nx.Graph | Callable[[], nx.Graph] | None = None) -> tuple[nx.Graph, GraphArrays]:
     """:func:`build_graph` and the graph's :class:`~citegraph.graphs.arrays.GraphArrays` (edge weights read).
 
     The arrays are what ``GraphArrays.from_graph(graph)`` gives; for the
@@ -196,6 +197,13 @@ def build_graph_with_arrays(store: Store, kind: str, options: GraphOptions | Non
     selection they are ``arrays`` when given. ``citegraph analyse`` clusters
     on them.
 
+    ``topic`` (``topic`` and ``hybrid`` graphs): the topic graph, when the
+    caller has it (``topic_graph(model, k=options.topic_k,
+    threshold=options.topic_threshold)``), or a function giving it, called
+    once the hybrid graph's co-citation and coupling links are computed
+    (``analyse`` computes the topic graph in a second process meanwhile);
+    by default made here from ``model``.
+
     Examples
     --------
     >>> from citegraph.store import Store
@@ -204,12 +212,13 @@ def build_graph_with_arrays(store: Store, kind: str, options: GraphOptions | Non
     >>> G.number_of_nodes(), a.n, a.src.tolist()
     (0, 0, [])
     """
-    G, made = _build(store, kind, options, citation, model, arrays, with_arrays=True)
+    G, made = _build(store, kind, options, citation, model, arrays, with_arrays=True, topic=topic)
     return G, made if made is not None and made.matches(G) else GraphArrays.from_graph(G)
 
 
 def _build(store: Store, kind: str, options: GraphOptions | None, citation: nx.DiGraph | None, model: Any,
-           arrays: GraphArrays | None, *, with_arrays: bool) -> tuple[nx.Graph, GraphArrays | None]:
+           arrays: GraphArrays | None, *, with_arrays: bool,
+           topic: nx.Graph | Callable[[], nx.Graph] | None = None) -> tuple[nx.Graph, GraphArrays | None]:
     """:func:`build_graph`; with ``with_arrays``, also the graph's arrays where building it gave them."""
     from citegraph.graphs.topics import topic_graph
 
@@ -229,17 +238,27 @@ def _build(store: Store, kind: str, options: GraphOptions | None, citation: nx.D
     elif kind == "coupling":
         G = coupling_graph(citation, **pair)  # type: ignore[arg-type]
     else:
-        topic = topic_graph(model if model is not None else topic_documents(store, citation), k=o.topic_k,
-                            threshold=o.topic_threshold)
-        similarity = topic.graph["similarity"]  # how the neighbours were searched (topics.similarity_plan)
-        for node in topic.nodes:
-            if node in citation:
-                topic.nodes[node].update(citation.nodes[node])
+        cited = citation
+        found: dict[str, Any] = {}
+
+        def the_topic_graph() -> nx.Graph:
+            """The topic graph (given, given later, or made now), its nodes with the citation graph's attributes."""
+            if topic is None:
+                T = topic_graph(model if model is not None else topic_documents(store, cited), k=o.topic_k,
+                                threshold=o.topic_threshold)
+            else:
+                T = topic if isinstance(topic, nx.Graph) else topic()
+            found["similarity"] = T.graph["similarity"]  # how the neighbours were searched (similarity_plan)
+            for node in T.nodes:
+                if node in cited:
+                    T.nodes[node].update(cited.nodes[node])
+            return T
+
         if kind == "topic":
-            G = topic
+            G = the_topic_graph()
         else:
             weights = dict(DEFAULT_HYBRID_WEIGHTS if o.hybrid_weights is None else o.hybrid_weights)
-            G, made = _hybrid_of_citations(citation, topic, weights, o, arrays, with_arrays=with_arrays)
+            G, made = _hybrid_of_citations(citation, the_topic_graph, weights, o, arrays, with_arrays=with_arrays)
     filtered = (o.years is not None or o.types is not None or o.min_local_citations or o.largest_component)
     if not filtered:  # nothing to filter: no copy, except of the caller's citation graph
         out = citation.copy() if G is citation else G
@@ -250,5 +269,5 @@ def _build(store: Store, kind: str, options: GraphOptions | None, citation: nx.D
     for _, attrs in out.nodes(data=True):  # every node of every kind says whether a notice flags it
         attrs.setdefault("notice", "")
     if kind in ("topic", "hybrid"):
-        out.graph["similarity"] = similarity
+        out.graph["similarity"] = found["similarity"]
     return out, made

@@ -9,7 +9,7 @@ taken on edge arrays (one sparse sum), not edge by edge.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import networkx as nx
@@ -210,7 +210,7 @@ def _dicts(names: Sequence[str], columns: Sequence[list[float]]) -> list[dict[st
 DEFAULT_HYBRID_WEIGHTS: dict[str, float] = {"citation": 1.0, "cocitation": 1.0, "coupling": 1.0, "topic": 1.0}
 
 
-def _hybrid_of_citations(citation: nx.DiGraph, topic: nx.Graph, weights: Mapping[str, float],
+def _hybrid_of_citations(citation: nx.DiGraph, topic: nx.Graph | Callable[[], nx.Graph], weights: Mapping[str, float],
                          o: GraphOptions, arrays: GraphArrays | None = None, *,
                          with_arrays: bool = False) -> tuple[nx.Graph, GraphArrays | None]:
     """:func:`hybrid_graph` of the citation, co-citation, coupling and topic graphs, without building the
@@ -221,6 +221,8 @@ def _hybrid_of_citations(citation: nx.DiGraph, topic: nx.Graph, weights: Mapping
     The citation links are read from ``arrays`` (the citation graph's
     :class:`~citegraph.graphs.arrays.GraphArrays`), built here when not given.
     Returns the hybrid graph and, ``with_arrays``, its own arrays (:func:`_pair_arrays`; else None).
+    ``topic`` may be a function giving the topic graph: it is called once the co-citation and coupling
+    links are computed (``analyse`` computes the topic graph in a second process meanwhile).
     """
     kinds = ("citation", "cocitation", "coupling", "topic")
     unknown = set(weights) - set(kinds)
@@ -228,9 +230,8 @@ def _hybrid_of_citations(citation: nx.DiGraph, topic: nx.Graph, weights: Mapping
         raise UsageError(f"weights for {', '.join(sorted(unknown))} but no such graph; graphs: {', '.join(kinds)}")
     factor = {k: float(weights.get(k, 0.0)) for k in kinds}
     a = GraphArrays.of(citation, arrays)
+    # the nodes: the citation graph's in its order, then the topic graph's others in theirs (added below)
     attrs: dict[Any, Mapping[str, Any]] = dict(citation.nodes(data=True))
-    for node, d in topic.nodes(data=True):
-        attrs.setdefault(node, d)
     index = {node: k for k, node in enumerate(attrs)}
     # the arrays number the nodes in sorted order (as citation_matrix does: top_k breaks ties by that order);
     # ``order`` takes that numbering to ``index``'s
@@ -249,6 +250,11 @@ def _hybrid_of_citations(citation: nx.DiGraph, topic: nx.Graph, weights: Mapping
             if factor[kind]:
                 i, j, _, w = cooccurrence_edges(incidence, **pair)  # type: ignore[arg-type]
                 parts.append((kind, factor[kind], order[i], order[j], np.round(w, 6)))
+    topic = topic if isinstance(topic, nx.Graph) else topic()
+    for node, d in topic.nodes(data=True):
+        if node not in attrs:
+            attrs[node] = d
+            index[node] = len(index)
     if factor["topic"]:
         parts.append(("topic", factor["topic"], *edge_arrays(topic, index)))
     H, (i, j, weight) = _hybrid(attrs, parts)
