@@ -278,3 +278,26 @@ def test_a_lost_second_process_is_computed_again_and_its_errors_are_raised(caplo
         assert early.next() == "fine"
         early.close(early=True)
         assert early._process is None or not early._process.is_alive()
+
+
+def _slow() -> Iterator[str]:
+    import time
+
+    yield "first"
+    time.sleep(60)
+    yield "late"
+
+
+def test_ctrl_c_is_left_to_the_parent_which_ends_the_second_process() -> None:
+    import os
+    import signal
+
+    from citegraph.analysis.pipeline import _Beside
+
+    beside = _Beside(_slow, (), fork=True)
+    assert beside.next() == "first"
+    os.kill(beside._process.pid, signal.SIGINT)  # what Ctrl-C sends the whole process group
+    beside._process.join(timeout=0.5)
+    assert beside._process.is_alive()  # ignored there: no traceback of its own
+    beside.close(early=True)  # what analyse does when the parent is interrupted
+    assert not beside._process.is_alive() and beside._process.exitcode == -signal.SIGTERM

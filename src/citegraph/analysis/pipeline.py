@@ -21,6 +21,7 @@ import logging
 import multiprocessing
 import os
 import platform
+import signal
 import sys
 import threading
 import time
@@ -366,7 +367,9 @@ def _second_lane(citation: nx.DiGraph, arrays: GraphArrays, o: AnalyseOptions,
 
 def _child(conn: Any, func: Callable[..., Iterator[Any]], args: tuple[Any, ...]) -> None:
     """In the forked process: each value ``func(*args)`` yields sent as ``("ok", value)``; an exception as
-    ``("error", exception)``, and nothing after it."""
+    ``("error", exception)``, and nothing after it. Ctrl-C is left to the parent, which ends this process
+    (no second traceback)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         for value in func(*args):
             conn.send(("ok", value))
@@ -436,7 +439,7 @@ class _Beside:
 
 
 def _fork_beside(workers: int | None, links: int, store: Store) -> bool:
-    """Whether :func:`analyse` forks a second process for the citation measures (see :data:`BESIDE_ABOVE`)."""
+    """Whether :func:`analyse` forks a second process (:func:`_second_lane`; see :data:`BESIDE_ABOVE`)."""
     if (workers == 1 or store.path is None or sys.platform != "linux"
             or "fork" not in multiprocessing.get_all_start_methods()):
         return False
