@@ -249,8 +249,10 @@ def test_the_betweenness_budget_reaches_the_analysis(tmp_path: Path) -> None:
 def test_the_cli_defaults_are_the_analysis_defaults() -> None:
     o = AnalyseOptions()
     assert (cli_module._BURST_S, cli_module._BURST_GAMMA, cli_module._BURST_MIN_CITATIONS,
-            cli_module._BURST_MIN_DURATION, cli_module._KEY_ROUTES, cli_module._BETWEENNESS_BUDGET) == (
-        o.burst_s, o.burst_gamma, o.burst_min_citations, o.burst_min_duration, o.key_routes, o.betweenness_budget)
+            cli_module._BURST_MIN_DURATION, cli_module._KEY_ROUTES, cli_module._BETWEENNESS_BUDGET,
+            cli_module._CLUSTER_ITERATIONS) == (
+        o.burst_s, o.burst_gamma, o.burst_min_citations, o.burst_min_duration, o.key_routes, o.betweenness_budget,
+        o.cluster_iterations)
 
 
 # -- main path ties ------------------------------------------------------------------------------------------

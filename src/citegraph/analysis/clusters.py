@@ -152,6 +152,16 @@ def _igraph_graph(n: int, lo: NDArray[np.int64], hi: NDArray[np.int64], *,
     return g
 
 
+def _check_options(method: str, resolution: float, iterations: int) -> None:
+    """The checks of :func:`cluster_arrays` and :func:`find_clusters`' options (UsageError naming the bad value)."""
+    if method not in CLUSTER_METHODS:
+        raise UsageError(f"cluster method {method!r} is not one of {', '.join(CLUSTER_METHODS)}")
+    if resolution <= 0:
+        raise UsageError(f"resolution {resolution} must be greater than 0")
+    if iterations == 0 or iterations < -1:
+        raise UsageError(f"iterations {iterations} must be -1 (until stable) or at least 1")
+
+
 def _numbered(membership: NDArray[np.int64]) -> NDArray[np.int64]:
     """Community ids renumbered 1 = largest, ties to the community holding the smallest node index."""
     if len(membership) == 0:
@@ -201,12 +211,7 @@ def cluster_arrays(n: int, src: NDArray[np.int64], dst: NDArray[np.int64], weigh
     >>> cluster_arrays(6, src, dst, method="leiden").tolist()
     [1, 1, 1, 2, 2, 3]
     """
-    if method not in CLUSTER_METHODS:
-        raise UsageError(f"cluster method {method!r} is not one of {', '.join(CLUSTER_METHODS)}")
-    if resolution <= 0:
-        raise UsageError(f"resolution {resolution} must be greater than 0")
-    if iterations == 0 or iterations < -1:
-        raise UsageError(f"iterations {iterations} must be -1 (until stable) or at least 1")
+    _check_options(method, resolution, iterations)
     if n == 0:
         return np.zeros(0, dtype=np.int64)
     g, weights = _undirected(n, np.asarray(src, dtype=np.int64), np.asarray(dst, dtype=np.int64),
@@ -267,12 +272,7 @@ def find_clusters(G: nx.Graph, *, method: str = "leiden", resolution: float = 1.
     >>> find_clusters(G, method="leiden", seed=0)
     {'a': 1, 'b': 1, 'c': 1, 'd': 2, 'e': 2, 'f': 3}
     """
-    if method not in CLUSTER_METHODS:
-        raise UsageError(f"cluster method {method!r} is not one of {', '.join(CLUSTER_METHODS)}")
-    if resolution <= 0:
-        raise UsageError(f"resolution {resolution} must be greater than 0")
-    if iterations == 0 or iterations < -1:
-        raise UsageError(f"iterations {iterations} must be -1 (until stable) or at least 1")
+    _check_options(method, resolution, iterations)
     if G.number_of_nodes() == 0:
         return {}
     a = GraphArrays.of(G, arrays)

@@ -136,6 +136,19 @@ def _walk(G: nx.Graph, index: Mapping[Any, int], weight: tuple[str, float] | Non
     return u, v, w
 
 
+def _years(years: list[Any]) -> tuple[NDArray[np.int64], NDArray[np.bool_]]:
+    """:attr:`GraphArrays.year` and :attr:`GraphArrays.has_year` of nodes' ``year`` attributes, in order.
+
+    >>> [a.tolist() for a in _years([2001, None, True, "1999"])]
+    [[2001, 0, 0, 0], [True, False, False, False]]
+    """
+    has_year = np.fromiter((isinstance(y, int) and not isinstance(y, bool) for y in years), dtype=bool,
+                           count=len(years))
+    year = np.fromiter((y if known else 0 for y, known in zip(years, has_year.tolist(), strict=True)),
+                       dtype=np.int64, count=len(years))
+    return year, has_year
+
+
 @dataclass(frozen=True, eq=False)
 class GraphArrays:
     """A graph as index arrays: built once per analysis and handed to every measure that reads the graph.
@@ -202,11 +215,7 @@ class GraphArrays:
         else:
             src, dst, w = edge_arrays(G, index, weight, default)
         node_data = G.nodes
-        years = [node_data[n].get("year") for n in nodes]
-        has_year = np.fromiter((isinstance(y, int) and not isinstance(y, bool) for y in years), dtype=bool,
-                               count=len(nodes))
-        year = np.fromiter((y if known else 0 for y, known in zip(years, has_year.tolist(), strict=True)),
-                           dtype=np.int64, count=len(nodes))
+        year, has_year = _years([node_data[n].get("year") for n in nodes])
         return cls(nodes, index, src, dst, w, year, has_year, G.is_directed())
 
     @property

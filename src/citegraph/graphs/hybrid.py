@@ -17,7 +17,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from citegraph.errors import UsageError
-from citegraph.graphs.arrays import GraphArrays, edge_arrays
+from citegraph.graphs.arrays import GraphArrays, _years, edge_arrays
 from citegraph.graphs.citation import _add_new_edges
 from citegraph.graphs.cooccurrence import cooccurrence_edges
 
@@ -133,11 +133,7 @@ def _pair_arrays(attrs: Mapping[Any, Mapping[str, Any]], i: np.ndarray, j: np.nd
     first = rank[i] < rank[j]  # the end the walk takes the edge from
     u, v = np.where(first, i, j), np.where(first, j, i)
     order = np.lexsort((v, u))  # by the walking end, then its neighbour, both in attrs order
-    years = [attrs[nodes[k]].get("year") for k in by_str]
-    has_year = np.fromiter((isinstance(y, int) and not isinstance(y, bool) for y in years), dtype=bool,
-                           count=len(years))
-    year = np.fromiter((y if known else 0 for y, known in zip(years, has_year.tolist(), strict=True)),
-                       dtype=np.int64, count=len(years))
+    year, has_year = _years([attrs[nodes[k]].get("year") for k in by_str])
     ordered = [nodes[k] for k in by_str]
     return GraphArrays(ordered, dict(zip(ordered, range(len(ordered)), strict=True)), rank[u[order]],
                        rank[v[order]], np.asarray(weight, dtype=np.float64)[order], year, has_year, False)
