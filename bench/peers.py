@@ -114,16 +114,22 @@ SYNTHETIC Crossref records. Run `python bench/peers.py --help` for the rules; `-
 
 OPS = ("citation", "cocitation", "coupling", "pagerank", "betweenness")
 PEERS = {"citation": ("litstudy",), "cocitation": ("litstudy", "loop"), "coupling": ("litstudy", "loop"),
-         "pagerank": ("igraph",), "betweenness": ("igraph",), "cocitation-stored": ("litstudy", "loop")}
-#: Real stores: co-citation twice. Over every cited work (what citegraph builds; litstudy cannot: its networks
-#: hold the documents only) against the loop, and over the stored works only (litstudy's scope: the citation
-#: graph restricted to the stored works) against litstudy and the loop. SYNTHETIC stores hold every work.
-OPS_REAL = ("citation", "cocitation", "cocitation-stored", "coupling", "pagerank", "betweenness")
+         "pagerank": ("igraph",), "betweenness": ("igraph",), "cocitation-stored": ("litstudy", "loop"),
+         "citation-stored": ("litstudy",)}
+#: Real stores: the citation graph and co-citation twice. Over every cited work (what citegraph builds by
+#: default; litstudy cannot: its networks hold the documents only): the citation graph without a peer,
+#: co-citation against the loop; and over the stored works only (litstudy's scope: ``citation_graph(store,
+#: stored_only=True)``, the citation graph restricted to the stored works) against litstudy (and the loop).
+#: SYNTHETIC stores hold every work: one scope.
+OPS_REAL = ("citation", "citation-stored", "cocitation", "cocitation-stored", "coupling", "pagerank", "betweenness")
 
 
 def peers_of(op: str, synthetic: bool) -> tuple[str, ...]:
-    """The peers of an operation (real stores: litstudy's co-citation is compared on its own scope only)."""
-    return ("loop",) if op == "cocitation" and not synthetic else PEERS[op]
+    """The peers of an operation (real stores: litstudy's citation graph and co-citation are compared on its
+    own scope only, the stored works)."""
+    if not synthetic and op in ("citation", "cocitation"):
+        return () if op == "citation" else ("loop",)
+    return PEERS[op]
 
 
 def ops_of(entry: dict[str, Any]) -> tuple[str, ...]:
@@ -268,7 +274,7 @@ def child(spec: dict[str, Any]) -> dict[str, Any]:
         from citegraph.graphs.citation import citation_graph
         from citegraph.store import Store
         with Store(work / "store.sqlite", readonly=True) as store:
-            G, out = _timed(lambda: citation_graph(store))
+            G, out = _timed(lambda: citation_graph(store, stored_only=bool(scope)))
         _dump(dump, G.edges())
         return {**out, "nodes": G.number_of_nodes(), "edges": G.number_of_edges()}
     if impl == "loop":
@@ -425,7 +431,7 @@ def compare(work: Path, op: str, entry: dict[str, Any]) -> dict[str, Any]:
     stored = set(keys)
     ours = _read_dump(work / f"{op}-citegraph.tsv")
     out: dict[str, Any] = {}
-    directed = op == "citation"
+    directed = kind_of(op) == "citation"
 
     def norm(d: dict[tuple[str, str], float]) -> dict[tuple[str, str], float]:
         return d if directed else {(min(a, b), max(a, b)): w for (a, b), w in d.items()}
@@ -669,7 +675,9 @@ def markdown(res: dict[str, Any]) -> str:
         for op in ops_of(e):
             r, x = by[e["label"], op], e[op]
             name = {"cocitation": "cocitation" if e["synthetic"] else "cocitation, every cited work",
-                    "cocitation-stored": "cocitation, stored works only"}.get(op, op) \
+                    "citation": "citation" if e["synthetic"] else "citation, every cited work",
+                    "cocitation-stored": "cocitation, stored works only",
+                    "citation-stored": "citation, stored works only"}.get(op, op) \
                 + (f" (top_k={r['top_k']})" if r.get("top_k") else "")
 
             def cell(impl: str, x: dict[str, Any] = x) -> str:
@@ -685,7 +693,8 @@ def markdown(res: dict[str, Any]) -> str:
             ig = x.get("igraph", {})
             agree = "; ".join(f"{k}: {_agree(v)}" for k, v in r["agree"].items()) or "n/a"
             if r["ratio"] is None:
-                verdict = "not judged (no peer finished)"
+                verdict = ("not judged (no peer builds this graph: litstudy's holds the stored works only)"
+                           if not peers_of(op, e["synthetic"]) else "not judged (no peer finished)")
             elif r["met"]:
                 verdict = "met"
             else:
@@ -705,7 +714,7 @@ def markdown(res: dict[str, Any]) -> str:
             continue
         d = e["data"]
         parts = []
-        for op in ("citation", "cocitation", "cocitation-stored", "coupling"):
+        for op in ("citation", "citation-stored", "cocitation", "cocitation-stored", "coupling"):
             a = e.get(op, {}).get("agreement", {}).get("litstudy")
             if a is None:
                 continue

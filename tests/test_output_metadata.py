@@ -80,11 +80,11 @@ def test_options_note_names_only_what_differs_from_the_defaults_and_concerns_the
     assert all(options_note(base, kind) == "" for kind in ("citation", "cocitation", "coupling", "topic", "hybrid"))
     assert options_note(GraphOptions(top_k=20)) == ""  # the command line's defaults, top-k 20 included
     every = replace(base, years=(1990, 2020), types=("journal-article", "book-chapter"), min_local_citations=1,
-                    largest_component=True, keep_seeds=False, normalise="association", min_count=3,
+                    largest_component=True, stored_only=True, keep_seeds=False, normalise="association", min_count=3,
                     min_weight=0.25, top_k=None, topic_k=5, topic_threshold=0.2,
                     hybrid_weights={"citation": 2.0, "cocitation": 1.0, "coupling": 1.0, "topic": 1.0})
     selection = ("years 1990–2020; types journal-article, book-chapter; min 1 local citation; largest component; "
-                 "seeds not kept")
+                 "stored works only; seeds not kept")
     assert options_note(every, "citation") == selection
     assert options_note(every, "hybrid", links=False) == selection
     assert options_note(every, "coupling") == (selection + "; coupling: association, min-count 3, min weight 0.25, "
@@ -174,8 +174,8 @@ def test_graphml_carries_the_values_used_as_graph_attributes(selected: Analysis,
         "citegraph_version": "0.1.0", "network": "hybrid", "store": "coffee.sqlite", "score": "composite",
         "cluster_graph": "hybrid", "cluster_method": "leiden", "cluster_iterations": 2, "resolution": 1.0, "seed": 0,
         "reference_year": "latest", "years": "2010-2020", "types": "all", "min_local_citations": 0,
-        "largest_component": False, "keep_seeds": True, "normalise": "cosine", "min_count": 2, "min_weight": 0.0,
-        "top_k": 20, "topic_k": 10, "topic_threshold": 0.1,
+        "largest_component": False, "stored_only": False, "keep_seeds": True, "normalise": "cosine", "min_count": 2,
+        "min_weight": 0.0, "top_k": 20, "topic_k": 10, "topic_threshold": 0.1,
         "hybrid_weights": "citation=1,cocitation=1,coupling=1,topic=1",
         "options": "years 2010–2020; co-citation/coupling: min-count 2",
     }
@@ -249,7 +249,7 @@ def test_report_parameters_list_every_value_used(selected: Analysis) -> None:
     doc = lxml.html.fromstring(render_report(selected, source="store hand-made.sqlite", max_nodes=40, seed=3))
     rows = {str(tr.xpath("th")[0].text_content()): str(tr.xpath("td")[0].text_content())
             for tr in doc.xpath("//details//table//tr")}
-    for name in ("years", "types", "min_local_citations", "largest_component", "keep_seeds", "normalise",
+    for name in ("years", "types", "min_local_citations", "largest_component", "stored_only", "keep_seeds", "normalise",
                  "min_count", "min_weight", "top_k", "topic_k", "topic_threshold", "hybrid_weights"):
         assert f"graph_options.{name}" in rows, name
     assert rows["graph_options.years"] == "[2010, 2020]" and rows["graph_options.min_count"] == "2"

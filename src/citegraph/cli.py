@@ -719,6 +719,8 @@ def _graph_options(func: Any) -> Any:
         option("--min-local-citations", type=click.IntRange(min=0), default=0, show_default=True,
                help="Keep works cited at least this often in the network."),
         option("--largest-component", is_flag=True, help="Keep only the largest connected component."),
+        option("--stored-only", is_flag=True,
+               help="Keep only the stored works (the records imported or fetched), not the works they cite."),
     ]
     for decorate in reversed(options):
         func = decorate(func)
@@ -736,6 +738,7 @@ def _selected_graph_options(ctx: click.Context) -> Any:
         hybrid_weights=_weights(o["weights"]), years=_year_range(o["years"]),
         types=tuple(t.strip() for t in o["types"].split(",") if t.strip()) if o["types"] else None,
         min_local_citations=o["min_local_citations"], largest_component=o["largest_component"],
+        stored_only=o["stored_only"],
     )
 
 
@@ -748,7 +751,8 @@ def _selected_graph_options(ctx: click.Context) -> Any:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 @click.pass_context
 def graph(ctx: click.Context, kind: str, top: int, as_json: bool) -> None:
-    """Build a graph from the store and describe it. Seeds are always kept."""
+    """Build a graph from the store and describe it. Seeds are always kept (a seed the store has no record of
+    is left out by --stored-only)."""
     from citegraph.graphs.build import build_graph, graph_summary
     from citegraph.store import Store
 

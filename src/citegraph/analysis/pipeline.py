@@ -98,7 +98,7 @@ def options_note(options: GraphOptions, kind: str | None = None, *, links: bool 
 
     The defaults are those of every command (:func:`analyse_graph_options`).
     The selection (years, types, minimum local citations, largest component,
-    seeds not kept) is always named; with ``links``, the options of the links
+    stored works only, seeds not kept) is always named; with ``links``, the options of the links
     of graph ``kind`` too: normalisation, minimum count and weight, top-k
     (co-citation, coupling, hybrid), topic neighbours and threshold (topic,
     hybrid), hybrid weights (hybrid). Parts are joined with ``"; "``. Figure
@@ -112,6 +112,8 @@ def options_note(options: GraphOptions, kind: str | None = None, *, links: bool 
     >>> options_note(replace(analyse_graph_options(), years=(1990, 2020), types=("journal-article",),
     ...                      min_local_citations=3, largest_component=True, min_count=2), "cocitation")
     'years 1990–2020; types journal-article; min 3 local citations; largest component; co-citation: min-count 2'
+    >>> options_note(replace(analyse_graph_options(), stored_only=True), "citation")
+    'stored works only'
     >>> options_note(replace(analyse_graph_options(), normalise="jaccard", top_k=None, topic_k=5), "hybrid")
     'co-citation/coupling: jaccard, every link (no top-k); topic: 5 neighbours'
     >>> options_note(replace(analyse_graph_options(), years=(2010, None), normalise="count"), "topic")
@@ -128,6 +130,8 @@ def options_note(options: GraphOptions, kind: str | None = None, *, links: bool 
         parts.append(f"min {n} local citation{'' if n == 1 else 's'}")
     if options.largest_component:
         parts.append("largest component")
+    if options.stored_only:
+        parts.append("stored works only")
     if not options.keep_seeds:
         parts.append("seeds not kept")
     if not links or kind is None:

@@ -49,6 +49,7 @@ def filter_graph(
     min_local_citations: int = 0,
     keep_seeds: bool = True,
     largest_component: bool = False,
+    stored_only: bool = False,
 ) -> nx.Graph:
     """A filtered copy of a graph; seeds survive every filter when ``keep_seeds``.
 
@@ -66,6 +67,12 @@ def filter_graph(
         (``citations_local``, else the in-degree).
     largest_component : bool
         Keep only the largest (weakly) connected component, plus the seeds.
+    stored_only : bool
+        Keep only the stored works (``resolved`` not False: the records
+        imported or fetched), not the works they cite that the store has no
+        record of; this drops a seed without a record too. The links among
+        the stored works are those of ``G`` (coupling counts every shared
+        reference, stored or not).
 
     Examples
     --------
@@ -73,13 +80,18 @@ def filter_graph(
     >>> G.nodes["a"].update(year=2001, is_seed=True); G.nodes["b"].update(year=1990); G.nodes["c"].update(year=2005)
     >>> sorted(filter_graph(G, years=(2000, None)).nodes)
     ['a', 'c']
+    >>> G.nodes["b"]["resolved"] = False  # cited, but not stored
+    >>> sorted(filter_graph(G, stored_only=True).edges)
+    []
     """
     type_set = set(types) if types is not None else None
-    if years is None and type_set is None and not min_local_citations:
+    if years is None and type_set is None and not min_local_citations and not stored_only:
         keep: set[Any] = set(G.nodes)
     else:
         keep = set()
         for node, d in G.nodes(data=True):
+            if stored_only and d.get("resolved") is False:
+                continue
             if years is not None:
                 y = d.get("year")
                 lo, hi = years
@@ -94,7 +106,8 @@ def filter_graph(
                 if local < min_local_citations:
                     continue
             keep.add(node)
-    seeds = {n for n, d in G.nodes(data=True) if d.get("is_seed")} if keep_seeds else set()
+    seeds = ({n for n, d in G.nodes(data=True) if d.get("is_seed") and not (stored_only and d.get("resolved") is False)}
+             if keep_seeds else set())
     nodes = keep | seeds
     if largest_component and nodes:
         view = G if len(nodes) == G.number_of_nodes() else G.subgraph(nodes)
@@ -145,6 +158,7 @@ class GraphOptions:
     min_local_citations: int = 0
     largest_component: bool = False
     keep_seeds: bool = True
+    stored_only: bool = False
 
 
 def build_graph(store: Store, kind: str, options: GraphOptions | None = None, *,
@@ -259,12 +273,14 @@ def _build(store: Store, kind: str, options: GraphOptions | None, citation: nx.D
         else:
             weights = dict(DEFAULT_HYBRID_WEIGHTS if o.hybrid_weights is None else o.hybrid_weights)
             G, made = _hybrid_of_citations(citation, the_topic_graph, weights, o, arrays, with_arrays=with_arrays)
-    filtered = (o.years is not None or o.types is not None or o.min_local_citations or o.largest_component)
+    filtered = (o.years is not None or o.types is not None or o.min_local_citations or o.largest_component
+                or o.stored_only)
     if not filtered:  # nothing to filter: no copy, except of the caller's citation graph
         out = citation.copy() if G is citation else G
     else:
         out = filter_graph(G, years=o.years, types=o.types, min_local_citations=o.min_local_citations,
-                           keep_seeds=o.keep_seeds, largest_component=o.largest_component)
+                           keep_seeds=o.keep_seeds, largest_component=o.largest_component,
+                           stored_only=o.stored_only)
         made = None
     for _, attrs in out.nodes(data=True):  # every node of every kind says whether a notice flags it
         attrs.setdefault("notice", "")

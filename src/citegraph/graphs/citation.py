@@ -349,7 +349,7 @@ def _node_attrs(doi: str, label: str, title: str | None, year: int | None, journ
     return attrs
 
 
-def citation_graph(store: Store, *, merged: bool = True) -> nx.DiGraph:
+def citation_graph(store: Store, *, merged: bool = True, stored_only: bool = False) -> nx.DiGraph:
     """The direct citation graph (citing -> cited) of a store.
 
     Nodes are DOI keys. Every stored work is a node (``resolved=True``), as is
@@ -370,6 +370,13 @@ def citation_graph(store: Store, *, merged: bool = True) -> nx.DiGraph:
     ``sources`` (e.g. ``"crossref;opencitations"``), ``asserted_by``
     (``"publisher"``/``"crossref"``, when Crossref says) and ``weight`` 1.
     With ``merged``, recorded duplicate merges map aliases to canonical DOIs.
+    With ``stored_only``, the graph between the stored works alone (the
+    records imported or fetched, as CitNetExplorer, VOSviewer and litstudy
+    show an export): the same nodes, attributes and edges as the whole
+    graph's induced subgraph on its ``resolved`` nodes, except that labels
+    are made unique among these nodes only; built without reading the
+    reference entries that describe the unstored works, so it costs a
+    fraction of the whole graph.
     A year outside :func:`~citegraph.store.records.plausible_years` (left in
     a store by an older citegraph or another importer) counts as unknown,
     with a logged warning counting them, so no year range built on the graph
@@ -393,22 +400,28 @@ def citation_graph(store: Store, *, merged: bool = True) -> nx.DiGraph:
     ...                                  "reference": [{"key": "1", "DOI": "10.1/b", "year": "1999",
     ...                                                 "author": "Roe"}]}, source="t")])
     ...     G = citation_graph(s)
+    ...     L = citation_graph(s, stored_only=True)
     >>> sorted(G.edges), G.nodes["10.1/a"]["label"], G.nodes["10.1/b"]["label"], G.nodes["10.1/b"]["resolved"]
     ([('10.1/a', '10.1/b')], 'Doe 2020', 'Roe 1999', False)
+    >>> list(L.nodes), L.number_of_edges()
+    (['10.1/a'], 0)
     """
     with _collector_paused():  # 10^5 containers made, none freed: nothing for the collector to find
-        return _citation_graph(store, merged)
+        return _citation_graph(store, merged, stored_only)
 
 
-def _citation_graph(store: Store, merged: bool) -> nx.DiGraph:
+def _citation_graph(store: Store, merged: bool, stored_only: bool = False) -> nx.DiGraph:
     """:func:`citation_graph`: each node's attributes made once, then the graph in one bulk step."""
     alias = store.merges() if merged else {}
-    seeds = {alias.get(s.doi, s.doi) for s in store.seeds()}
-    edges = _citation_edges(store, alias)
+    seeds = {alias.get(key, key) for (key,) in _tuples(store, "SELECT doi FROM seeds")}  # (no row objects)
+    edges = _citation_edges(store, alias, stored_only=stored_only)
+    if stored_only:  # both ends stored works, after the merges (a merge maps a stored alias to a stored work)
+        stored = {alias.get(key, key) for (key,) in _tuples(store, "SELECT doi FROM works")}
+        edges = [e for e in edges if e[0] in stored and e[1] in stored]
     in_degree = Counter(map(itemgetter(1), edges))  # edges are distinct and no loops: the in-degree
     nodes, years = _stored_nodes(store, alias, seeds, in_degree)
     missing: dict[str, None] = {}  # the unstored DOIs, in the order the sorted edges reach them (citing first)
-    for u, v, _ in edges:
+    for u, v, _ in () if stored_only else edges:
         if u not in nodes:
             missing[u] = None  # (a key seen before keeps its place)
         if v not in nodes:
@@ -574,18 +587,23 @@ def _tuples(store: Store, sql: str) -> sqlite3.Cursor:
     return cursor
 
 
-def _citation_edges(store: Store, alias: Mapping[str, str]) -> list[tuple[str, str, dict[str, Any]]]:
+def _citation_edges(store: Store, alias: Mapping[str, str], *,
+                    stored_only: bool = False) -> list[tuple[str, str, dict[str, Any]]]:
     """``(citing, cited, attributes)`` of every citation, as :meth:`Store.citation_edges` finds them.
 
     One edge per (citing, cited) after ``alias`` (self-citations dropped), sorted, with ``sources`` and
-    ``asserted_by`` (when known) joined by ``;`` and ``weight`` 1.
+    ``asserted_by`` (when known) joined by ``;`` and ``weight`` 1. With ``stored_only``, the rows whose
+    ends are not stored works are left in SQLite (a superset of the stored works' edges: the caller keeps
+    those whose ends are stored after ``alias``).
     """
+    in_works = " AND cited IN (SELECT doi FROM works)" if stored_only else ""
     rows: list[tuple[str, str, str, str]] = _tuples(
-        store, f"SELECT citing, cited, {REF_SOURCE_SQL} FROM refs WHERE cited IS NOT NULL"
+        store, f"SELECT citing, cited, {REF_SOURCE_SQL} FROM refs WHERE cited IS NOT NULL{in_works}"
     ).fetchall()
     rows += _tuples(store, "SELECT citing, matched, COALESCE(rule, 'crossref-match'), '' FROM ref_matches "
                            "WHERE matched IS NOT NULL")
-    rows += _tuples(store, "SELECT citing, cited, 'opencitations', '' FROM oc_citations")
+    rows += _tuples(store, "SELECT citing, cited, 'opencitations', '' FROM oc_citations"
+                           + (" WHERE citing IN (SELECT doi FROM works)" + in_works if stored_only else ""))
     rows += _tuples(store, f"SELECT *, '' FROM ({SOURCE_EDGES_SQL})")
     if alias:
         get = alias.get

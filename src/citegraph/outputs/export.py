@@ -462,7 +462,7 @@ def export_metadata(analysis: Analysis, network: str | None = None, *,
     (``"latest"`` when unset); and every selection and graph option
     (:class:`citegraph.graphs.build.GraphOptions`): ``years`` (``"1990-2020"``,
     ``"1990-"``, ``"all"``), ``types`` (comma-joined, or ``"all"``),
-    ``min_local_citations``, ``largest_component``, ``keep_seeds``,
+    ``min_local_citations``, ``largest_component``, ``stored_only``, ``keep_seeds``,
     ``normalise``, ``min_count``, ``min_weight``, ``top_k`` (0: every link,
     as ``--top-k 0``), ``topic_k``, ``topic_threshold``, ``hybrid_weights``
     (``kind=weight`` pairs, comma-joined); ``options`` is the
@@ -505,6 +505,7 @@ def export_metadata(analysis: Analysis, network: str | None = None, *,
         "types": ",".join(go.types) if go.types is not None else "all",
         "min_local_citations": int(go.min_local_citations),
         "largest_component": bool(go.largest_component),
+        "stored_only": bool(go.stored_only),
         "keep_seeds": bool(go.keep_seeds),
         "normalise": go.normalise,
         "min_count": int(go.min_count),
