@@ -87,7 +87,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from citegraph.errors import UsageError
-from citegraph.graphs.arrays import GraphArrays
+from citegraph.graphs.arrays import GraphArrays, edge_index, sorted_nodes
 
 __all__ = [
     "BETWEENNESS_ERROR_GROUPS",
@@ -457,9 +457,14 @@ class _Edges:
 def _edges(G: nx.DiGraph, arrays: GraphArrays | None = None) -> _Edges:
     """The links of ``G`` as :class:`_Edges` (nodes in sorted order, self-loops dropped), from ``arrays``
     (``G``'s :class:`~citegraph.graphs.arrays.GraphArrays`) when given."""
-    a = GraphArrays.of(G, arrays, weight=None)  # every measure here ignores edge weights
-    keep = a.src != a.dst
-    return _Edges(a.nodes, a.src[keep], a.dst[keep])
+    if arrays is None:  # the numbering and links of GraphArrays.from_graph, without the weights and years
+        nodes, index = sorted_nodes(G)
+        src, dst = edge_index(G, index)
+    else:
+        a = arrays.require(G)
+        nodes, src, dst = a.nodes, a.src, a.dst
+    keep = src != dst
+    return _Edges(nodes, src[keep], dst[keep])
 
 
 def _require_directed(G: nx.Graph) -> None:

@@ -30,7 +30,7 @@ from numpy.typing import NDArray
 
 from citegraph.errors import UsageError
 
-__all__ = ["CitationMatrix", "GraphArrays", "citation_matrix", "edge_arrays", "edge_index"]
+__all__ = ["CitationMatrix", "GraphArrays", "citation_matrix", "edge_arrays", "edge_index", "sorted_nodes"]
 
 log = logging.getLogger(__name__)
 
@@ -136,6 +136,27 @@ def _walk(G: nx.Graph, index: Mapping[Any, int], weight: tuple[str, float] | Non
     return u, v, w
 
 
+def sorted_nodes(G: nx.Graph) -> tuple[list[Any], dict[Any, int]]:
+    """A graph's nodes sorted by ``str`` and ``{node: its place}``: the numbering of :class:`GraphArrays`.
+
+    Nodes that are all strings (DOI keys) are sorted as they are, which is the same order without a ``str``
+    call per node.
+
+    Examples
+    --------
+    >>> sorted_nodes(nx.path_graph(["b", "c", "a"]))
+    (['a', 'b', 'c'], {'a': 0, 'b': 1, 'c': 2})
+    >>> sorted_nodes(nx.path_graph([10, 9]))[0]  # by str: "10" < "9"
+    [10, 9]
+    """
+    nodes = list(G)
+    if set(map(type, nodes)) <= {str}:
+        nodes.sort()
+    else:
+        nodes.sort(key=str)
+    return nodes, dict(zip(nodes, range(len(nodes)), strict=True))
+
+
 def _years(years: list[Any]) -> tuple[NDArray[np.int64], NDArray[np.bool_]]:
     """:attr:`GraphArrays.year` and :attr:`GraphArrays.has_year` of nodes' ``year`` attributes, in order.
 
@@ -207,15 +228,14 @@ class GraphArrays:
         ``weight=None`` gives every edge ``default`` without reading the edge
         attributes (a third cheaper), for measures that ignore weights.
         """
-        nodes = sorted(G.nodes, key=str)
-        index = dict(zip(nodes, range(len(nodes)), strict=True))
+        nodes, index = sorted_nodes(G)
         if weight is None:
             src, dst = edge_index(G, index)
             w = np.full(len(src), default, dtype=np.float64)
         else:
             src, dst, w = edge_arrays(G, index, weight, default)
-        node_data = G.nodes
-        year, has_year = _years([node_data[n].get("year") for n in nodes])
+        attrs = G._node if isinstance(getattr(G, "_node", None), dict) else G.nodes  # (its view: a call per node)
+        year, has_year = _years(list(map(dict.get, map(attrs.__getitem__, nodes), itertools.repeat("year"))))
         return cls(nodes, index, src, dst, w, year, has_year, G.is_directed())
 
     @property
