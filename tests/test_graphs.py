@@ -8,6 +8,7 @@ from collections import Counter
 from pathlib import Path
 
 import networkx as nx
+import numpy as np
 import pytest
 
 from citegraph.doi import normalize_doi
@@ -490,3 +491,23 @@ def test_build_graph_takes_the_topic_graph_given_or_given_later(commonmeta_store
                 assert list(G.nodes(data=True)) == list(made.nodes(data=True))
                 assert list(G.edges(data=True)) == list(made.edges(data=True)) and G.graph == made.graph
     assert calls == [1] * 4
+
+
+# -- the links as arrays (Pairs) = the graphs' edges ------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["cocitation", "coupling"])
+@pytest.mark.parametrize("options", [{"normalise": "count"}, {"normalise": "cosine", "top_k": 3, "min_count": 2}])
+def test_pairs_are_the_graphs_links(shared_graph: nx.DiGraph, kind: str, options: dict[str, object]) -> None:
+    from citegraph.graphs.cooccurrence import cocitation_pairs, coupling_pairs
+
+    make, pairs_of = ((cocitation_graph, cocitation_pairs) if kind == "cocitation" else
+                      (coupling_graph, coupling_pairs))
+    G = make(shared_graph, **options)  # type: ignore[operator]
+    p = pairs_of(shared_graph, **options)  # type: ignore[operator]
+    assert p.kind == kind and p.normalise == options["normalise"] and len(p) == G.number_of_edges() > 50
+    assert [n for n, m in zip(p.nodes, p.members.tolist(), strict=True) if m] == list(G.nodes)
+    assert (p.i < p.j).all() and (np.diff(p.i * len(p.nodes) + p.j) > 0).all()  # sorted, each pair once
+    links = {(p.nodes[a], p.nodes[b]): (c, round(w, 6)) for a, b, c, w in
+             zip(p.i.tolist(), p.j.tolist(), p.count.tolist(), p.weight.tolist(), strict=True)}
+    assert links == {(min(u, v), max(u, v)): (d["count"], d["weight"]) for u, v, d in G.edges(data=True)}

@@ -47,7 +47,15 @@ if TYPE_CHECKING:  # what type checkers and editors see; at run time __getattr__
         graph_summary,
     )
     from citegraph.graphs.citation import citation_graph, node_label, topic_documents
-    from citegraph.graphs.cooccurrence import NORMALISATIONS, cocitation_graph, cooccurrence_edges, coupling_graph
+    from citegraph.graphs.cooccurrence import (
+        NORMALISATIONS,
+        Pairs,
+        cocitation_graph,
+        cocitation_pairs,
+        cooccurrence_edges,
+        coupling_graph,
+        coupling_pairs,
+    )
     from citegraph.graphs.hybrid import DEFAULT_HYBRID_WEIGHTS, hybrid_graph
 
 __all__ = [
@@ -57,13 +65,16 @@ __all__ = [
     "CitationMatrix",
     "GraphArrays",
     "GraphOptions",
+    "Pairs",
     "build_graph",
     "build_graph_with_arrays",
     "citation_graph",
     "citation_matrix",
     "cocitation_graph",
+    "cocitation_pairs",
     "cooccurrence_edges",
     "coupling_graph",
+    "coupling_pairs",
     "edge_arrays",
     "edge_index",
     "filter_graph",
@@ -79,7 +90,8 @@ _HOMES = {
     **dict.fromkeys(("GRAPH_KINDS", "GraphOptions", "build_graph", "build_graph_with_arrays", "filter_graph",
                      "graph_summary"), "build"),
     **dict.fromkeys(("citation_graph", "node_label", "topic_documents"), "citation"),
-    **dict.fromkeys(("NORMALISATIONS", "cocitation_graph", "cooccurrence_edges", "coupling_graph"), "cooccurrence"),
+    **dict.fromkeys(("NORMALISATIONS", "Pairs", "cocitation_graph", "cocitation_pairs", "cooccurrence_edges",
+                     "coupling_graph", "coupling_pairs"), "cooccurrence"),
     **dict.fromkeys(("DEFAULT_HYBRID_WEIGHTS", "hybrid_graph"), "hybrid"),
 }
 
