@@ -81,3 +81,26 @@ def test_peers_smoke_litstudy(smoke: dict[str, Any]) -> None:
     data = entry["data"]
     assert data["matched_ignoring_case_only"] == data["duplicate_refs"] == 0
     assert data["matched_exact"] == data["ref_dois"] == 2000
+
+
+def test_each_peer_is_judged_like_for_like() -> None:
+    """The loop against citegraph's links as arrays, litstudy against its networkx graph; the row's ratio is the
+    largest (hand-made figures, not a measurement)."""
+    entry = {"label": "crispr", "synthetic": False, "ops": ["cocitation", "citation"],
+             "cocitation-stored": {"citegraph": {"finished": True, "median_s": 0.010, "arrays_median_s": 0.002},
+                                   "litstudy": {"finished": True, "median_s": 0.100},
+                                   "loop": {"finished": True, "median_s": 0.005}},
+             "citation": {"citegraph": {"finished": True, "median_s": 2.0}},
+             "citation-stored": {"citegraph": {"finished": True, "median_s": 0.03},
+                                 "litstudy": {"finished": True, "median_s": 0.12}},
+             "cocitation": {"citegraph": {"finished": True, "median_s": 1.0, "arrays_median_s": 0.1},
+                            "loop": {"finished": True, "median_s": 0.5}}}
+    rows = {r["op"]: r for r in peers.ratios({"datasets": [entry]})}
+    assert set(rows) == {"citation", "citation-stored", "cocitation", "cocitation-stored"}
+    stored = rows["cocitation-stored"]
+    assert stored["fastest"] == "loop" and stored["like_for_like"] == "arrays"
+    assert abs(stored["ratio"] - 0.4) < 1e-12 and stored["met"]  # 0.002 / 0.005 (litstudy: 0.010 / 0.100)
+    assert rows["cocitation"]["ratio"] == 0.2 and rows["cocitation"]["like_for_like"] == "arrays"
+    assert rows["citation-stored"]["fastest"] == "litstudy" and rows["citation-stored"]["ratio"] == 0.25
+    assert rows["citation"]["ratio"] is None and peers.peers_of("citation", False) == ()  # no peer at this scope
+    assert peers.peers_of("citation", True) == ("litstudy",)  # SYNTHETIC stores hold every work: one scope
