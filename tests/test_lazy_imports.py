@@ -154,9 +154,9 @@ print(json.dumps({"before": before, "names": names, "listed": listed, "same": sa
     assert got["before"] == []  # the package alone imports no graph module
     assert got["names"] == [
         "DEFAULT_HYBRID_WEIGHTS", "GRAPH_KINDS", "NORMALISATIONS", "CitationMatrix", "GraphArrays", "GraphOptions",
-        "build_graph", "build_graph_with_arrays", "citation_graph", "citation_matrix", "cocitation_graph",
-        "cooccurrence_edges", "coupling_graph", "edge_arrays", "edge_index", "filter_graph", "graph_summary",
-        "hybrid_graph", "node_label", "topic_documents"]
+        "Pairs", "build_graph", "build_graph_with_arrays", "citation_graph", "citation_matrix", "cocitation_graph",
+        "cocitation_pairs", "cooccurrence_edges", "coupling_graph", "coupling_pairs", "edge_arrays", "edge_index",
+        "filter_graph", "graph_summary", "hybrid_graph", "node_label", "topic_documents"]
     assert got["listed"] and got["same"] and got["homes"]
     assert got["missing"] == "module 'citegraph.graphs' has no attribute 'no_such_name'"
     assert got["topics"] is False  # no name of the package loads scikit-learn
