@@ -511,3 +511,15 @@ def test_pairs_are_the_graphs_links(shared_graph: nx.DiGraph, kind: str, options
     links = {(p.nodes[a], p.nodes[b]): (c, round(w, 6)) for a, b, c, w in
              zip(p.i.tolist(), p.j.tolist(), p.count.tolist(), p.weight.tolist(), strict=True)}
     assert links == {(min(u, v), max(u, v)): (d["count"], d["weight"]) for u, v, d in G.edges(data=True)}
+
+
+def test_pairs_refuse_bad_options_as_the_graphs_do() -> None:
+    from citegraph.graphs.cooccurrence import cocitation_pairs, coupling_pairs
+
+    G = fixture_graph()
+    with pytest.raises(UsageError, match="normalisation 'bogus' is not one of count, cosine"):
+        cocitation_pairs(G, normalise="bogus")
+    with pytest.raises(UsageError, match="top_k -1 must be at least 1"):
+        coupling_pairs(G, top_k=-1)
+    with pytest.raises(UsageError, match="min_count 0 must be at least 1"):
+        cocitation_pairs(G, min_count=0)

@@ -158,8 +158,13 @@ def _check_options(method: str, resolution: float, iterations: int) -> None:
         raise UsageError(f"cluster method {method!r} is not one of {', '.join(CLUSTER_METHODS)}")
     if resolution <= 0:
         raise UsageError(f"resolution {resolution} must be greater than 0")
+    _check_iterations(iterations)
+
+
+def _check_iterations(iterations: int, name: str = "iterations") -> None:
+    """Leiden's ``iterations``: -1 (until stable) or at least 1; else a UsageError naming it ``name``."""
     if iterations == 0 or iterations < -1:
-        raise UsageError(f"iterations {iterations} must be -1 (until stable) or at least 1")
+        raise UsageError(f"{name} {iterations} must be -1 (until stable) or at least 1")
 
 
 def _numbered(membership: NDArray[np.int64]) -> NDArray[np.int64]:

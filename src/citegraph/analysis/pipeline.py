@@ -34,7 +34,7 @@ import networkx as nx
 
 from citegraph._version import __version__
 from citegraph.analysis.bursts import Burst, citation_bursts
-from citegraph.analysis.clusters import LEIDEN_ITERATIONS, cluster_table, find_clusters
+from citegraph.analysis.clusters import LEIDEN_ITERATIONS, _check_iterations, cluster_table, find_clusters
 from citegraph.analysis.coverage import coverage_report
 from citegraph.analysis.indicators import indicators, publications_per_year
 from citegraph.analysis.mainpath import MAIN_PATH_TIE_RULE, main_path_analysis
@@ -276,8 +276,7 @@ def _check(o: AnalyseOptions) -> None:
         raise UsageError(f"key routes {o.key_routes} must be at least 1")
     if o.burst_min_duration < 1:
         raise UsageError(f"burst minimum duration {o.burst_min_duration} must be at least 1")
-    if o.cluster_iterations == 0 or o.cluster_iterations < -1:
-        raise UsageError(f"cluster iterations {o.cluster_iterations} must be -1 (until stable) or at least 1")
+    _check_iterations(o.cluster_iterations, "cluster iterations")  # before the work, not at the clusters
     if o.betweenness_budget < 0:
         raise UsageError(f"betweenness budget {o.betweenness_budget} must be at least 0")
 

@@ -136,8 +136,9 @@ def _walk(G: nx.Graph, index: Mapping[Any, int], weight: tuple[str, float] | Non
     return u, v, w
 
 
-def sorted_nodes(G: nx.Graph) -> tuple[list[Any], dict[Any, int]]:
-    """A graph's nodes sorted by ``str`` and ``{node: its place}``: the numbering of :class:`GraphArrays`.
+def sorted_nodes(nodes: Iterable[Any]) -> tuple[list[Any], dict[Any, int]]:
+    """Nodes (a graph's, or any distinct ones) sorted by ``str`` and ``{node: its place}``: the numbering of
+    :class:`GraphArrays`.
 
     Nodes that are all strings (DOI keys) are sorted as they are, which is the same order without a ``str``
     call per node.
@@ -146,10 +147,10 @@ def sorted_nodes(G: nx.Graph) -> tuple[list[Any], dict[Any, int]]:
     --------
     >>> sorted_nodes(nx.path_graph(["b", "c", "a"]))
     (['a', 'b', 'c'], {'a': 0, 'b': 1, 'c': 2})
-    >>> sorted_nodes(nx.path_graph([10, 9]))[0]  # by str: "10" < "9"
+    >>> sorted_nodes([10, 9])[0]  # by str: "10" < "9"
     [10, 9]
     """
-    nodes = list(G)
+    nodes = list(nodes)
     if set(map(type, nodes)) <= {str}:
         nodes.sort()
     else:

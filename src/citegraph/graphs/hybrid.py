@@ -17,7 +17,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from citegraph.errors import UsageError
-from citegraph.graphs.arrays import GraphArrays, _years, edge_arrays
+from citegraph.graphs.arrays import GraphArrays, _years, edge_arrays, sorted_nodes
 from citegraph.graphs.citation import _add_new_edges
 from citegraph.graphs.cooccurrence import cooccurrence_edges
 
@@ -126,17 +126,14 @@ def _pair_arrays(attrs: Mapping[Any, Mapping[str, Any]], i: np.ndarray, j: np.nd
     >>> a.nodes, a.src.tolist(), a.dst.tolist(), a.weight.tolist(), a.year.tolist(), a.has_year.tolist()
     (['a', 'b'], [0], [1], [0.5], [0, 2001], [False, True])
     """
-    nodes = list(attrs)
-    by_str = sorted(range(len(nodes)), key=lambda k: str(nodes[k]))
-    rank = np.empty(len(nodes), dtype=np.int64)
-    rank[by_str] = np.arange(len(nodes))
+    ordered, index = sorted_nodes(attrs)  # from_graph's numbering
+    rank = np.fromiter(map(index.__getitem__, attrs), dtype=np.int64, count=len(index))  # attrs order -> it
     first = rank[i] < rank[j]  # the end the walk takes the edge from
     u, v = np.where(first, i, j), np.where(first, j, i)
     order = np.lexsort((v, u))  # by the walking end, then its neighbour, both in attrs order
-    year, has_year = _years([attrs[nodes[k]].get("year") for k in by_str])
-    ordered = [nodes[k] for k in by_str]
-    return GraphArrays(ordered, dict(zip(ordered, range(len(ordered)), strict=True)), rank[u[order]],
-                       rank[v[order]], np.asarray(weight, dtype=np.float64)[order], year, has_year, False)
+    year, has_year = _years([attrs[node].get("year") for node in ordered])
+    return GraphArrays(ordered, index, rank[u[order]], rank[v[order]], np.asarray(weight, dtype=np.float64)[order],
+                       year, has_year, False)
 
 
 def _hybrid(attrs: Mapping[Any, Mapping[str, Any]],
