@@ -1140,13 +1140,14 @@ for _command in cli.commands.values():
 @click.option("--format", "fmt", type=click.Choice(["crossref", "openalex"]), required=True,
               help="Crossref public data file (JSON, JSON Lines; gzipped or not) or OpenAlex works "
                    "(JSON Lines or Parquet).")
-@click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
-              help="Folder of the Parquet dataset (created; an existing one is added to).")
+@click.option("-o", "--output", required=True,
+              help="Folder of the Parquet dataset (created; an existing one is added to), or its URL: "
+                   "s3://bucket/prefix, gs://, abfs://, hdfs://.")
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
               help="Files read at once, each in its own process.")
 @click.option("--no-resume", is_flag=True, help="Read again the files the dataset already holds.")
 @click.pass_context
-def ingest(ctx: click.Context, snapshot: Sequence[Path], fmt: str, output: Path, workers: int,
+def ingest(ctx: click.Context, snapshot: Sequence[Path], fmt: str, output: str, workers: int,
            no_resume: bool) -> None:
     """Stream a whole snapshot into a Parquet dataset (works and references tables).
 
@@ -1160,6 +1161,7 @@ def ingest(ctx: click.Context, snapshot: Sequence[Path], fmt: str, output: Path,
     Examples:
       citegraph ingest crossref-2026/ --format crossref -o snapshot/ --workers 2
       citegraph ingest ../shared/crossref/works-oc_ds_converter.jsonl.gz --format crossref -o snap/
+      citegraph ingest crossref-2026/ --format crossref -o s3://my-bucket/crossref-2026/ --workers 8
     """
     from citegraph.sources.snapshot import ingest as run_ingest
 
@@ -1180,7 +1182,7 @@ def ingest(ctx: click.Context, snapshot: Sequence[Path], fmt: str, output: Path,
 
 
 @cli.command()
-@click.argument("dataset", type=click.Path(path_type=Path))
+@click.argument("dataset")
 @click.option("--issn", multiple=True, help="Keep works with this ISSN (repeat for several).")
 @click.option("--journal", multiple=True, help="Keep works in this journal (whole title, any case; repeatable).")
 @click.option("--subject", multiple=True, help="Keep works with this subject (any case; repeatable).")
@@ -1215,7 +1217,7 @@ def ingest(ctx: click.Context, snapshot: Sequence[Path], fmt: str, output: Path,
                    "spark.checkpoint.dir=hdfs://... keeps the iterated tables there (survives a lost executor).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 @click.pass_context
-def field(ctx: click.Context, dataset: Path, issn: Sequence[str], journal: Sequence[str], subject: Sequence[str],
+def field(ctx: click.Context, dataset: str, issn: Sequence[str], journal: Sequence[str], subject: Sequence[str],
           years: str | None, term: Sequence[str], seed_args: Sequence[str], steps: int, direction: str,
           in_place: Path | None, pairs: str, min_count: int, top_k: int, iterations: int, cluster_seed: int,
           engine: str, spark_master: str | None, spark_conf: Sequence[str], as_json: bool) -> None:
@@ -1232,6 +1234,7 @@ def field(ctx: click.Context, dataset: Path, issn: Sequence[str], journal: Seque
       citegraph field snapshot/ --seed seeds.txt --steps 2 --direction backward
       citegraph field snapshot/ --years 2000-2025 --in-place data/snapshot-field/
       citegraph field snapshot/ --in-place data/all/ --engine spark --spark-conf spark.driver.memory=8g
+      citegraph field s3a://my-bucket/crossref-2026 --subject Dermatology --in-place out/ --engine spark
     """
     from citegraph.sources.seeds import load_seeds
     from citegraph.sources.snapshot import to_store
@@ -1265,7 +1268,10 @@ def field(ctx: click.Context, dataset: Path, issn: Sequence[str], journal: Seque
         from citegraph.outputs.files import output_target
 
         output_target(in_place / "summary.json")  # a bad output folder is refused before any work
-    if not (Path(dataset) / "manifest.json").is_file():
+    from citegraph.store.location import DatasetLocation
+
+    where = DatasetLocation.of(dataset)  # a folder or a URL; a bad scheme is refused here
+    if not where.exists("manifest.json"):
         raise UsageError(f"{dataset}: not a dataset made by `citegraph ingest` (no manifest.json there)")
     if engine == "spark":
         from citegraph.store.spark import SparkEngine
@@ -1279,13 +1285,13 @@ def field(ctx: click.Context, dataset: Path, issn: Sequence[str], journal: Seque
         from citegraph.store.dataset import DuckDBEngine
 
         eng = DuckDBEngine()
-    with open_dataset(dataset, eng) as ds:
+    with open_dataset(where, eng) as ds:
         if in_place is not None:
             _field_in_place(ctx, ds, selection if filtered else None, in_place, pairs=pairs, min_count=min_count,
                             top_k=top_k, iterations=iterations, seed=cluster_seed, as_json=as_json)
             return
         settings = ctx.obj.settings()
-        report = to_store(dataset, selection, settings.store, dataset=ds)
+        report = to_store(where.url, selection, settings.store, dataset=ds)
     if as_json:
         _say(json.dumps({"store": str(settings.store), "selection": selection.describe(),
                          "selected": report.selected, "crossref": report.crossref, "openalex": report.openalex,

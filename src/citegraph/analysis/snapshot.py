@@ -677,7 +677,7 @@ def analyse_dataset(ds: Dataset, options: SnapshotOptions | None = None) -> Snap
     })
     facts = {"nodes": len(keys), "links": ds.count("cg_edges"), "works": ds.count("cg_works"),
              "references": ds.count("cg_refs"), "files": len(ds.manifest.files),
-             "field": ds.field, "dataset": str(ds.directory), "engine": ds.engine.dialect,
+             "field": ds.field, "dataset": str(ds.location), "engine": ds.engine.dialect,
              "components": len(set(comp.values())), "clusters": len(set(found.values()))}
     return SnapshotAnalysis(works=works, rpys=spectrum, pairs=pairs, clusters=_cluster_rows(works),
                             options=o, facts=facts, seconds=seconds)

@@ -59,6 +59,7 @@ import hashlib
 import io
 import json
 import logging
+import multiprocessing
 import os
 import re
 import time
@@ -71,7 +72,7 @@ from typing import IO, Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from citegraph.errors import CitegraphError, UsageError
+from citegraph.errors import CitegraphError, StoreError, UsageError
 from citegraph.sources.openalex import parse_openalex_work
 from citegraph.store import Store
 from citegraph.store.dataset import (
@@ -84,6 +85,7 @@ from citegraph.store.dataset import (
     open_dataset,
     select_field,
 )
+from citegraph.store.location import DatasetLocation
 from citegraph.store.records import ParsedWork, parse_snapshot_work, parse_work
 
 __all__ = ["FORMATS", "FileReport", "IngestReport", "StoreReport", "ingest", "iter_records", "snapshot_files",
@@ -356,12 +358,13 @@ class _Writer:
     row: pyarrow converts a list per column several times faster than a list of row dicts.
     """
 
-    def __init__(self, path: Path, schema: pa.Schema, rows: int, columns: tuple[str, ...],
+    def __init__(self, target: tuple[Any, Any], schema: pa.Schema, rows: int, columns: tuple[str, ...],
                  constants: Mapping[str, Any]) -> None:
-        self.path, self.schema, self.rows = path, schema, rows
+        self.path, self.schema, self.rows = target[0], schema, rows
         self.columns, self.constants = columns, dict(constants)
         self.buffer: list[tuple[Any, ...]] = []
-        self.writer = pq.ParquetWriter(path, schema, compression="zstd")
+        # target: (path, None) for a local file, (path in the file system, pyarrow file system) for a URL
+        self.writer = pq.ParquetWriter(target[0], schema, compression="zstd", filesystem=target[1])
         self.written = 0
 
     def add(self, row: tuple[Any, ...]) -> None:
@@ -409,15 +412,15 @@ def _part_name(path: Path) -> str:
     return f"{stem}-{hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:10]}"
 
 
-def _ingest_file(path: Path, fmt: str, out_dir: Path, part: str, row_group_rows: int) -> tuple[FileReport, str]:
+def _ingest_file(path: Path, fmt: str, out: DatasetLocation, part: str,
+                 row_group_rows: int) -> tuple[FileReport, str]:
     started = time.monotonic()
-    works_tmp = out_dir / "works" / f"{part}.parquet.tmp"
-    refs_tmp = out_dir / "refs" / f"{part}.parquet.tmp"
+    works_tmp, refs_tmp = ("works", f"{part}.parquet.tmp"), ("refs", f"{part}.parquet.tmp")
     source = f"file:{path.name}"
     constants = {"fmt": fmt, "source": source, "part": part}
-    works = _Writer(works_tmp, WORKS_SCHEMA, row_group_rows, _WORK_ROW, constants)
-    refs = _Writer(refs_tmp, REFS_SCHEMA, row_group_rows * 8, _CROSSREF_REF if fmt == "crossref" else _OPENALEX_REF,
-                   constants)
+    works = _Writer(out.writer_target(*works_tmp), WORKS_SCHEMA, row_group_rows, _WORK_ROW, constants)
+    refs = _Writer(out.writer_target(*refs_tmp), REFS_SCHEMA, row_group_rows * 8,
+                   _CROSSREF_REF if fmt == "crossref" else _OPENALEX_REF, constants)
     records = bad = 0
     hasher = _Hashing(io.BytesIO()) if not path.name.lower().endswith(".parquet") else None
     try:
@@ -448,6 +451,11 @@ def _ingest_file(path: Path, fmt: str, out_dir: Path, part: str, row_group_rows:
                     log.warning("%s: record %d skipped: %s", path.name, record_no + 1, exc)
         works.close()
         refs.close()
+    except StoreError:  # the dataset's storage, not the input file: the whole run stops
+        for w in (works, refs):
+            with contextlib.suppress(Exception):
+                w.writer.close()
+        raise
     except (OSError, EOFError, UnicodeError, pa.ArrowException) as exc:  # the file, not a record
         for w in (works, refs):
             try:
@@ -455,48 +463,24 @@ def _ingest_file(path: Path, fmt: str, out_dir: Path, part: str, row_group_rows:
             except Exception:  # closing a broken writer: its file is removed below
                 pass
         for tmp in (works_tmp, refs_tmp):
-            tmp.unlink(missing_ok=True)
+            out.remove(*tmp)
         reason = f"{type(exc).__name__}: {exc}"
         log.error("%s: unreadable after %d record(s) (%s): left for the next run", path, records, reason)
         return FileReport(str(path.resolve()), part, records, works.written, refs.written, bad,
                           time.monotonic() - started, reason), ""
     sha = hasher.digest if hasher is not None and hasher.digest is not None else _file_sha(path)
-    os.replace(works_tmp, out_dir / "works" / f"{part}.parquet")
-    os.replace(refs_tmp, out_dir / "refs" / f"{part}.parquet")
+    out.rename(works_tmp, ("works", f"{part}.parquet"))
+    out.rename(refs_tmp, ("refs", f"{part}.parquet"))
     if bad > _WARN_BAD:
         log.warning("%s: %d bad record(s) skipped in all", path.name, bad)
     return FileReport(str(path.resolve()), part, records, works.written, refs.written, bad,
                       time.monotonic() - started), sha
 
 
-@contextlib.contextmanager
-def _dataset_lock(out: Path) -> Iterator[None]:
-    """Hold ``out/.ingest.lock`` (``flock``) while ingesting: two runs writing one manifest would lose files.
-
-    Raises
-    ------
-    UsageError
-        Another ingestion holds the lock (a killed one does not: the system frees its lock).
-    """
-    import fcntl
-
-    lock_path = out / ".ingest.lock"
-    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise UsageError(f"{out}: another `citegraph ingest` is writing this dataset (it holds {lock_path}); "
-                             "wait for it to end, or write to another folder") from None
-        yield
-    finally:
-        os.close(fd)  # closing releases the lock
-
-
 def ingest(
     paths: Iterable[str | os.PathLike[str]],
     fmt: str,
-    out_dir: str | os.PathLike[str],
+    out_dir: str | os.PathLike[str] | DatasetLocation,
     *,
     resume: bool = True,
     progress: Callable[[int, int, FileReport], None] | None = None,
@@ -511,9 +495,11 @@ def ingest(
         Snapshot files, or folders of them (:func:`snapshot_files`).
     fmt : {"crossref", "openalex"}
         What the records are.
-    out_dir : path
-        The dataset folder (:mod:`citegraph.store.dataset`); several calls,
-        also with different formats, add to one dataset.
+    out_dir : path or URL
+        The dataset folder (:mod:`citegraph.store.dataset`), or a URL where it
+        lives (``s3://bucket/snapshot``, ``gs://``, ``abfs://``, ``hdfs://``:
+        :mod:`citegraph.store.location`); several calls, also with different
+        formats, add to one dataset. The snapshot files are local.
     resume : bool
         Skip the files the manifest lists with the same size and modification
         time (the default). With False every file given is ingested again.
@@ -535,32 +521,36 @@ def ingest(
     Raises
     ------
     UsageError
-        An unknown format, a missing path.
+        An unknown format, a missing path, a URL of an unknown scheme.
+    StoreError
+        A URL that cannot be reached or written (network, credentials): the
+        files finished before are in the manifest.
     """
     if fmt not in FORMATS:
         raise UsageError(f"format {fmt!r} is not one of {', '.join(FORMATS)}")
     if row_group_rows < 1:
         raise UsageError(f"row_group_rows {row_group_rows} must be at least 1")
     files = snapshot_files(paths)
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    with _dataset_lock(out):
+    out = DatasetLocation.of(out_dir)
+    out.makedirs()
+    with out.lock():
         for sub in ("works", "refs"):
-            (out / sub).mkdir(parents=True, exist_ok=True)
-            for stale in (out / sub).glob("*.tmp"):  # what a killed run left
-                log.info("removing %s, left by an interrupted run", stale)
-                stale.unlink()
+            out.makedirs(sub)
+            for stale in out.names(sub):
+                if stale.endswith(".tmp"):  # what a killed run left
+                    log.info("removing %s, left by an interrupted run", out.uri(sub, stale))
+                    out.remove(sub, stale)
         manifest = Manifest.load(out)
         done: list[FileReport] = []
         skipped: list[str] = []
         todo: list[tuple[int, Path, os.stat_result]] = []
+        present = {sub: set(out.names(sub)) for sub in ("works", "refs")}
         for i, path in enumerate(files, start=1):
             key = str(path.resolve())
             st = path.stat()
             entry = manifest.files.get(key)
             if (resume and entry is not None and entry.size == st.st_size and entry.mtime_ns == st.st_mtime_ns
-                    and (out / "works" / f"{entry.part}.parquet").exists()
-                    and (out / "refs" / f"{entry.part}.parquet").exists()):
+                    and f"{entry.part}.parquet" in present["works"] and f"{entry.part}.parquet" in present["refs"]):
                 log.info("ingest [%d/%d] %s: done before, skipped", i, len(files), path.name)
                 skipped.append(key)
             else:
@@ -583,7 +573,9 @@ def ingest(
                 log.info("ingest [%d/%d] %s (%s, %.1f MB) ...", i, len(files), path.name, fmt, st.st_size / 1e6)
                 finished(i, path, st, *_ingest_file(path, fmt, out, _part_name(path), row_group_rows))
         else:
-            with ProcessPoolExecutor(max_workers=workers) as pool:
+            # a URL's client (the AWS SDK's threads) does not survive fork: workers then start afresh
+            context = multiprocessing.get_context("spawn") if out.remote else None
+            with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
                 futures = {pool.submit(_ingest_file, path, fmt, out, _part_name(path), row_group_rows): (i, path, st)
                            for i, path, st in todo}
                 for future in as_completed(futures):
@@ -614,7 +606,7 @@ class _Seed:
 
 
 def to_store(
-    dataset_dir: str | os.PathLike[str],
+    dataset_dir: str | os.PathLike[str] | DatasetLocation,
     selection: FieldSelection | Iterable[str] | None,
     store_path: str | os.PathLike[str],
     *,
@@ -634,8 +626,9 @@ def to_store(
 
     Parameters
     ----------
-    dataset_dir : path
-        An ingested dataset.
+    dataset_dir : path or URL
+        An ingested dataset (a folder or a URL; the snapshot files it was
+        ingested from must be readable here, at the paths the manifest names).
     selection : FieldSelection, iterable of str or None
         The field (:func:`~citegraph.store.dataset.select_field`), a list of
         keys, or None for everything.

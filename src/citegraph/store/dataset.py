@@ -101,6 +101,7 @@ from typing import Any, Protocol
 import pyarrow as pa
 
 from citegraph.errors import UsageError
+from citegraph.store.location import DatasetLocation, is_url
 
 __all__ = [
     "EDGES_SQL",
@@ -261,8 +262,8 @@ class Engine(Protocol):
         numbered by ``zipWithIndex``, since a window without ``PARTITION BY`` moves every row to one task.
         """
 
-    def parquet_view(self, name: str, paths: Sequence[Path], schema: pa.Schema) -> None:
-        """Define ``name`` over Parquet files (an empty table of ``schema`` when there are none)."""
+    def parquet_view(self, name: str, paths: Sequence[str], schema: pa.Schema) -> None:
+        """Define ``name`` over Parquet files, local paths or URLs (an empty table of ``schema`` when none)."""
 
     def register_table(self, name: str, table: pa.Table) -> None:
         """Make an Arrow table queryable as ``name``."""
@@ -325,7 +326,7 @@ class DuckDBEngine:
         self.con.execute("SET preserve_insertion_order = false")  # lets DuckDB stream large results
         # Spark SQL's name for it, so the shared SQL can write explode(list) in a SELECT list
         self.con.execute("CREATE OR REPLACE MACRO explode(x) AS unnest(x)")
-        self._registered: dict[str, pa.Table] = {}
+        self._registered: dict[str, Any] = {}
 
     def sql(self, query: str) -> pa.Table:
         relation = self.con.sql(query)
@@ -379,15 +380,26 @@ class DuckDBEngine:
         col = _name(column)
         self.materialize(name, f"SELECT {col}, ROW_NUMBER() OVER (ORDER BY {col}) - 1 AS id FROM {_name(source)}")
 
-    def parquet_view(self, name: str, paths: Sequence[Path], schema: pa.Schema) -> None:
-        if paths:
+    def parquet_view(self, name: str, paths: Sequence[str], schema: pa.Schema) -> None:
+        if paths and is_url(str(paths[0])):
+            # DuckDB's own readers of URLs are extensions it downloads; pyarrow's file systems are here, and
+            # DuckDB scans a pyarrow dataset in place (columns and filters pushed down)
+            import pyarrow.dataset as pds
+
+            where = DatasetLocation.of(str(paths[0]).rsplit("/", 2)[0])  # the parts are DATASET/TABLE/FILE
+            fs, base = where.filesystem()
+            found = pds.dataset([base + str(p)[len(where.url):] for p in paths], schema=schema, format="parquet",
+                                filesystem=fs)
+            self.register_table(f"{name}_arrow", found)
+            self.view(name, f"SELECT * FROM {name}_arrow")
+        elif paths:
             listed = ", ".join("'" + str(p).replace("'", "''") + "'" for p in paths)
             self.view(name, f"SELECT * FROM read_parquet([{listed}])")
         else:
             self.register_table(f"{name}_empty", schema.empty_table())
             self.view(name, f"SELECT * FROM {name}_empty")
 
-    def register_table(self, name: str, table: pa.Table) -> None:
+    def register_table(self, name: str, table: Any) -> None:
         self._registered[name] = table  # keep it alive: DuckDB scans it in place
         self.con.register(_name(name), table)
 
@@ -468,34 +480,32 @@ class Manifest:
     files: dict[str, FileEntry] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, out_dir: Path) -> Manifest:
-        path = Path(out_dir) / MANIFEST_NAME
-        if not path.exists():
+    def load(cls, out_dir: str | os.PathLike[str] | DatasetLocation) -> Manifest:
+        """The manifest of the dataset at ``out_dir`` (a folder or a URL); empty when there is none yet."""
+        where = DatasetLocation.of(out_dir)
+        if not where.exists(MANIFEST_NAME):
             return cls()
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(where.read_text(MANIFEST_NAME))
         if data.get("version") != MANIFEST_VERSION:
-            raise UsageError(f"{path}: manifest version {data.get('version')!r} is not {MANIFEST_VERSION}")
+            raise UsageError(f"{where.uri(MANIFEST_NAME)}: manifest version {data.get('version')!r} is not "
+                             f"{MANIFEST_VERSION}")
         return cls({k: FileEntry(**v) for k, v in data.get("files", {}).items()})
 
-    def save(self, out_dir: Path) -> None:
-        out_dir = Path(out_dir)
+    def save(self, out_dir: str | os.PathLike[str] | DatasetLocation) -> None:
+        """Write the manifest whole (:meth:`DatasetLocation.write_text`: never seen half-written)."""
         text = json.dumps({"version": MANIFEST_VERSION, "files": {k: asdict(v) for k, v in sorted(self.files.items())}},
                           indent=1, sort_keys=True)
-        fd, tmp = tempfile.mkstemp(prefix=".manifest-", suffix=".tmp", dir=out_dir)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, out_dir / MANIFEST_NAME)
+        DatasetLocation.of(out_dir).write_text(text, MANIFEST_NAME)
 
 
 # -- an opened dataset -----------------------------------------------------------------------------------------
 
 
-def _parts(directory: Path, manifest: Manifest) -> list[Path]:
+def _parts(where: DatasetLocation, table: str, manifest: Manifest) -> list[str]:
     """The finished Parquet files of one table: those the manifest lists (a stray file is ignored)."""
-    return [directory / f"{e.part}.parquet" for e in sorted(manifest.files.values(), key=lambda e: e.part)
-            if (directory / f"{e.part}.parquet").exists()]
+    present = set(where.names(table))
+    return [where.uri(table, f"{e.part}.parquet") for e in sorted(manifest.files.values(), key=lambda e: e.part)
+            if f"{e.part}.parquet" in present]
 
 
 class Dataset:
@@ -507,12 +517,15 @@ class Dataset:
     from the field (:func:`citegraph.sources.snapshot.to_store`) holds.
     """
 
-    def __init__(self, directory: Path, engine: Engine) -> None:
-        self.directory = Path(directory)
+    def __init__(self, directory: str | os.PathLike[str] | DatasetLocation, engine: Engine) -> None:
+        #: Where the dataset lives (a local folder or a URL).
+        self.location = DatasetLocation.of(directory)
+        #: The local folder, or None for a dataset at a URL.
+        self.directory: Path | None = None if self.location.remote else self.location.path
         self.engine = engine
-        self.manifest = Manifest.load(self.directory)
-        engine.parquet_view("cg_works_all", _parts(self.directory / "works", self.manifest), WORKS_SCHEMA)
-        engine.parquet_view("cg_refs_all", _parts(self.directory / "refs", self.manifest), REFS_SCHEMA)
+        self.manifest = Manifest.load(self.location)
+        engine.parquet_view("cg_works_all", _parts(self.location, "works", self.manifest), WORKS_SCHEMA)
+        engine.parquet_view("cg_refs_all", _parts(self.location, "refs", self.manifest), REFS_SCHEMA)
         self.field: str | None = None
         #: What the analyses computed once for the current scope (the link arrays), emptied by use_field.
         self.cache: dict[str, Any] = {}
@@ -545,9 +558,11 @@ class Dataset:
         self.close()
 
 
-def open_dataset(directory: str | os.PathLike[str], engine: Engine | None = None) -> Dataset:
+def open_dataset(directory: str | os.PathLike[str] | DatasetLocation, engine: Engine | None = None) -> Dataset:
     """Open an ingested dataset (:func:`citegraph.sources.snapshot.ingest`) on ``engine`` (DuckDB by default).
 
+    ``directory`` is a local folder or a URL (``s3://bucket/snapshot``,
+    ``gs://``, ``abfs://``, ``hdfs://``; :mod:`citegraph.store.location`).
     Only the Parquet files the manifest lists are read, so files a killed
     ingestion left behind never count.
 
@@ -555,10 +570,13 @@ def open_dataset(directory: str | os.PathLike[str], engine: Engine | None = None
     ------
     UsageError
         ``directory`` is not an ingested dataset (no manifest there).
+    StoreError
+        A URL that cannot be reached (network, credentials).
     """
-    if not (Path(directory) / MANIFEST_NAME).is_file():
-        raise UsageError(f"{directory}: not a dataset made by `citegraph ingest` (no {MANIFEST_NAME} there)")
-    return Dataset(Path(directory), engine if engine is not None else DuckDBEngine())
+    where = DatasetLocation.of(directory)
+    if not where.exists(MANIFEST_NAME):
+        raise UsageError(f"{where}: not a dataset made by `citegraph ingest` (no {MANIFEST_NAME} there)")
+    return Dataset(where, engine if engine is not None else DuckDBEngine())
 
 
 # -- selecting a field -----------------------------------------------------------------------------------------

@@ -288,8 +288,12 @@ class SparkEngine:
         df = df.localCheckpoint(eager=True) if self.checkpoint == "local" else df.checkpoint(eager=True)
         self._keep(name, df, _checkpointed_rdd(df))
 
-    def parquet_view(self, name: str, paths: Sequence[Path], schema: pa.Schema) -> None:
-        """Define ``name`` over Parquet files read with ``schema`` (empty with no files)."""
+    def parquet_view(self, name: str, paths: Sequence[str], schema: pa.Schema) -> None:
+        """Define ``name`` over Parquet files read with ``schema`` (empty with no files).
+
+        The paths are local paths or URLs, read by Spark's own (Hadoop) file systems: ``s3a://`` needs
+        ``hadoop-aws`` on the classpath, ``gs://`` the GCS connector, ``hdfs://`` a Hadoop configuration.
+        """
         if paths:
             df = self.spark.read.schema(_ddl(schema)).parquet(*(str(p) for p in paths))
         else:
