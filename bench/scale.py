@@ -89,6 +89,62 @@ def ready_snapshot(out: Path) -> list[Path] | None:
     return [out / name for name in marker.read_text(encoding="utf-8").split()]
 
 
+class PeakMemory:
+    """The running peak of the memory this process and every process under it hold together, sampled each
+    ``interval`` seconds in a thread: the sum of their PSS (``/proc/PID/smaps_rollup``), which splits a page
+    shared by several processes (the link arrays a forked child inherits) between them, so it is counted once.
+    Linux only (0 elsewhere)."""
+
+    def __init__(self, interval: float = 0.5) -> None:
+        import threading
+
+        self.peak_kb = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(interval,), daemon=True)
+        self._thread.start()
+
+    @staticmethod
+    def _tree(pid: int) -> list[int]:
+        out, todo = [], [pid]
+        while todo:
+            p = todo.pop()
+            out.append(p)
+            for task in Path(f"/proc/{p}/task").glob("*/children"):
+                try:
+                    todo += [int(c) for c in task.read_text().split()]
+                except OSError:
+                    pass
+        return out
+
+    @staticmethod
+    def _pss_kb(pid: int) -> int:
+        try:
+            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+        except OSError:  # ended meanwhile
+            pass
+        return 0
+
+    def sample(self) -> int:
+        total = sum(self._pss_kb(p) for p in self._tree(os.getpid()))
+        self.peak_kb = max(self.peak_kb, total)
+        return total
+
+    def _run(self, interval: float) -> None:
+        while not self._stop.wait(interval):
+            self.sample()
+
+    @property
+    def peak_mb(self) -> float:
+        self.sample()
+        return round(self.peak_kb / 1024, 1)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
 def _rss_mb(jvm_pid: int | None = None) -> float:
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     if jvm_pid:
@@ -142,7 +198,7 @@ def in_memory_check(ds: Any, snap: Path, store_path: Path, iterations: int) -> d
 
 def run_one(size: int, engine: str, work: Path, *, files: int, memory_limit: str, spark_memory: str,
             sql_checks: bool = True, pairs_stage: bool = True, iterations: int = 2,
-            check_in_memory: bool = False) -> dict[str, Any]:
+            check_in_memory: bool = False, sequential: bool = False) -> dict[str, Any]:
     """Write (once per size), ingest (once per size) and analyse on ``engine``: ``{"stages": [...]}``."""
     from citegraph.analysis import snapshot as sa
     from citegraph.sources import snapshot as ss
@@ -150,12 +206,14 @@ def run_one(size: int, engine: str, work: Path, *, files: int, memory_limit: str
 
     stages: list[dict[str, Any]] = []
     jvm: list[int | None] = [None]
+    memory = PeakMemory()
 
     def stage(name: str, fn: Any) -> Any:
         t = time.perf_counter()
         value = fn()
         stages.append({"stage": name, "seconds": round(time.perf_counter() - t, 3), "peak_rss_mb": _rss_mb(jvm[0]),
-                       "children_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)})
+                       "children_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1),
+                       "peak_pss_mb": memory.peak_mb})
         print(f"  {engine} {size:.0e} {name}: {stages[-1]['seconds']} s, {stages[-1]['peak_rss_mb']} MB",
               file=sys.stderr, flush=True)
         return value
@@ -183,27 +241,48 @@ def run_one(size: int, engine: str, work: Path, *, files: int, memory_limit: str
         info["nodes"], info["edges"] = ds.count("cg_node_ids"), ds.count("cg_edges")
         info.setdefault("works", sum(e.works for e in ds.manifest.files.values()))
         info.setdefault("refs", sum(e.refs for e in ds.manifest.files.values()))
-        stage("citation counts", lambda: sa.citation_counts(ds))
-        stage("citations per year", lambda: sa.citations_per_year(ds))
-        stage("RPYS", lambda: sa.rpys(ds))
-        stage("link arrays (read once)", lambda: sa.edge_arrays(ds))
-        pr_a = stage("PageRank arrays", lambda: sa.pagerank(ds, method="arrays"))
-        if sql_checks:
-            pr_s = stage("PageRank SQL", lambda: sa.pagerank(ds, method="sql"))
-            info["pagerank_sql_vs_arrays_max_diff"] = max(abs(pr_a[k] - pr_s[k]) for k in pr_a)
-            del pr_s
-        del pr_a
-        cc_a = stage("components arrays", lambda: sa.components(ds))
-        if sql_checks:
-            cc_s = stage("components SQL", lambda: sa.components(ds, method="sql"))
-            info["components_same"] = cc_a == cc_s
-            del cc_s
-        info["components"] = len(set(cc_a.values()))
-        del cc_a
-        found = stage(f"clusters (Leiden, {iterations} passes)", lambda: sa.clusters(ds, iterations=iterations))
-        info["clusters"] = len(set(found.values()))
-        info["clusters_largest"] = sorted(Counter(found.values()).values(), reverse=True)[:5]
-        del found
+        if engine == "duckdb" and not sequential:
+            # what `citegraph field --in-place` runs: analyse_dataset, the clusters in a second process beside
+            # the SQL steps, PageRank and components (co-occurrence pairs are the stage below)
+            result = stage(ANALYSE_STAGE, lambda: sa.analyse_dataset(
+                ds, sa.SnapshotOptions(pairs=(), iterations=iterations)))
+            for name, seconds in result.seconds.items():
+                stages.append({"stage": f"- {name}", "seconds": seconds, "within": ANALYSE_STAGE,
+                               **{k: stages[-1][k] for k in ("peak_rss_mb", "children_peak_rss_mb", "peak_pss_mb")}})
+            info["lanes"] = "clusters (second process)" in result.seconds
+            info["components"] = result.facts["components"]
+            info["clusters"] = result.facts["clusters"]
+            info["clusters_largest"] = [c["size"] for c in result.clusters[:5]]
+            del result
+            if sql_checks:
+                pr_a, pr_s = sa.pagerank(ds), stage("PageRank SQL", lambda: sa.pagerank(ds, method="sql"))
+                info["pagerank_sql_vs_arrays_max_diff"] = max(abs(pr_a[k] - pr_s[k]) for k in pr_a)
+                del pr_a, pr_s
+                cc_s = stage("components SQL", lambda: sa.components(ds, method="sql"))
+                info["components_same"] = sa.components(ds) == cc_s
+                del cc_s
+        else:
+            stage("citation counts", lambda: sa.citation_counts(ds))
+            stage("citations per year", lambda: sa.citations_per_year(ds))
+            stage("RPYS", lambda: sa.rpys(ds))
+            stage("link arrays (read once)", lambda: sa.edge_arrays(ds))
+            pr_a = stage("PageRank arrays", lambda: sa.pagerank(ds, method="arrays"))
+            if sql_checks:
+                pr_s = stage("PageRank SQL", lambda: sa.pagerank(ds, method="sql"))
+                info["pagerank_sql_vs_arrays_max_diff"] = max(abs(pr_a[k] - pr_s[k]) for k in pr_a)
+                del pr_s
+            del pr_a
+            cc_a = stage("components arrays", lambda: sa.components(ds))
+            if sql_checks:
+                cc_s = stage("components SQL", lambda: sa.components(ds, method="sql"))
+                info["components_same"] = cc_a == cc_s
+                del cc_s
+            info["components"] = len(set(cc_a.values()))
+            del cc_a
+            found = stage(f"clusters (Leiden, {iterations} passes)", lambda: sa.clusters(ds, iterations=iterations))
+            info["clusters"] = len(set(found.values()))
+            info["clusters_largest"] = sorted(Counter(found.values()).values(), reverse=True)[:5]
+            del found
         if pairs_stage:
             pairs = stage("co-citation (min-count 2, top-k 10)",
                           lambda: sa.cooccurrence(ds, "cocitation", min_count=2, top_k=10))
@@ -213,6 +292,7 @@ def run_one(size: int, engine: str, work: Path, *, files: int, memory_limit: str
                                                                                iterations))
     finally:
         ds.close()
+        memory.stop()
     info["stages"] = stages
     return info
 
@@ -221,10 +301,23 @@ def run_one(size: int, engine: str, work: Path, *, files: int, memory_limit: str
 NOT_PIPELINE = ("write snapshot", "PageRank SQL", "components SQL", "co-citation (min-count 2, top-k 10)",
                 "in-memory check")
 
+#: The stage that runs every analysis at once (:func:`citegraph.analysis.snapshot.analyse_dataset`); its steps
+#: follow it as stages marked ``within`` (they overlap: only the whole counts in the pipeline).
+ANALYSE_STAGE = "analyse_dataset (clusters beside the SQL steps)"
+
 
 def pipeline_seconds(r: dict[str, Any]) -> float:
     """Ingest, open, counts, RPYS, link arrays, PageRank, components, clusters: what a whole-snapshot map takes."""
-    return round(sum(s["seconds"] for s in r["stages"] if s["stage"] not in NOT_PIPELINE), 1)
+    return round(sum(s["seconds"] for s in r["stages"] if s["stage"] not in NOT_PIPELINE and not s.get("within")),
+                 1)
+
+
+def peak_mb(r: dict[str, Any]) -> float:
+    """The run's peak memory: the sampled peak of all its processes' PSS together (:class:`PeakMemory`); the
+    largest process's peak RSS where that is larger (a peak between two samples) or was not sampled."""
+    own = max(s["peak_rss_mb"] for s in r["stages"])
+    children = max(s.get("children_peak_rss_mb", 0) for s in r["stages"])
+    return max(own, children, max(s.get("peak_pss_mb", 0) for s in r["stages"]))
 
 
 def _growth(results: list[dict[str, Any]]) -> list[str]:
@@ -244,13 +337,12 @@ def _growth(results: list[dict[str, Any]]) -> list[str]:
             f" | exponent {a:.0e}->{b:.0e}" for a, b in itertools.pairwise(sizes)) + " |"
         lines += [f"{engine}: seconds per stage and growth exponent b (time ~ size^b):", "", head,
                   "|---|" + "---:|" * (2 * len(sizes) - 1)]
-        rows = [*names, "pipeline (ingest to clusters)", "peak RSS (MB)"]
+        rows = [*names, "pipeline (ingest to clusters)", "peak memory (MB; all processes together)"]
         for name in rows:
             if name == "pipeline (ingest to clusters)":
                 vals = [pipeline_seconds(r) for r in runs]
-            elif name == "peak RSS (MB)":
-                vals = [max(max(s["peak_rss_mb"] for s in r["stages"]),
-                            max(s.get("children_peak_rss_mb", 0) for s in r["stages"])) for r in runs]
+            elif name.startswith("peak memory (MB"):
+                vals = [peak_mb(r) for r in runs]
             else:
                 vals = [next((s["seconds"] for s in r["stages"] if s["stage"] == name), None) for r in runs]
             cells = ["-" if v is None else f"{v:,.2f}" for v in vals]
@@ -281,9 +373,11 @@ def _markdown(results: list[dict[str, Any]], argv: list[str]) -> str:
                   + (f"; {r['cocitation_pairs']:,} co-citation pairs" if "cocitation_pairs" in r else "")
                   + (f"; against the in-memory path (a store of the same records): {r['in_memory']}"
                      if "in_memory" in r else "") + ".", "",
-                  "| stage | seconds | peak RSS (MB) | ingest workers' peak RSS (MB) |", "|---|---:|---:|---:|"]
+                  "| stage | seconds | peak RSS (MB) | largest child process's peak RSS (MB): ingest workers, "
+                  "the clusters' process | peak memory of all processes together (MB, PSS sampled) |",
+                  "|---|---:|---:|---:|---:|"]
         lines += [f"| {s['stage']} | {s['seconds']:.2f} | {s['peak_rss_mb']:.0f} | "
-                  f"{s.get('children_peak_rss_mb', 0):.0f} |" for s in r["stages"]]
+                  f"{s.get('children_peak_rss_mb', 0):.0f} | {s.get('peak_pss_mb', 0):.0f} |" for s in r["stages"]]
         lines.append("")
     return "\n".join(lines)
 
@@ -304,6 +398,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="run the SQL PageRank and components (checked against the arrays) up to this size")
     ap.add_argument("--pairs-up-to", type=float, default=1e7, help="run co-citation up to this size")
     ap.add_argument("--iterations", type=int, default=2, help="Leiden passes (-1: until stable)")
+    ap.add_argument("--sequential", action="store_true",
+                    help="DuckDB: run the analyses one by one as stages (no second process for the clusters)")
     ap.add_argument("--check-in-memory-up-to", type=float, default=1e6,
                     help="compare with the in-memory path (a store of the same records) up to this size")
     ap.add_argument("--write-only", action="store_true",
@@ -322,7 +418,7 @@ def main(argv: list[str] | None = None) -> int:
         info = run_one(size, args.child[1], Path(args.work), files=args.files,
                        memory_limit=args.memory_limit, spark_memory=args.spark_memory,
                        sql_checks=size <= args.sql_checks_up_to, pairs_stage=size <= args.pairs_up_to,
-                       iterations=args.iterations,
+                       iterations=args.iterations, sequential=args.sequential,
                        check_in_memory=args.child[1] == "duckdb" and size <= args.check_in_memory_up_to)
         print(json.dumps(info))
         return 0
@@ -337,7 +433,8 @@ def main(argv: list[str] | None = None) -> int:
         cmd = [sys.executable, __file__, "--child", str(size), engine, "--work", str(work), "--files", str(args.files),
                "--memory-limit", args.memory_limit, "--spark-memory", args.spark_memory,
                "--sql-checks-up-to", str(args.sql_checks_up_to), "--pairs-up-to", str(args.pairs_up_to),
-               "--iterations", str(args.iterations), "--check-in-memory-up-to", str(args.check_in_memory_up_to)]
+               "--iterations", str(args.iterations), "--check-in-memory-up-to", str(args.check_in_memory_up_to),
+               *(["--sequential"] if args.sequential else [])]
         started = time.perf_counter()
         proc = subprocess.run(cmd, stdout=subprocess.PIPE, text=True)
         if proc.returncode != 0:

@@ -259,7 +259,7 @@ def test_a_lost_second_process_is_computed_again_and_its_errors_are_raised(caplo
                                                                           ) -> None:
     import os
 
-    from citegraph.analysis.pipeline import _Beside
+    from citegraph.analysis.parallel import Beside as _Beside
 
     lost = _Beside(_exit_in_child, (os.getpid(),), fork=True)
     with caplog.at_level(logging.WARNING, logger="citegraph.analysis.pipeline"):
@@ -292,7 +292,7 @@ def test_ctrl_c_is_left_to_the_parent_which_ends_the_second_process() -> None:
     import os
     import signal
 
-    from citegraph.analysis.pipeline import _Beside
+    from citegraph.analysis.parallel import Beside as _Beside
 
     beside = _Beside(_slow, (), fork=True)
     assert beside.next() == "first"

@@ -29,6 +29,7 @@ from citegraph.analysis import snapshot as sa
 from citegraph.analysis.clusters import find_clusters
 from citegraph.analysis.rank import citations_per_year, pagerank_scores
 from citegraph.analysis.rpys import reference_years_from_store, rpys
+from citegraph.errors import UsageError
 from citegraph.graphs.citation import citation_graph
 from citegraph.graphs.cooccurrence import cocitation_graph, coupling_graph
 from citegraph.sources import snapshot as ss
@@ -426,8 +427,6 @@ def test_openalex_parquet_reads_as_json_lines(shared_dir: Path, tmp_path: Path) 
 def test_a_second_ingestion_into_the_same_dataset_is_refused_while_the_first_runs(tmp_path: Path) -> None:
     import fcntl
 
-    from citegraph.errors import UsageError
-
     src = tmp_path / "w.jsonl"  # hand-made unit record
     src.write_text(json.dumps({"DOI": "10.1/a", "reference": [{"key": "1", "DOI": "10.1/b"}]}) + "\n")
     out = tmp_path / "ds"
@@ -465,3 +464,20 @@ def test_duckdb_sql_functions_see_nulls_and_failing_rows_give_null() -> None:
         assert engine.sql("SELECT cg_test_len('a', 1) AS y").column("y").to_pylist() == [7]  # replaced
     finally:
         engine.close()
+
+
+def test_clusters_in_a_second_process_equal_those_computed_here(synthetic: tuple[list[Path], Path, Store]) -> None:
+    _, ds_dir, store = synthetic
+    options = sa.SnapshotOptions(pairs=("cocitation", "coupling"), iterations=-1, seed=5)
+    with open_dataset(ds_dir, DuckDBEngine(memory_limit="2GB")) as ds:
+        here = sa.analyse_dataset(ds, options, workers=1)
+        beside = sa.analyse_dataset(ds, options, workers=2)  # forked at any size
+        with pytest.raises(UsageError, match="workers 0 must be at least 1"):
+            sa.analyse_dataset(ds, options, workers=0)
+        assert ds.engine.sql("SELECT current_setting('memory_limit') AS m").column("m")[0].as_py() == "1.8 GiB"
+    assert "clusters (second process)" in beside.seconds and "clusters (second process)" not in here.seconds
+    assert beside.works.equals(here.works) and beside.clusters == here.clusters and beside.rpys == here.rpys
+    assert all(beside.pairs[k].equals(here.pairs[k]) for k in options.pairs)
+    G = citation_graph(store)
+    assert dict(zip(here.works.column("key").to_pylist(), here.works.column("cluster").to_pylist(),
+                    strict=True)) == find_clusters(G, seed=5, iterations=-1)

@@ -16,7 +16,10 @@
 - :mod:`~citegraph.analysis.pipeline`: a whole ``citegraph analyse``
   (:func:`~citegraph.analysis.pipeline.analyse`);
 - :mod:`~citegraph.analysis.snapshot`: the edge-shaped analyses as SQL on a
-  whole-snapshot Parquet dataset (DuckDB now, Spark SQL later).
+  whole-snapshot Parquet dataset (DuckDB, or Spark SQL);
+- :mod:`~citegraph.analysis.parallel`: values computed in a second, forked
+  process beside the caller (the two lanes of ``analyse`` and of
+  ``analyse_dataset``).
 
 May import: the shared modules, :mod:`citegraph.store` and
 :mod:`citegraph.graphs`. Never a source, never an output: analyses return plain

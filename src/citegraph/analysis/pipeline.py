@@ -18,14 +18,10 @@ import contextlib
 import importlib.metadata
 import json
 import logging
-import multiprocessing
-import os
 import platform
-import signal
-import sys
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,6 +35,7 @@ from citegraph.analysis.coverage import coverage_report
 from citegraph.analysis.indicators import indicators, publications_per_year
 from citegraph.analysis.mainpath import MAIN_PATH_TIE_RULE, main_path_analysis
 from citegraph.analysis.notices import notice_summary
+from citegraph.analysis.parallel import Beside, can_fork, usable_cores
 from citegraph.analysis.rank import (
     DEFAULT_BETWEENNESS_BUDGET,
     PAGERANK_NOTE,
@@ -47,7 +44,7 @@ from citegraph.analysis.rank import (
     rank_works_with_facts,
 )
 from citegraph.analysis.rpys import RPYSRow, peak_works, reference_years_from_store, rpys, rpys_peaks
-from citegraph.errors import CitegraphError, UsageError
+from citegraph.errors import UsageError
 from citegraph.graphs.arrays import GraphArrays
 from citegraph.graphs.build import GRAPH_KINDS, GraphOptions, build_graph_with_arrays
 from citegraph.graphs.citation import citation_graph, topic_documents
@@ -368,92 +365,17 @@ def _second_lane(citation: nx.DiGraph, arrays: GraphArrays, o: AnalyseOptions,
     yield rankings, betweenness, bursts, paths, stats, publications, flags, spectrum, peaks, behind
 
 
-def _child(conn: Any, func: Callable[..., Iterator[Any]], args: tuple[Any, ...]) -> None:
-    """In the forked process: each value ``func(*args)`` yields sent as ``("ok", value)``; an exception as
-    ``("error", exception)``, and nothing after it. Ctrl-C is left to the parent, which ends this process
-    (no second traceback)."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        for value in func(*args):
-            conn.send(("ok", value))
-    except Exception as exc:  # the parent raises it (or, if it cannot be sent, computes again and meets it)
-        try:
-            conn.send(("error", exc))
-        except Exception as unsent:  # cannot be pickled: the parent finds no value and computes it
-            log.debug("the second process could not send its error: %s", unsent)
-    finally:
-        conn.close()
-
-
-class _Beside:
-    """The values a generator ``func(*args)`` yields, computed in a forked process while the caller goes on;
-    :meth:`next` gives the next one.
-
-    The child inherits the arguments (nothing is copied to start it: fork shares the memory) and sends only
-    the values back, pickled. Without a child (``fork`` False), :meth:`next` computes the next value then,
-    in this process; so it does when the child ends without it (killed, or a value that cannot be pickled),
-    from the start again, skipping the values already received: the values are the same either way, only
-    the time differs. :meth:`close` ends the child (when the caller stops early, too).
-    """
-
-    def __init__(self, func: Callable[..., Iterator[Any]], args: tuple[Any, ...], *, fork: bool) -> None:
-        self._func, self._args = func, args
-        self._received = 0
-        self._local: Iterator[Any] | None = None if fork else func(*args)
-        self._process: Any = None
-        self._conn: Any = None
-        if fork:
-            ctx = multiprocessing.get_context("fork")
-            receive, send = ctx.Pipe(duplex=False)
-            self._process = ctx.Process(target=_child, args=(send, func, args), daemon=True,
-                                        name="citegraph-analyse-beside")
-            self._process.start()
-            send.close()
-            self._conn = receive
-
-    def next(self) -> Any:
-        if self._local is None:
-            try:
-                status, value = self._conn.recv()
-            except Exception as exc:  # no value: the child died, or its value did not unpickle
-                status, value = "lost", exc
-            if status == "ok":
-                self._received += 1
-                return value
-            self.close(early=True)
-            if status == "error" and isinstance(value, CitegraphError):
-                raise value
-            log.warning("the second process ended without a result (%s; exit code %s): computing it here",
-                        value, self._process.exitcode)
-            self._local = self._func(*self._args)
-            for _ in range(self._received):  # the values received already, again
-                next(self._local)
-        return next(self._local)
-
-    def close(self, *, early: bool = False) -> None:
-        """Wait for the child to end (it has sent every value), or with ``early`` (the caller stopped before
-        taking them all) end it."""
-        if self._process is None:
-            return
-        self._conn.close()
-        if early and self._process.is_alive():
-            self._process.terminate()
-        self._process.join()
-
-
 def _fork_beside(workers: int | None, links: int, store: Store) -> bool:
     """Whether :func:`analyse` forks a second process (:func:`_second_lane`; see :data:`BESIDE_ABOVE`)."""
-    if (workers == 1 or store.path is None or sys.platform != "linux"
-            or "fork" not in multiprocessing.get_all_start_methods()):
+    if workers == 1 or store.path is None or not can_fork():
         return False
     if workers is None:
-        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-        return cores >= 2 and links >= BESIDE_ABOVE
+        return usable_cores() >= 2 and links >= BESIDE_ABOVE
     return True
 
 
 def _graph_and_clusters(store: Store, o: AnalyseOptions, citation: nx.DiGraph, arrays: GraphArrays,
-                        beside: _Beside) -> tuple[nx.Graph, Any, dict[str, int]]:
+                        beside: Beside) -> tuple[nx.Graph, Any, dict[str, int]]:
     """The graph the clusters are found in, the topic model and the clusters; the model and the
     topic graph come from ``beside`` (:func:`_second_lane`), the hybrid graph's topic graph once its
     co-citation and coupling links are computed."""
@@ -517,7 +439,7 @@ def analyse(store: Store, options: AnalyseOptions | None = None, *, workers: int
         # so the weights need not be read from the edge attributes
         arrays = GraphArrays.from_graph(citation, weight=None)
     fork = _fork_beside(workers, citation.number_of_edges(), store)
-    beside = _Beside(_second_lane, (citation, arrays, o, store.path if fork else store), fork=fork)
+    beside = Beside(_second_lane, (citation, arrays, o, store.path if fork else store), fork=fork)
     try:
         graph, model, cluster_of = _graph_and_clusters(store, o, citation, arrays, beside)
         rankings, betweenness, bursts, paths, stats, publications, flags, spectrum, peaks, behind = beside.next()

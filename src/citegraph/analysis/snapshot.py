@@ -80,7 +80,9 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 import time
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -89,6 +91,7 @@ import pyarrow as pa
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
+from citegraph.analysis.parallel import Beside, can_fork, usable_cores
 from citegraph.analysis.rank import pagerank_power
 from citegraph.analysis.rpys import RPYSRow
 from citegraph.errors import UsageError
@@ -99,6 +102,7 @@ from citegraph.store.records import plausible_years
 
 __all__ = [
     "CITATION_COUNTS_SQL",
+    "CLUSTERS_BESIDE_ABOVE",
     "COMPONENTS_STEP_SQL",
     "COOCCURRENCE_SQL",
     "EDGE_IDS_SQL",
@@ -611,7 +615,54 @@ class SnapshotAnalysis:
         return rows
 
 
-def analyse_dataset(ds: Dataset, options: SnapshotOptions | None = None) -> SnapshotAnalysis:
+#: :func:`analyse_dataset` clusters in a second, forked process, beside the SQL steps and PageRank, when the
+#: dataset has at least this many links (and ``workers`` allows it): below, the overlap saves less than the
+#: fork costs.
+CLUSTERS_BESIDE_ABOVE = 1_000_000
+
+
+def _clusters_lane(n: int, src: np.ndarray, dst: np.ndarray, o: SnapshotOptions) -> Iterator[tuple[np.ndarray, float]]:
+    """The clusters of the links (:func:`~citegraph.analysis.clusters.cluster_arrays`, as :func:`clusters`
+    computes them) and the seconds they took."""
+    from citegraph.analysis.clusters import cluster_arrays
+
+    started = time.perf_counter()
+    found = cluster_arrays(n, src, dst, method=o.cluster_method, resolution=o.resolution, seed=o.seed,
+                           iterations=o.iterations)
+    yield found, time.perf_counter() - started
+
+
+def _fork_clusters(workers: int | None, ds: Dataset, links: int) -> bool:
+    """Whether :func:`analyse_dataset` clusters in a second process (see :data:`CLUSTERS_BESIDE_ABOVE`).
+
+    DuckDB only: a Spark driver's gateway to its JVM is not forked.
+    """
+    if workers == 1 or ds.engine.dialect != "duckdb" or not can_fork():
+        return False
+    if workers is None:
+        return usable_cores() >= 2 and links >= CLUSTERS_BESIDE_ABOVE
+    return True
+
+
+_UNITS = {"": 1, "B": 1, "KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12, "KIB": 2**10, "MIB": 2**20,
+          "GIB": 2**30, "TIB": 2**40}
+
+
+def _share_of_limit(limit: str, share: float, floor: int = 512 * 10**6) -> str:
+    """``share`` of a DuckDB memory limit (``"10GB"``), at least ``floor`` bytes, as a limit (``"2000MB"``).
+
+    >>> _share_of_limit("10GB", 0.25), _share_of_limit("1GiB", 0.25), _share_of_limit("lots", 0.25)
+    ('2500MB', '512MB', '512MB')
+    """
+    match = re.fullmatch(r"\s*([0-9.]+)\s*([A-Za-z]*)\s*", str(limit))
+    if match is None or match.group(2).upper() not in _UNITS:
+        return f"{floor // 10**6}MB"
+    total = float(match.group(1)) * _UNITS[match.group(2).upper()]
+    return f"{int(max(floor, total * share)) // 10**6}MB"
+
+
+def analyse_dataset(ds: Dataset, options: SnapshotOptions | None = None, *,
+                    workers: int | None = None) -> SnapshotAnalysis:
     """Every edge-shaped analysis of a dataset (or of its field, after ``ds.use_field``), in place.
 
     Counts, citations per year, PageRank, components, clusters, RPYS and the
@@ -621,6 +672,17 @@ def analyse_dataset(ds: Dataset, options: SnapshotOptions | None = None) -> Snap
     too big to store: the results are what ``citegraph analyse`` would give
     on a store of the field (rankings by PageRank and citation counts, not
     its composite, which needs the full records).
+
+    The clusters (Leiden, igraph: one thread) are the longest step at scale.
+    On DuckDB with 2 cores or more and at least :data:`CLUSTERS_BESIDE_ABOVE`
+    links, a forked process computes them from the link arrays while this one
+    runs the SQL steps, PageRank and components; DuckDB is held to a quarter
+    of its memory limit (at least 512 MB) and one core fewer meanwhile, so
+    that both fit where the steps one after the other did and Leiden keeps
+    its core. The results are the same either way
+    (tested); ``workers=1`` keeps everything in this process, ``workers=2``
+    forks at any size. ``seconds["clusters"]`` is then the time waited for
+    them, ``seconds["clusters (second process)"]`` the time they took.
 
     Examples
     --------
@@ -640,6 +702,8 @@ def analyse_dataset(ds: Dataset, options: SnapshotOptions | None = None) -> Snap
     >>> result.pairs["cocitation"].to_pylist()
     [{'a': '10.1/b', 'b': '10.1/c', 'count': 1, 'weight': 1.0}]
     """
+    if workers is not None and workers < 1:
+        raise UsageError(f"workers {workers} must be at least 1 (or unset)")
     o = options or SnapshotOptions()
     seconds: dict[str, float] = {}
 
@@ -650,18 +714,36 @@ def analyse_dataset(ds: Dataset, options: SnapshotOptions | None = None) -> Snap
         log.info("snapshot %s: %.1f s", name, seconds[name])
         return value
 
-    counts = timed("citation counts", lambda: citation_counts(ds))
-    keys = [str(k) for k in _column(counts, "key")]
-    per_year = timed("citations per year", lambda: citations_per_year(ds))
-    pr = timed("pagerank", lambda: pagerank(ds, damping=o.damping, method=o.pagerank_method))
-    comp = timed("components", lambda: components(ds))
-    found = timed("clusters", lambda: clusters(ds, method=o.cluster_method, resolution=o.resolution, seed=o.seed,
-                                                iterations=o.iterations))
-    spectrum = timed("rpys", lambda: rpys(ds, window=o.rpys_window))
-    pairs = {kind: timed(kind, lambda kind=kind: cooccurrence(ds, kind, normalise=o.normalise,
-                                                              min_count=o.min_count, top_k=o.top_k,
-                                                              method="arrays"))
-             for kind in o.pairs}
+    nodes, src, dst = timed("link arrays", lambda: edge_arrays(ds))
+    fork = _fork_clusters(workers, ds, len(src))
+    lowered = getattr(ds.engine, "memory_lowered", None)
+    beside = Beside(_clusters_lane, (len(nodes), src, dst, o), fork=fork, name="citegraph-clusters")
+    try:
+        # with a second process clustering, DuckDB gives it most of its memory and a core (igraph's Leiden is
+        # one thread); alone, it gives it all its memory below
+        limit = _share_of_limit(getattr(ds.engine, "memory_limit", ""), 0.25)
+        cores = max(1, usable_cores() - 1)
+        with lowered(limit, threads=cores) if fork and lowered is not None else contextlib.nullcontext():
+            counts = timed("citation counts", lambda: citation_counts(ds))
+            keys = [str(k) for k in _column(counts, "key")]
+            per_year = timed("citations per year", lambda: citations_per_year(ds))
+            pr = timed("pagerank", lambda: pagerank(ds, damping=o.damping, method=o.pagerank_method))
+            comp = timed("components", lambda: components(ds))
+            spectrum = timed("rpys", lambda: rpys(ds, window=o.rpys_window))
+            pairs = {kind: timed(kind, lambda kind=kind: cooccurrence(ds, kind, normalise=o.normalise,
+                                                                      min_count=o.min_count, top_k=o.top_k,
+                                                                      method="arrays"))
+                     for kind in o.pairs}
+        # DuckDB's cached tables go to its temp folder while igraph clusters here (10^8 links: GBs)
+        with lowered() if not fork and lowered is not None else contextlib.nullcontext():
+            membership, took = timed("clusters", beside.next)
+        if fork:
+            seconds["clusters (second process)"] = round(took, 3)
+        beside.close()
+    except BaseException:
+        beside.close(early=True)
+        raise
+    found = dict(zip(nodes, membership.tolist(), strict=True))
     titles = ds.engine.sql("SELECT key, title FROM cg_works ORDER BY key")
     title_of = dict(zip(_column(titles, "key"), _column(titles, "title"), strict=True))
     works = pa.table({

@@ -11,7 +11,9 @@
 - :mod:`~citegraph.store.dataset`: a whole snapshot as a Parquet dataset
   read in place by an SQL engine (DuckDB), and field selection on it;
 - :mod:`~citegraph.store.spark`: the same dataset and SQL on Spark
-  (PySpark; local mode or a cluster).
+  (PySpark; local mode or a cluster);
+- :mod:`~citegraph.store.location`: where a dataset lives, a local folder or
+  a URL (S3, GCS, Azure, HDFS) through pyarrow's file systems.
 
 May import: the shared modules only (:mod:`citegraph.errors`,
 :mod:`citegraph.doi`, :mod:`citegraph.config`). The store knows no source and no

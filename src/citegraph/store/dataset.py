@@ -338,37 +338,44 @@ class DuckDBEngine:
         self.con.execute(statement)
 
     @contextlib.contextmanager
-    def memory_lowered(self, limit: str = "512MB") -> Iterator[None]:
-        """Hold DuckDB to ``limit`` for a while, its tables evicted to ``temp_directory``; restored after.
+    def memory_lowered(self, limit: str = "512MB", *, threads: int | None = None) -> Iterator[None]:
+        """Hold DuckDB to ``limit`` (and ``threads``) for a while, its tables evicted to ``temp_directory``;
+        restored after.
 
-        For the analyses that run in this process on arrays (clusters: igraph's graph of 10^8 links takes
-        several GB), so that DuckDB's cached tables do not hold the memory they need. When DuckDB cannot
-        free enough, the limit stays as it was (logged).
+        For the analyses that run beside DuckDB on arrays (clusters: igraph's graph of 10^8 links takes
+        several GB, and one core), so that DuckDB's cached tables do not hold the memory they need, nor its
+        threads the core. When DuckDB cannot free enough, the limit stays as it was (logged).
 
         Examples
         --------
-        >>> eng = DuckDBEngine(memory_limit="1GB")
-        >>> with eng.memory_lowered("100MB"):
-        ...     eng.sql("SELECT current_setting('memory_limit') AS m").column("m").to_pylist()
-        ['95.3 MiB']
-        >>> eng.sql("SELECT current_setting('memory_limit') AS m").column("m").to_pylist()
-        ['953.6 MiB']
+        >>> eng = DuckDBEngine(memory_limit="1GB", threads=2)
+        >>> with eng.memory_lowered("100MB", threads=1):
+        ...     eng.sql("SELECT current_setting('memory_limit') AS m, current_setting('threads') AS t").to_pylist()
+        [{'m': '95.3 MiB', 't': 1}]
+        >>> eng.sql("SELECT current_setting('memory_limit') AS m, current_setting('threads') AS t").to_pylist()
+        [{'m': '953.6 MiB', 't': 2}]
         >>> eng.memory_limit
         '1GB'
         >>> eng.close()
         """
         import duckdb
 
+        before = int(self.con.sql("SELECT current_setting('threads')").fetchall()[0][0])
+        if threads is not None:
+            self.con.execute(f"SET threads = {max(1, int(threads))}")
         try:
-            self.con.execute(f"SET memory_limit = '{_setting(limit)}'")
-        except duckdb.Error as exc:
-            log.warning("DuckDB's memory limit stays %s: %s", self.memory_limit, exc)
-            yield
-            return
-        try:
-            yield
+            try:
+                self.con.execute(f"SET memory_limit = '{_setting(limit)}'")
+            except duckdb.Error as exc:
+                log.warning("DuckDB's memory limit stays %s: %s", self.memory_limit, exc)
+                yield
+                return
+            try:
+                yield
+            finally:
+                self.con.execute(f"SET memory_limit = '{self.memory_limit}'")
         finally:
-            self.con.execute(f"SET memory_limit = '{self.memory_limit}'")
+            self.con.execute(f"SET threads = {before}")
 
     def materialize(self, name: str, query: str) -> None:
         self.con.execute(f"CREATE OR REPLACE TEMP TABLE {_name(name)} AS {query}")
