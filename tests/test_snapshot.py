@@ -481,3 +481,34 @@ def test_clusters_in_a_second_process_equal_those_computed_here(synthetic: tuple
     G = citation_graph(store)
     assert dict(zip(here.works.column("key").to_pylist(), here.works.column("cluster").to_pylist(),
                     strict=True)) == find_clusters(G, seed=5, iterations=-1)
+
+
+def test_records_with_surrogate_escapes_ingest_as_parse_work_reads_them(tmp_path: Path) -> None:
+    """Only a record whose text escapes a surrogate skips the fast path; both give parse_work's values."""
+    import gc
+
+    import pyarrow.parquet as pq
+
+    # hand-made unit records, as JSON Lines and as an items file: a lone surrogate in a reference and in a
+    # title, a proper pair (an emoji) and a record with none
+    lines = ['{"DOI": "10.5555/S1", "title": ["T \\ud800 x"], "reference": [{"key": "k\\udfff", "DOI": "10.5555/S2"}]}',
+             '{"DOI": "10.5555/S2", "title": ["Pair \\ud83d\\ude00"], "reference": [{"key": "a", "DOI": "10.5555/S1"}]}',
+             '{"DOI": "10.5555/S3", "title": ["Plain"], "reference": [{"key": "b", "DOI": "10.5555/S2", "year": "1999"}]}']
+    (tmp_path / "s.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (tmp_path / "s.json").write_text('{"items": [' + ",\n".join(lines) + "]}", encoding="utf-8")
+    flags = [flag for _, flag in ss._flagged_records(tmp_path / "s.jsonl")]
+    assert flags == [False, False, True] == [flag for _, flag in ss._flagged_records(tmp_path / "s.json")]
+    assert gc.isenabled()
+    report = ss.ingest([tmp_path / "s.jsonl", tmp_path / "s.json"], "crossref", tmp_path / "ds")
+    assert gc.isenabled()  # paused while parsing, given back
+    assert (report.works, report.refs, report.bad) == (6, 6, 0)
+    parsed = [parse_work(json.loads(line), source="t") for line in lines]
+    for table in ("works", "refs"):
+        for part in sorted((tmp_path / "ds" / table).glob("*.parquet")):
+            rows = pq.read_table(part).to_pylist()
+            if table == "works":
+                assert [(r["key"], r["title"]) for r in rows] == [(p.work.doi, p.work.title) for p in parsed]
+            else:
+                assert [(r["citing"], r["cited"], r["year"]) for r in rows] == [
+                    (x.citing, x.cited, x.year) for p in parsed for x in p.references]
+    assert parsed[0].work.title == "T \ufffd x" and parsed[1].work.title == "Pair \U0001f600"

@@ -621,6 +621,11 @@ def parse_work(record: Mapping[str, Any], *, source: str) -> ParsedWork:
         # JSON may escape lone surrogates ("\ud800"), which no UTF-8 file or database can hold
         record = _without_surrogates(record)
         raw_json = json.dumps(record, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    return _parse_fields(record, source, raw_json)
+
+
+def _parse_fields(record: Mapping[str, Any], source: str, raw_json: str) -> ParsedWork:
+    """:func:`parse_work` after its record is known to hold no lone surrogate; ``raw_json`` as given."""
     raw_doi = record.get("DOI")
     if not isinstance(raw_doi, str) or not raw_doi.strip():
         keys = ", ".join(sorted(map(str, record))[:8]) or "none"
@@ -678,18 +683,31 @@ def parse_work(record: Mapping[str, Any], *, source: str) -> ParsedWork:
     return ParsedWork(work=work, references=references, notices=crossref_notices(record, doi.key))
 
 
-def parse_snapshot_work(record: Mapping[str, Any], *, source: str) -> tuple[ParsedWork, list[tuple[Any, ...]]]:
+def parse_snapshot_work(record: Mapping[str, Any], *, source: str,
+                        surrogate_free: bool = False) -> tuple[ParsedWork, list[tuple[Any, ...]]]:
     """:func:`parse_work` for a snapshot's millions of records: the references as tuples, not row objects.
 
     Ingesting a snapshot (:mod:`citegraph.sources.snapshot`) needs each reference's fields, not a
     :class:`ReferenceRow` per entry nor the record's JSON text with its reference list: this gives the same
     values at about half the cost.
 
+    Parameters
+    ----------
+    record : Mapping
+        A Crossref work record.
+    source : str
+        As :func:`parse_work`.
+    surrogate_free : bool
+        The caller knows that no string in ``record`` holds a lone surrogate (its JSON text had no
+        ``\\ud800``-``\\udfff`` escape, the only way one gets in): the checks for them are skipped, and
+        ``work.raw_json`` is left empty (the ingestion keeps the fields, not the text). The values are
+        the same (tested).
+
     Returns
     -------
     parsed : ParsedWork
         As :func:`parse_work` gives it, except that ``references`` is empty and ``work.raw_json`` is the
-        record without its ``reference`` list.
+        record without its ``reference`` list (empty with ``surrogate_free``).
     references : list of tuple
         The fields of each reference, in :class:`ReferenceRow`'s order: ``ReferenceRow(*t)`` for each
         tuple ``t`` equals :func:`parse_work`'s rows, lone surrogates replaced as there.
@@ -708,14 +726,19 @@ def parse_snapshot_work(record: Mapping[str, Any], *, source: str) -> tuple[Pars
     ('10.5555/a', [('10.5555/a', 1, '10.5555/b', '10.5555/B', None, 'r1', None, None, None, 1999, None, None, None)])
     >>> [ReferenceRow(*t) for t in refs] == list(parse_work(record, source="unit-test").references)
     True
+    >>> parse_snapshot_work(record, source="unit-test", surrogate_free=True)[1] == refs
+    True
     """
     if not isinstance(record, Mapping):
         raise RecordError(f"record is a {type(record).__name__}, not a JSON object")
     entries = record.get("reference")
     if not isinstance(entries, list) or not entries:
+        if surrogate_free:
+            return _parse_fields(record, source, ""), []
         return parse_work(record, source=source), []  # no reference list: no reference rows either way
     try:
-        parsed = parse_work({k: v for k, v in record.items() if k != "reference"}, source=source)
+        work_only = {k: v for k, v in record.items() if k != "reference"}
+        parsed = _parse_fields(work_only, source, "") if surrogate_free else parse_work(work_only, source=source)
     except RecordError:
         parse_work(record, source=source)  # raises with the whole record's message (its keys include reference)
         raise
@@ -723,6 +746,9 @@ def parse_snapshot_work(record: Mapping[str, Any], *, source: str) -> tuple[Pars
     problems: list[str] = []
     rows = [_reference_values(citing, i, entry, problems) for i, entry in enumerate(entries, start=1)
             if entry.__class__ is dict or isinstance(entry, Mapping)]
+    if surrogate_free:
+        _warn(citing, problems)
+        return parsed, rows
     try:  # a lone surrogate in what is kept shows in the values; parse_work replaces them before parsing
         "".join([v for row in rows for v in row if v.__class__ is str]).encode("utf-8")
     except UnicodeEncodeError:
