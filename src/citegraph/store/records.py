@@ -39,7 +39,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from citegraph.doi import normalize_doi
+from citegraph.doi import DOI, normalize_doi
 from citegraph.errors import InvalidDOIError, RecordError
 
 __all__ = [
@@ -527,25 +527,55 @@ def _reference_values(citing: str, position: int, entry: Mapping[str, Any], prob
     get = entry.get
     cited = cited_original = None
     raw_doi = get("DOI")
-    if isinstance(raw_doi, str) and raw_doi.strip():
+    if raw_doi.__class__ is str and raw_doi.strip():
+        doi = _REF_DOIS.get(raw_doi)
+        if doi is None:
+            try:
+                doi = normalize_doi(raw_doi)
+            except InvalidDOIError as exc:
+                doi = exc
+            if len(_REF_DOIS) >= _MEMO_MAX:
+                _REF_DOIS.clear()
+            _REF_DOIS[raw_doi] = doi
+        if doi.__class__ is DOI:
+            cited, cited_original = doi.key, doi.original
+        else:
+            log.debug("reference %d of %s: %s", position, citing, doi)
+            cited_original = raw_doi
+    elif isinstance(raw_doi, str) and raw_doi.strip():  # a str subclass: not memoised
         try:
-            doi = normalize_doi(raw_doi)
+            parsed = normalize_doi(raw_doi)
         except InvalidDOIError as exc:
             log.debug("reference %d of %s: %s", position, citing, exc)
             cited_original = raw_doi
         else:
-            cited, cited_original = doi.key, doi.original
+            cited, cited_original = parsed.key, parsed.original
     raw_year = get("year")
-    year = None if raw_year is None else reference_year(raw_year)
-    if year is not None and not plausible_year(year):
-        problems.append(f"reference {position} year {_shown(raw_year)} is outside the plausible years")
+    if raw_year is None:
         year = None
+    else:
+        year = _REF_YEARS.get(raw_year, _MISSING) if raw_year.__class__ is str else _MISSING
+        if year is _MISSING:
+            year = reference_year(raw_year)
+            if year is not None and not plausible_year(year):
+                problems.append(f"reference {position} year {_shown(raw_year)} is outside the plausible years")
+                year = None
+            elif raw_year.__class__ is str and len(_REF_YEARS) < _MEMO_MAX:
+                _REF_YEARS[raw_year] = year
     text = {name: _clean(value) for name, value in entry.items() if name in _REF_TEXT and value is not None}
     tget = text.get
     return (citing, position, cited, cited_original, tget("doi-asserted-by"), tget("key"), tget("unstructured"),
             tget("article-title"), tget("journal-title") or tget("volume-title") or tget("series-title"), year,
             tget("author"), tget("volume"), tget("first-page"))
 
+
+#: What :func:`_reference_values` worked out before (a snapshot cites the same DOIs and writes the same years
+#: millions of times): a reference's DOI text -> its :class:`~citegraph.doi.DOI` or the error it raised, and
+#: a year text -> its plausible year or None. Bounded: emptied when full (the DOIs), no longer filled (years).
+_REF_DOIS: dict[str, DOI | InvalidDOIError] = {}
+_REF_YEARS: dict[str, int | None] = {}
+_MEMO_MAX = 1 << 18
+_MISSING: Any = object()
 
 #: The text fields of a reference entry that :func:`_reference` keeps.
 _REF_TEXT = frozenset({"doi-asserted-by", "key", "unstructured", "article-title", "journal-title", "volume-title",
