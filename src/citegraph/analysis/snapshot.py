@@ -676,7 +676,7 @@ def analyse_dataset(ds: Dataset, options: SnapshotOptions | None = None, *,
     The clusters (Leiden, igraph: one thread) are the longest step at scale.
     On DuckDB with 2 cores or more and at least :data:`CLUSTERS_BESIDE_ABOVE`
     links, a forked process computes them from the link arrays while this one
-    runs the SQL steps, PageRank and components; DuckDB is held to a quarter
+    runs the SQL steps, PageRank and components; DuckDB is held to a fifth
     of its memory limit (at least 512 MB) and one core fewer meanwhile, so
     that both fit where the steps one after the other did and Leiden keeps
     its core. The results are the same either way
@@ -721,7 +721,7 @@ def analyse_dataset(ds: Dataset, options: SnapshotOptions | None = None, *,
     try:
         # with a second process clustering, DuckDB gives it most of its memory and a core (igraph's Leiden is
         # one thread); alone, it gives it all its memory below
-        limit = _share_of_limit(getattr(ds.engine, "memory_limit", ""), 0.25)
+        limit = _share_of_limit(getattr(ds.engine, "memory_limit", ""), 0.2)
         cores = max(1, usable_cores() - 1)
         with lowered(limit, threads=cores) if fork and lowered is not None else contextlib.nullcontext():
             counts = timed("citation counts", lambda: citation_counts(ds))
