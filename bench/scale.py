@@ -198,7 +198,7 @@ def in_memory_check(ds: Any, snap: Path, store_path: Path, iterations: int) -> d
 
 def run_one(size: int, engine: str, work: Path, *, files: int, memory_limit: str, spark_memory: str,
             sql_checks: bool = True, pairs_stage: bool = True, iterations: int = 2,
-            check_in_memory: bool = False, sequential: bool = False) -> dict[str, Any]:
+            check_in_memory: bool = False, sequential: bool = False, workers: int | None = None) -> dict[str, Any]:
     """Write (once per size), ingest (once per size) and analyse on ``engine``: ``{"stages": [...]}``."""
     from citegraph.analysis import snapshot as sa
     from citegraph.sources import snapshot as ss
@@ -245,7 +245,7 @@ def run_one(size: int, engine: str, work: Path, *, files: int, memory_limit: str
             # what `citegraph field --in-place` runs: analyse_dataset, the clusters in a second process beside
             # the SQL steps, PageRank and components (co-occurrence pairs are the stage below)
             result = stage(ANALYSE_STAGE, lambda: sa.analyse_dataset(
-                ds, sa.SnapshotOptions(pairs=(), iterations=iterations)))
+                ds, sa.SnapshotOptions(pairs=(), iterations=iterations), workers=workers))
             for name, seconds in result.seconds.items():
                 stages.append({"stage": f"- {name}", "seconds": seconds, "within": ANALYSE_STAGE,
                                **{k: stages[-1][k] for k in ("peak_rss_mb", "children_peak_rss_mb", "peak_pss_mb")}})
@@ -400,6 +400,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--iterations", type=int, default=2, help="Leiden passes (-1: until stable)")
     ap.add_argument("--sequential", action="store_true",
                     help="DuckDB: run the analyses one by one as stages (no second process for the clusters)")
+    ap.add_argument("--workers", type=int, default=None,
+                    help="analyse_dataset's workers: 1 one process, 2 the clusters in a second process at any size "
+                         "(default: its own rule)")
     ap.add_argument("--check-in-memory-up-to", type=float, default=1e6,
                     help="compare with the in-memory path (a store of the same records) up to this size")
     ap.add_argument("--write-only", action="store_true",
@@ -418,7 +421,7 @@ def main(argv: list[str] | None = None) -> int:
         info = run_one(size, args.child[1], Path(args.work), files=args.files,
                        memory_limit=args.memory_limit, spark_memory=args.spark_memory,
                        sql_checks=size <= args.sql_checks_up_to, pairs_stage=size <= args.pairs_up_to,
-                       iterations=args.iterations, sequential=args.sequential,
+                       iterations=args.iterations, sequential=args.sequential, workers=args.workers,
                        check_in_memory=args.child[1] == "duckdb" and size <= args.check_in_memory_up_to)
         print(json.dumps(info))
         return 0
@@ -434,7 +437,8 @@ def main(argv: list[str] | None = None) -> int:
                "--memory-limit", args.memory_limit, "--spark-memory", args.spark_memory,
                "--sql-checks-up-to", str(args.sql_checks_up_to), "--pairs-up-to", str(args.pairs_up_to),
                "--iterations", str(args.iterations), "--check-in-memory-up-to", str(args.check_in_memory_up_to),
-               *(["--sequential"] if args.sequential else [])]
+               *(["--sequential"] if args.sequential else []),
+               *(["--workers", str(args.workers)] if args.workers is not None else [])]
         started = time.perf_counter()
         proc = subprocess.run(cmd, stdout=subprocess.PIPE, text=True)
         if proc.returncode != 0:
