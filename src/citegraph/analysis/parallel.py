@@ -80,17 +80,24 @@ class Beside:
     from the start again, skipping the values already received: the values are the same either way, only
     the time differs. :meth:`close` ends the child (when the caller stops early, too). ``name`` names the
     child process (``ps``, logs).
+
+    ``start="spawn"`` starts the child afresh instead (``func`` and ``args`` pickled, so they must be small:
+    paths of files rather than arrays). A forked child keeps every page of the caller's heap it was born
+    with, also those the caller frees later (a database's buffers), so a long child beside a caller that
+    frees and allocates gigabytes is better spawned.
     """
 
     def __init__(self, func: Callable[..., Iterator[Any]], args: tuple[Any, ...], *, fork: bool,
-                 name: str = "citegraph-analyse-beside") -> None:
+                 name: str = "citegraph-analyse-beside", start: str = "fork") -> None:
+        if start not in ("fork", "spawn"):
+            raise ValueError(f"start {start!r} is not fork or spawn")
         self._func, self._args = func, args
         self._received = 0
         self._local: Iterator[Any] | None = None if fork else func(*args)
         self._process: Any = None
         self._conn: Any = None
         if fork:
-            ctx = multiprocessing.get_context("fork")
+            ctx: Any = multiprocessing.get_context(start)  # a literal method gives a typed context; a str does not
             receive, send = ctx.Pipe(duplex=False)
             self._process = ctx.Process(target=_child, args=(send, func, args), daemon=True, name=name)
             self._process.start()

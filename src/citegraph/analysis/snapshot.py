@@ -81,9 +81,11 @@ from __future__ import annotations
 import contextlib
 import logging
 import re
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -632,6 +634,14 @@ def _clusters_lane(n: int, src: np.ndarray, dst: np.ndarray, o: SnapshotOptions)
     yield found, time.perf_counter() - started
 
 
+def _clusters_from_files(folder: str, n: int, o: SnapshotOptions) -> Iterator[tuple[np.ndarray, float]]:
+    """:func:`_clusters_lane` of the link arrays saved in ``folder`` (``src.npy``, ``dst.npy``; mapped, not read):
+    what the second process runs."""
+    src = np.load(Path(folder, "src.npy"), mmap_mode="r")
+    dst = np.load(Path(folder, "dst.npy"), mmap_mode="r")
+    yield from _clusters_lane(n, src, dst, o)
+
+
 def _fork_clusters(workers: int | None, ds: Dataset, links: int) -> bool:
     """Whether :func:`analyse_dataset` clusters in a second process (see :data:`CLUSTERS_BESIDE_ABOVE`).
 
@@ -675,8 +685,9 @@ def analyse_dataset(ds: Dataset, options: SnapshotOptions | None = None, *,
 
     The clusters (Leiden, igraph: one thread) are the longest step at scale.
     On DuckDB with 2 cores or more and at least :data:`CLUSTERS_BESIDE_ABOVE`
-    links, a forked process computes them from the link arrays while this one
-    runs the SQL steps, PageRank and components; DuckDB is held to a fifth
+    links, a second process (started afresh, handed the link arrays as
+    files in the temporary folder: 16 bytes a link) computes them while this
+    one runs the SQL steps, PageRank and components; DuckDB is held to a fifth
     of its memory limit (at least 512 MB) and one core fewer meanwhile, so
     that both fit where the steps one after the other did and Leiden keeps
     its core. The results are the same either way
@@ -717,8 +728,18 @@ def analyse_dataset(ds: Dataset, options: SnapshotOptions | None = None, *,
     nodes, src, dst = timed("link arrays", lambda: edge_arrays(ds))
     fork = _fork_clusters(workers, ds, len(src))
     lowered = getattr(ds.engine, "memory_lowered", None)
-    beside = Beside(_clusters_lane, (len(nodes), src, dst, o), fork=fork, name="citegraph-clusters")
-    try:
+    with contextlib.ExitStack() as stack:
+        if fork:
+            # a spawned process, handed the links as files: a forked one would keep DuckDB's buffers alive
+            # (every page of this process it was born with, which DuckDB frees below), gigabytes at scale
+            folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="citegraph-clusters-"))
+            np.save(Path(folder, "src.npy"), src)
+            np.save(Path(folder, "dst.npy"), dst)
+            beside = Beside(_clusters_from_files, (folder, len(nodes), o), fork=True, name="citegraph-clusters",
+                            start="spawn")
+        else:
+            beside = Beside(_clusters_lane, (len(nodes), src, dst, o), fork=False)
+        stack.callback(beside.close, early=True)  # ends the second process when an error comes first
         # with a second process clustering, DuckDB gives it most of its memory and a core (igraph's Leiden is
         # one thread); alone, it gives it all its memory below
         limit = _share_of_limit(getattr(ds.engine, "memory_limit", ""), 0.2)
@@ -740,9 +761,6 @@ def analyse_dataset(ds: Dataset, options: SnapshotOptions | None = None, *,
         if fork:
             seconds["clusters (second process)"] = round(took, 3)
         beside.close()
-    except BaseException:
-        beside.close(early=True)
-        raise
     found = dict(zip(nodes, membership.tolist(), strict=True))
     titles = ds.engine.sql("SELECT key, title FROM cg_works ORDER BY key")
     title_of = dict(zip(_column(titles, "key"), _column(titles, "title"), strict=True))
