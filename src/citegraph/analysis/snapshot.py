@@ -687,10 +687,12 @@ def analyse_dataset(ds: Dataset, options: SnapshotOptions | None = None, *,
     On DuckDB with 2 cores or more and at least :data:`CLUSTERS_BESIDE_ABOVE`
     links, a second process (started afresh, handed the link arrays as
     files in the temporary folder: 16 bytes a link) computes them while this
-    one runs the SQL steps, PageRank and components; DuckDB is held to a fifth
-    of its memory limit (at least 512 MB) and one core fewer meanwhile, so
-    that both fit where the steps one after the other did and Leiden keeps
-    its core. The results are the same either way
+    one runs the SQL steps, PageRank and components; DuckDB is held to a tenth
+    of its memory limit (at least 512 MB) and one core fewer meanwhile, and
+    this process lets go of the link arrays once PageRank, components and
+    the pairs have used them (``ds.cache`` no longer holds them), so that
+    both fit where the steps one after the other did and Leiden keeps its
+    core. The results are the same either way
     (tested); ``workers=1`` keeps everything in this process, ``workers=2``
     forks at any size. ``seconds["clusters"]`` is then the time waited for
     them, ``seconds["clusters (second process)"]`` the time they took.
@@ -742,7 +744,7 @@ def analyse_dataset(ds: Dataset, options: SnapshotOptions | None = None, *,
         stack.callback(beside.close, early=True)  # ends the second process when an error comes first
         # with a second process clustering, DuckDB gives it most of its memory and a core (igraph's Leiden is
         # one thread); alone, it gives it all its memory below
-        limit = _share_of_limit(getattr(ds.engine, "memory_limit", ""), 0.2)
+        limit = _share_of_limit(getattr(ds.engine, "memory_limit", ""), 0.1)
         cores = max(1, usable_cores() - 1)
         with lowered(limit, threads=cores) if fork and lowered is not None else contextlib.nullcontext():
             counts = timed("citation counts", lambda: citation_counts(ds))
@@ -750,11 +752,14 @@ def analyse_dataset(ds: Dataset, options: SnapshotOptions | None = None, *,
             per_year = timed("citations per year", lambda: citations_per_year(ds))
             pr = timed("pagerank", lambda: pagerank(ds, damping=o.damping, method=o.pagerank_method))
             comp = timed("components", lambda: components(ds))
-            spectrum = timed("rpys", lambda: rpys(ds, window=o.rpys_window))
             pairs = {kind: timed(kind, lambda kind=kind: cooccurrence(ds, kind, normalise=o.normalise,
                                                                       min_count=o.min_count, top_k=o.top_k,
                                                                       method="arrays"))
                      for kind in o.pairs}
+            if fork:  # the link arrays have served here: their memory goes to the clusters' process
+                del src, dst
+                ds.cache.pop("edge_arrays", None)
+            spectrum = timed("rpys", lambda: rpys(ds, window=o.rpys_window))
         # DuckDB's cached tables go to its temp folder while igraph clusters here (10^8 links: GBs)
         with lowered() if not fork and lowered is not None else contextlib.nullcontext():
             membership, took = timed("clusters", beside.next)
