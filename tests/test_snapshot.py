@@ -491,9 +491,12 @@ def test_records_with_surrogate_escapes_ingest_as_parse_work_reads_them(tmp_path
 
     # hand-made unit records, as JSON Lines and as an items file: a lone surrogate in a reference and in a
     # title, a proper pair (an emoji) and a record with none
-    lines = ['{"DOI": "10.5555/S1", "title": ["T \\ud800 x"], "reference": [{"key": "k\\udfff", "DOI": "10.5555/S2"}]}',
-             '{"DOI": "10.5555/S2", "title": ["Pair \\ud83d\\ude00"], "reference": [{"key": "a", "DOI": "10.5555/S1"}]}',
-             '{"DOI": "10.5555/S3", "title": ["Plain"], "reference": [{"key": "b", "DOI": "10.5555/S2", "year": "1999"}]}']
+    lines = ['{"DOI": "10.5555/S1", "title": ["T \\ud800 x"], '
+             '"reference": [{"key": "k\\udfff", "DOI": "10.5555/S2"}]}',
+             '{"DOI": "10.5555/S2", "title": ["Pair \\ud83d\\ude00"], '
+             '"reference": [{"key": "a", "DOI": "10.5555/S1"}]}',
+             '{"DOI": "10.5555/S3", "title": ["Plain"], '
+             '"reference": [{"key": "b", "DOI": "10.5555/S2", "year": "1999"}]}']
     (tmp_path / "s.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
     (tmp_path / "s.json").write_text('{"items": [' + ",\n".join(lines) + "]}", encoding="utf-8")
     flags = [flag for _, flag in ss._flagged_records(tmp_path / "s.jsonl")]

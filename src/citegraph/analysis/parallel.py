@@ -4,8 +4,10 @@
 beside the co-citation and coupling links
 (:mod:`citegraph.analysis.pipeline`), and :func:`citegraph.analysis.snapshot.analyse_dataset`
 clusters a snapshot's links beside its SQL steps. Both hand a generator to
-:class:`Beside`, which runs it in a forked child and gives its values back in
-order.
+:class:`Beside`, which runs it in a child process and gives its values back in
+order: forked for ``analyse`` (the child shares the graphs in memory), spawned
+for ``analyse_dataset`` (handed the links as files; a forked child would keep
+alive the database buffers its parent frees).
 
 Why a fork and not :mod:`concurrent.futures`: the child must inherit the
 graphs and link arrays already in memory (10^8 links: gigabytes) without

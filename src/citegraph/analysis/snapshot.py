@@ -617,9 +617,9 @@ class SnapshotAnalysis:
         return rows
 
 
-#: :func:`analyse_dataset` clusters in a second, forked process, beside the SQL steps and PageRank, when the
-#: dataset has at least this many links (and ``workers`` allows it): below, the overlap saves less than the
-#: fork costs.
+#: :func:`analyse_dataset` clusters in a second process, beside the SQL steps and PageRank, when the dataset
+#: has at least this many links (and ``workers`` allows it): below, the overlap saves less than starting that
+#: process costs (about a second).
 CLUSTERS_BESIDE_ABOVE = 1_000_000
 
 
@@ -642,10 +642,10 @@ def _clusters_from_files(folder: str, n: int, o: SnapshotOptions) -> Iterator[tu
     yield from _clusters_lane(n, src, dst, o)
 
 
-def _fork_clusters(workers: int | None, ds: Dataset, links: int) -> bool:
+def _clusters_beside(workers: int | None, ds: Dataset, links: int) -> bool:
     """Whether :func:`analyse_dataset` clusters in a second process (see :data:`CLUSTERS_BESIDE_ABOVE`).
 
-    DuckDB only: a Spark driver's gateway to its JVM is not forked.
+    DuckDB only: on Spark the SQL steps run on the executors, beside nothing on the driver's cores.
     """
     if workers == 1 or ds.engine.dialect != "duckdb" or not can_fork():
         return False
@@ -692,9 +692,9 @@ def analyse_dataset(ds: Dataset, options: SnapshotOptions | None = None, *,
     this process lets go of the link arrays once PageRank, components and
     the pairs have used them (``ds.cache`` no longer holds them), so that
     both fit where the steps one after the other did and Leiden keeps its
-    core. The results are the same either way
-    (tested); ``workers=1`` keeps everything in this process, ``workers=2``
-    forks at any size. ``seconds["clusters"]`` is then the time waited for
+    core. The results are the same either way (tested); ``workers=1`` keeps
+    everything in this process, ``workers=2`` starts the second one at any
+    size. ``seconds["clusters"]`` is then the time waited for
     them, ``seconds["clusters (second process)"]`` the time they took.
 
     Examples
@@ -728,7 +728,7 @@ def analyse_dataset(ds: Dataset, options: SnapshotOptions | None = None, *,
         return value
 
     nodes, src, dst = timed("link arrays", lambda: edge_arrays(ds))
-    fork = _fork_clusters(workers, ds, len(src))
+    fork = _clusters_beside(workers, ds, len(src))
     lowered = getattr(ds.engine, "memory_lowered", None)
     with contextlib.ExitStack() as stack:
         if fork:
