@@ -80,7 +80,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import re
 import tempfile
 import time
 from collections.abc import Iterator
@@ -654,23 +653,6 @@ def _clusters_beside(workers: int | None, ds: Dataset, links: int) -> bool:
     return True
 
 
-_UNITS = {"": 1, "B": 1, "KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12, "KIB": 2**10, "MIB": 2**20,
-          "GIB": 2**30, "TIB": 2**40}
-
-
-def _share_of_limit(limit: str, share: float, floor: int = 512 * 10**6) -> str:
-    """``share`` of a DuckDB memory limit (``"10GB"``), at least ``floor`` bytes, as a limit (``"2000MB"``).
-
-    >>> _share_of_limit("10GB", 0.25), _share_of_limit("1GiB", 0.25), _share_of_limit("lots", 0.25)
-    ('2500MB', '512MB', '512MB')
-    """
-    match = re.fullmatch(r"\s*([0-9.]+)\s*([A-Za-z]*)\s*", str(limit))
-    if match is None or match.group(2).upper() not in _UNITS:
-        return f"{floor // 10**6}MB"
-    total = float(match.group(1)) * _UNITS[match.group(2).upper()]
-    return f"{int(max(floor, total * share)) // 10**6}MB"
-
-
 def analyse_dataset(ds: Dataset, options: SnapshotOptions | None = None, *,
                     workers: int | None = None) -> SnapshotAnalysis:
     """Every edge-shaped analysis of a dataset (or of its field, after ``ds.use_field``), in place.
@@ -744,9 +726,8 @@ def analyse_dataset(ds: Dataset, options: SnapshotOptions | None = None, *,
         stack.callback(beside.close, early=True)  # ends the second process when an error comes first
         # with a second process clustering, DuckDB gives it most of its memory and a core (igraph's Leiden is
         # one thread); alone, it gives it all its memory below
-        limit = _share_of_limit(getattr(ds.engine, "memory_limit", ""), 0.1)
         cores = max(1, usable_cores() - 1)
-        with lowered(limit, threads=cores) if fork and lowered is not None else contextlib.nullcontext():
+        with lowered(0.1, threads=cores) if fork and lowered is not None else contextlib.nullcontext():
             counts = timed("citation counts", lambda: citation_counts(ds))
             keys = [str(k) for k in _column(counts, "key")]
             per_year = timed("citations per year", lambda: citations_per_year(ds))

@@ -424,6 +424,11 @@ class _Writer:
         self.flush()
         self.writer.close()
 
+    def abandon(self) -> None:
+        """Close without flushing, whatever state the writer is in (its file is given up)."""
+        with contextlib.suppress(Exception):
+            self.writer.close()
+
 
 #: The columns of the works table that vary from record to record, in the order :func:`_work_row` gives them.
 _WORK_ROW = {name: i for i, name in enumerate((
@@ -512,16 +517,12 @@ def _ingest_one(path: Path, fmt: str, out: DatasetLocation, part: str,
         works.close()
         refs.close()
     except StoreError:  # the dataset's storage, not the input file: the whole run stops
-        for w in (works, refs):
-            with contextlib.suppress(Exception):
-                w.writer.close()
+        works.abandon()
+        refs.abandon()
         raise
     except (OSError, EOFError, UnicodeError, pa.ArrowException) as exc:  # the file, not a record
-        for w in (works, refs):
-            try:
-                w.writer.close()
-            except Exception:  # closing a broken writer: its file is removed below
-                pass
+        works.abandon()  # its file is removed below
+        refs.abandon()
         for tmp in (works_tmp, refs_tmp):
             out.remove(*tmp)
         reason = f"{type(exc).__name__}: {exc}"

@@ -338,9 +338,9 @@ class DuckDBEngine:
         self.con.execute(statement)
 
     @contextlib.contextmanager
-    def memory_lowered(self, limit: str = "512MB", *, threads: int | None = None) -> Iterator[None]:
+    def memory_lowered(self, limit: str | float = "512MB", *, threads: int | None = None) -> Iterator[None]:
         """Hold DuckDB to ``limit`` (and ``threads``) for a while, its tables evicted to ``temp_directory``;
-        restored after.
+        restored after. A float ``limit`` is that share of :attr:`memory_limit` (at least 512 MB).
 
         For the analyses that run beside DuckDB on arrays (clusters: igraph's graph of 10^8 links takes
         several GB, and one core), so that DuckDB's cached tables do not hold the memory they need, nor its
@@ -354,12 +354,17 @@ class DuckDBEngine:
         [{'m': '95.3 MiB', 't': 1}]
         >>> eng.sql("SELECT current_setting('memory_limit') AS m, current_setting('threads') AS t").to_pylist()
         [{'m': '953.6 MiB', 't': 2}]
+        >>> with eng.memory_lowered(0.1):  # a tenth of 1 GB, but at least 512 MB
+        ...     eng.sql("SELECT current_setting('memory_limit') AS m").column("m").to_pylist()
+        ['488.2 MiB']
         >>> eng.memory_limit
         '1GB'
         >>> eng.close()
         """
         import duckdb
 
+        if not isinstance(limit, str):
+            limit = _share_of_limit(self.memory_limit, limit)
         before = int(self.con.sql("SELECT current_setting('threads')").fetchall()[0][0])
         if threads is not None:
             self.con.execute(f"SET threads = {max(1, int(threads))}")
@@ -438,6 +443,23 @@ def default_memory_limit() -> str:
     except (AttributeError, ValueError, OSError):  # not POSIX: DuckDB's own default would be 80%
         return "4GB"
     return f"{max(1, total // 2 // 10**9)}GB"
+
+
+_UNITS = {"": 1, "B": 1, "KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12, "KIB": 2**10, "MIB": 2**20,
+          "GIB": 2**30, "TIB": 2**40}
+
+
+def _share_of_limit(limit: str, share: float, floor: int = 512 * 10**6) -> str:
+    """``share`` of a DuckDB memory limit (``"10GB"``), at least ``floor`` bytes, as a limit (``"2000MB"``).
+
+    >>> _share_of_limit("10GB", 0.25), _share_of_limit("1GiB", 0.25), _share_of_limit("lots", 0.25)
+    ('2500MB', '512MB', '512MB')
+    """
+    match = re.fullmatch(r"\s*([0-9.]+)\s*([A-Za-z]*)\s*", str(limit))
+    if match is None or match.group(2).upper() not in _UNITS:
+        return f"{floor // 10**6}MB"
+    total = float(match.group(1)) * _UNITS[match.group(2).upper()]
+    return f"{int(max(floor, total * share)) // 10**6}MB"
 
 
 def _name(name: str) -> str:

@@ -42,6 +42,7 @@ citegraph.errors.UsageError: ftp://host/snapshot: ftp:// is not a dataset locati
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import logging
 import os
@@ -49,7 +50,6 @@ import re
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -75,6 +75,17 @@ def is_url(text: str | os.PathLike[str]) -> bool:
     (True, False, False)
     """
     return isinstance(text, str) and _URL.match(text) is not None
+
+
+@functools.lru_cache(maxsize=16)
+def _filesystem(url: str) -> tuple[Any, str]:
+    """``pyarrow.fs.FileSystem.from_uri(url)``, the base path without a trailing ``/``: once per URL, as making
+    the client can cost a request (S3 asks for the bucket's region), and the dataset, its engine and the
+    ingestion all open the same one."""
+    import pyarrow.fs as pafs
+
+    fs, base = pafs.FileSystem.from_uri(url)
+    return fs, base.rstrip("/")
 
 
 @dataclass(frozen=True)
@@ -130,17 +141,18 @@ class DatasetLocation:
 
     # -- the remote file system ------------------------------------------------------------------------------
 
-    @cached_property
-    def _remote(self) -> tuple[Any, str]:
-        """``(pyarrow file system, base path in it)``."""
-        import pyarrow.fs as pafs
+    @property
+    def scheme(self) -> str:
+        """The URL's scheme in lower case (``"s3a"``); ``""`` for a local folder."""
+        return self.url.split("://", 1)[0].lower() if self.remote else ""
 
-        scheme, rest = self.url.split("://", 1)
+    @property
+    def _remote(self) -> tuple[Any, str]:
+        """``(pyarrow file system, base path in it)``, made once per URL in this process (:func:`_filesystem`)."""
         try:
-            fs, base = pafs.FileSystem.from_uri(f"{SCHEMES[scheme.lower()]}://{rest}")
+            return _filesystem(f"{SCHEMES[self.scheme]}://{self.url.split('://', 1)[1]}")
         except (OSError, ValueError, TypeError) as exc:  # pyarrow's ArrowException derives from these
             raise self._error("cannot reach it", exc) from exc
-        return fs, base.rstrip("/")
 
     def _error(self, what: str, exc: BaseException) -> StoreError:
         hint = {"s3": "the AWS_* variables or ~/.aws, and AWS_ENDPOINT_URL for an S3-compatible store",
@@ -148,7 +160,7 @@ class DatasetLocation:
                 "abfss": "the AZURE_STORAGE_* variables",
                 "hdfs": "HADOOP_HOME, JAVA_HOME and the Hadoop CLASSPATH (libhdfs)",
                 "viewfs": "HADOOP_HOME, JAVA_HOME and the Hadoop CLASSPATH (libhdfs)"}
-        scheme = SCHEMES.get(self.url.split("://", 1)[0].lower(), "")
+        scheme = SCHEMES.get(self.scheme, "")
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         return StoreError(f"{self.url}: {what} ({first}); check the URL and {hint.get(scheme, 'the access')}")
 
@@ -203,7 +215,7 @@ class DatasetLocation:
             return
         fs = self._remote[0]
         with self._remote_call(f"cannot write {'/'.join(parts)}"):
-            if self.url.split("://", 1)[0].lower() in ("hdfs", "viewfs"):
+            if self.scheme in ("hdfs", "viewfs"):
                 tmp_parts = (*parts[:-1], f".{parts[-1]}.tmp")
                 with fs.open_output_stream(self._fs_path(*tmp_parts)) as fh:
                     fh.write(data)

@@ -527,7 +527,7 @@ def _reference_values(citing: str, position: int, entry: Mapping[str, Any], prob
     get = entry.get
     cited = cited_original = None
     raw_doi = get("DOI")
-    if raw_doi.__class__ is str and raw_doi.strip():
+    if isinstance(raw_doi, str) and raw_doi.strip():
         doi = _REF_DOIS.get(raw_doi)
         if doi is None:
             try:
@@ -542,14 +542,6 @@ def _reference_values(citing: str, position: int, entry: Mapping[str, Any], prob
         else:
             log.debug("reference %d of %s: %s", position, citing, doi)
             cited_original = raw_doi
-    elif isinstance(raw_doi, str) and raw_doi.strip():  # a str subclass: not memoised
-        try:
-            parsed = normalize_doi(raw_doi)
-        except InvalidDOIError as exc:
-            log.debug("reference %d of %s: %s", position, citing, exc)
-            cited_original = raw_doi
-        else:
-            cited, cited_original = parsed.key, parsed.original
     raw_year = get("year")
     if raw_year is None:
         year = None
