@@ -241,3 +241,18 @@ def test_snapshot_parse_without_surrogate_checks_gives_the_same_values(
         assert fast_work.work.raw_json == ""
         assert replace(fast_work.work, raw_json=checked_work.work.raw_json) == checked_work.work, name
         assert fast_refs == checked_refs and fast_work.notices == checked_work.notices, name
+
+
+def test_the_reference_memo_gives_each_entry_its_own_values_and_warnings(caplog: pytest.LogCaptureFixture) -> None:
+    """The memo of DOI and year texts (a snapshot repeats them millions of times) must not share a problem:
+    every entry with an implausible year is named, an invalid DOI stays the entry's own text (HAND-MADE record)."""
+    entry_bad = {"key": "b", "DOI": "not a doi", "year": "2150"}
+    entry_ok = {"key": "o", "DOI": " 10.5555/X ", "year": "1999"}
+    rec = {"DOI": "10.5555/memo", "reference": [entry_bad, entry_ok, dict(entry_bad), dict(entry_ok)]}
+    with caplog.at_level("WARNING", logger="citegraph.store.records"):
+        for _ in range(2):  # the second pass reads everything from the memo
+            _, rows = parse_snapshot_work(rec, source="unit-test")
+            assert [(r[2], r[3], r[9]) for r in rows] == [(None, "not a doi", None), ("10.5555/x", "10.5555/X", 1999),
+                                                          (None, "not a doi", None), ("10.5555/x", "10.5555/X", 1999)]
+    named = " ".join(r.getMessage() for r in caplog.records)
+    assert named.count("reference 1 year '2150'") == 2 and named.count("reference 3 year '2150'") == 2
