@@ -182,6 +182,20 @@ def assert_same_as_in_memory(ds: Dataset, store: Store, *, pairs: bool = True) -
     two = sa.clusters(ds, seed=5)  # at scale: two Leiden passes
     assert two.keys() == expected_cc.keys() and set(two.values()) == set(range(1, max(two.values()) + 1))
 
+    # analyse_dataset holds every per-node result by node id: its table gives what each function gives by key
+    works = sa.analyse_dataset(ds, sa.SnapshotOptions(pairs=(), seed=5, iterations=-1), workers=1).works
+    assert works.column("key").to_pylist() == keys
+
+    def column(name: str) -> dict[str, Any]:
+        return dict(zip(keys, works.column(name).to_pylist(), strict=True))
+
+    assert {k: v for k, v in column("per_year").items() if v is not None} == sa.citations_per_year(ds)
+    assert column("pagerank") == sa.pagerank(ds) and column("component") == expected_cc
+    assert column("cluster") == find_clusters(G, seed=5, iterations=-1)
+    stored = ds.engine.sql("SELECT key, title FROM cg_works")  # the titles of stored works; None for the others
+    titles = dict(zip(stored.column("key").to_pylist(), stored.column("title").to_pylist(), strict=True))
+    assert column("title") == {n: titles.get(n) for n in keys} and any(titles.values())
+
     if pairs:
         for kind, build in (("cocitation", cocitation_graph), ("coupling", coupling_graph)):
             for normalise, min_count, top_k in (("count", 1, None), ("count", 2, 3), ("cosine", 1, 2),
@@ -481,6 +495,31 @@ def test_clusters_in_a_second_process_equal_those_computed_here(synthetic: tuple
     G = citation_graph(store)
     assert dict(zip(here.works.column("key").to_pylist(), here.works.column("cluster").to_pylist(),
                     strict=True)) == find_clusters(G, seed=5, iterations=-1)
+
+
+def test_per_node_results_go_by_node_id_and_a_differing_order_is_mapped_by_key() -> None:
+    import pyarrow as pa
+
+    # hand-made keys: the counts' rows and the node ids agree (the rule), or not (mapped key by key)
+    nodes = ["10.1/a", "10.1/b", "10.1/c"]
+    assert sa._rows_of_ids(pa.table({"key": nodes}), nodes).tolist() == [0, 1, 2]
+    assert sa._rows_of_ids(pa.table({"key": ["10.1/b", "10.1/c", "10.1/a"]}), nodes).tolist() == [1, 2, 0]
+    with pytest.raises(KeyError, match=r"10\.1/x"):  # a key without an id is not silently dropped
+        sa._rows_of_ids(pa.table({"key": ["10.1/a", "10.1/x", "10.1/c"]}), nodes)
+
+
+def test_a_dataset_without_years_has_no_citations_per_year(tmp_path: Path) -> None:
+    # hand-made unit records without dates: per_year is None for every node, as in the in-memory path
+    src = tmp_path / "w.jsonl"
+    src.write_text("\n".join(json.dumps({"DOI": k, "is-referenced-by-count": 3,
+                                          "reference": [{"key": "1", "DOI": c} for c in cs]})
+                              for k, cs in [("10.1/a", ["10.1/b", "10.1/c"]), ("10.1/b", ["10.1/c"])]))
+    ss.ingest([src], "crossref", tmp_path / "ds")
+    with open_dataset(tmp_path / "ds") as ds:
+        result = sa.analyse_dataset(ds, sa.SnapshotOptions(min_count=1))
+    assert result.works.column("per_year").to_pylist() == [None, None, None]
+    assert result.works.column("global").to_pylist() == [3, 3, None]
+    assert result.works.column("component").to_pylist() == ["10.1/a"] * 3
 
 
 def test_records_with_surrogate_escapes_ingest_as_parse_work_reads_them(tmp_path: Path) -> None:

@@ -48,7 +48,8 @@ from citegraph.graphs.arrays import GraphArrays
 from citegraph.graphs.topics import RANK_DECIMALS, TopicModel
 
 __all__ = [
-    "CLUSTER_METHODS", "LEIDEN_ITERATIONS", "cluster_arrays", "cluster_table", "find_clusters", "leiden_available",
+    "CLUSTER_METHODS", "LEIDEN_ITERATIONS", "cluster_arrays", "cluster_codes", "cluster_table", "find_clusters",
+    "leiden_available", "link_codes",
 ]
 
 log = logging.getLogger(__name__)
@@ -84,72 +85,137 @@ def _seeded_igraph(seed: int) -> Iterator[None]:
         random.setstate(previous)
 
 
-#: Above this many edges igraph's graph is read from an edge-list file (:func:`_igraph_graph`).
+#: Above this many edges igraph's graph is read from an edge-list file (:func:`_edge_file`).
 EDGE_FILE_ABOVE = 2_000_000
 
 
+#: Links handled at once when their codes are computed or written for igraph (bounded temporaries at scale).
+CHUNK = 1 << 23
+
+
+def link_codes(n: int, src: NDArray[np.int64], dst: NDArray[np.int64]) -> NDArray[np.int64]:
+    """Each link ``src -> dst`` as one sortable code of its undirected pair, ``smaller * n + larger``.
+
+    Self-loops are dropped. Read a chunk of :data:`CHUNK` links at a time:
+    ``src`` and ``dst`` may be memory-mapped files, and no temporary larger
+    than a chunk is made (10^8 links: one 0.8 GB array out, not five).
+
+    Examples
+    --------
+    >>> link_codes(3, np.array([2, 0, 1]), np.array([0, 0, 2])).tolist()   # 2-0, a self-loop, 1-2
+    [2, 5]
+    """
+    out = np.empty(len(src), dtype=np.int64)
+    k = 0
+    for i in range(0, len(src), CHUNK):
+        s = np.asarray(src[i:i + CHUNK], dtype=np.int64)
+        d = np.asarray(dst[i:i + CHUNK], dtype=np.int64)
+        keep = s != d
+        s, d = s[keep], d[keep]
+        lo = np.minimum(s, d)
+        np.maximum(s, d, out=d)
+        np.multiply(lo, n, out=lo)
+        out[k:k + len(lo)] = lo
+        out[k:k + len(lo)] += d
+        k += len(lo)
+    return out[:k] if k < len(out) else out
+
+
+def _graph_of_codes(n: int, box: list[NDArray[np.int64]]) -> tuple[igraph.Graph, NDArray[np.float64] | None]:
+    """The undirected igraph graph of :func:`link_codes`' codes, and how many links each edge stands for.
+
+    Takes the codes out of ``box`` (a one-item list, emptied): once the edges are on their way to igraph
+    nothing here holds them, so that at scale the graph is made in the memory the codes leave (10^8 links:
+    0.8 GB). Edges are sorted by (smaller, larger) node. The counts are None when no pair is linked twice
+    (every edge 1: no array of 10^8 ones).
+
+    Examples
+    --------
+    >>> g, counts = _graph_of_codes(4, [np.array([6, 1, 1])])    # 1-2, 0-1 twice
+    >>> g.get_edgelist(), g.vcount(), counts.tolist()
+    ([(0, 1), (1, 2)], 4, [2.0, 1.0])
+    """
+    codes = box.pop()
+    codes.sort()
+    if len(codes) > 1:
+        twice = codes[1:] == codes[:-1]
+        repeated = bool(twice.any())
+    else:
+        twice, repeated = np.zeros(0, dtype=bool), False
+    summed: NDArray[np.float64] | None = None
+    if repeated:  # counts from the sorted codes: no index or inverse arrays
+        starts = np.flatnonzero(np.r_[True, ~twice])
+        del twice
+        summed = np.diff(np.r_[starts, len(codes)]).astype(np.float64)
+        codes = codes[starts]
+        del starts
+    else:
+        del twice
+    m = len(codes)
+    if m <= EDGE_FILE_ABOVE:
+        g = igraph.Graph(n=n, edges=list(zip((codes // n).tolist(), (codes % n).tolist(), strict=True)),
+                         directed=False)
+        return g, summed
+    with _edge_file(n, [codes]) as path:
+        del codes
+        g = igraph.Graph.Read_Edgelist(path, directed=False)
+    if g.vcount() < n:  # nodes after the largest linked one
+        g.add_vertices(n - g.vcount())
+    return g, summed
+
+
+@contextmanager
+def _edge_file(n: int, box: list[NDArray[np.int64]]) -> Iterator[str]:
+    """A temporary edge-list file (``lo hi`` a line) of the pair codes taken out of ``box``, written a chunk at a
+    time by pyarrow's CSV writer; removed on leaving.
+
+    python-igraph converts a Python edge list (or a numpy array, row by row) at about 1.5 us and 150 bytes of
+    passing Python objects an edge: 13 GB at 10^8 links, more than the graph itself. igraph's own reader
+    (``Graph.Read_Edgelist``, C) reads this file at the same speed in a third of that memory; the graph is the
+    same (tested).
+    """
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    codes = box.pop()
+    handle, path = tempfile.mkstemp(prefix="citegraph-edges-", suffix=".txt")
+    os.close(handle)
+    try:
+        schema = pa.schema([("lo", pa.int64()), ("hi", pa.int64())])
+        with pacsv.CSVWriter(path, schema, write_options=pacsv.WriteOptions(include_header=False,
+                                                                            delimiter=" ")) as out:
+            part = codes[:0]
+            for i in range(0, len(codes), CHUNK):
+                part = codes[i:i + CHUNK]
+                out.write_table(pa.table({"lo": part // n, "hi": part % n}, schema=schema))
+        del codes, part  # the views too: nothing here holds the codes' memory while igraph reads
+        yield path
+    finally:
+        os.unlink(path)
+
+
 def _undirected(n: int, src: NDArray[np.int64], dst: NDArray[np.int64],
-                weight: NDArray[np.float64] | None) -> tuple[igraph.Graph, NDArray[np.float64]]:
+                weight: NDArray[np.float64] | None) -> tuple[igraph.Graph, NDArray[np.float64] | None]:
     """Nodes ``0 .. n-1`` and links ``src -> dst`` as an undirected igraph graph and its summed edge weights.
 
     Self-loops are dropped; a pair linked both ways (or twice) is one edge
     whose weight is the sum (1 a link when ``weight`` is None). Edges are
     sorted by (smaller, larger) node, so the graph does not depend on the
-    order of the links.
+    order of the links. The weights are None when ``weight`` is None and no
+    pair is linked twice (every edge weighs 1).
     """
+    if weight is None:
+        return _graph_of_codes(n, [link_codes(n, src, dst)])
     keep = src != dst  # self-loops dropped
     src, dst = src[keep], dst[keep]
     codes = np.minimum(src, dst) * n + np.maximum(src, dst)  # (smaller, larger) as one sortable code
     del src, dst
-    if weight is None:  # counts from the sorted codes: no index or inverse arrays (10^8 links: 1.6 GB less)
-        codes.sort()
-        starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]]) if len(codes) else np.zeros(0, np.int64)
-        pairs = codes[starts]
-        summed = np.diff(np.r_[starts, len(codes)]).astype(np.float64)
-        del codes, starts
-    else:
-        pairs, inverse = np.unique(codes, return_inverse=True)  # sorted; a directed pair both ways: one edge
-        del codes
-        summed = np.bincount(inverse.ravel(), weights=weight[keep], minlength=len(pairs)).astype(np.float64)
-        del inverse
-    return _igraph_graph(n, pairs // n, pairs % n), summed
-
-
-def _igraph_graph(n: int, lo: NDArray[np.int64], hi: NDArray[np.int64], *,
-                  file_above: int | None = None) -> igraph.Graph:
-    """An undirected igraph graph of nodes ``0 .. n-1`` and edges ``lo[i] - hi[i]``, in that order.
-
-    python-igraph converts a Python edge list (or a numpy array, row by row) at about 1.5 us and 150
-    bytes of passing Python objects an edge: 13 GB at 10^8 links, more than the graph itself. Above
-    ``file_above`` edges (:data:`EDGE_FILE_ABOVE`) the edges go through a temporary edge-list file
-    written by pyarrow's CSV writer and read by igraph's own reader (``Graph.Read_Edgelist``, C), at
-    about a third of that memory and the same speed; the graph is the same (tested).
-
-    Examples
-    --------
-    >>> lo, hi = np.array([0, 1]), np.array([1, 2])
-    >>> [_igraph_graph(4, lo, hi, file_above=f).get_edgelist() for f in (10, 0)]
-    [[(0, 1), (1, 2)], [(0, 1), (1, 2)]]
-    >>> _igraph_graph(4, lo, hi, file_above=0).vcount()
-    4
-    """
-    limit = EDGE_FILE_ABOVE if file_above is None else file_above
-    if len(lo) <= limit:
-        return igraph.Graph(n=n, edges=list(zip(lo.tolist(), hi.tolist(), strict=True)), directed=False)
-    import pyarrow as pa
-    import pyarrow.csv as pacsv
-
-    handle, path = tempfile.mkstemp(prefix="citegraph-edges-", suffix=".txt")
-    os.close(handle)
-    try:
-        pacsv.write_csv(pa.table({"lo": lo, "hi": hi}), path,
-                        write_options=pacsv.WriteOptions(include_header=False, delimiter=" "))
-        g = igraph.Graph.Read_Edgelist(path, directed=False)
-    finally:
-        os.unlink(path)
-    if g.vcount() < n:  # nodes after the largest linked one
-        g.add_vertices(n - g.vcount())
-    return g
+    pairs, inverse = np.unique(codes, return_inverse=True)  # sorted; a directed pair both ways: one edge
+    del codes
+    summed = np.bincount(inverse.ravel(), weights=weight[keep], minlength=len(pairs)).astype(np.float64)
+    del inverse
+    g, _ = _graph_of_codes(n, [pairs])
+    return g, summed
 
 
 def _check_options(method: str, resolution: float, iterations: int) -> None:
@@ -219,10 +285,42 @@ def cluster_arrays(n: int, src: NDArray[np.int64], dst: NDArray[np.int64], weigh
     _check_options(method, resolution, iterations)
     if n == 0:
         return np.zeros(0, dtype=np.int64)
-    g, weights = _undirected(n, np.asarray(src, dtype=np.int64), np.asarray(dst, dtype=np.int64),
-                             None if weight is None else np.asarray(weight, dtype=np.float64))
-    # unweighted links, no pair twice: no weight list (10^8 Python floats at scale); else the summed weights
-    w = None if weight is None and bool(np.all(weights == 1.0)) else weights.tolist() or None
+    if weight is None:
+        g, weights = _graph_of_codes(n, [link_codes(n, src, dst)])
+    else:
+        g, weights = _undirected(n, np.asarray(src, dtype=np.int64), np.asarray(dst, dtype=np.int64),
+                                 np.asarray(weight, dtype=np.float64))
+    return _partition(g, weights, method=method, resolution=resolution, seed=seed, iterations=iterations)
+
+
+def cluster_codes(n: int, box: list[NDArray[np.int64]], *, method: str = "leiden", resolution: float = 1.0,
+                  seed: int = 0, iterations: int = LEIDEN_ITERATIONS) -> NDArray[np.int64]:
+    """:func:`cluster_arrays` of unweighted links given as :func:`link_codes`' codes, taken out of ``box``.
+
+    ``box`` is a one-item list, emptied: the codes are let go as soon as
+    igraph's graph is on its way (10^8 links: 0.8 GB back before Leiden
+    starts), which handing the arrays as arguments would not allow.
+
+    Examples
+    --------
+    >>> src, dst = np.array([0, 1, 2, 3, 3]), np.array([1, 2, 0, 4, 4])
+    >>> box = [link_codes(6, src, dst)]
+    >>> cluster_codes(6, box).tolist(), box
+    ([1, 1, 1, 2, 2, 3], [])
+    """
+    _check_options(method, resolution, iterations)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    g, weights = _graph_of_codes(n, box)
+    return _partition(g, weights, method=method, resolution=resolution, seed=seed, iterations=iterations)
+
+
+def _partition(g: igraph.Graph, weights: NDArray[np.float64] | None, *, method: str, resolution: float, seed: int,
+               iterations: int) -> NDArray[np.int64]:
+    """Leiden's or Louvain's clusters of ``g``, numbered by :func:`_numbered`."""
+    w = None if weights is None else weights.tolist() or None  # None: every edge 1 (no 10^8 Python floats)
+    del weights
+    n = g.vcount()
     with _seeded_igraph(seed):
         if method == "leiden":
             part = g.community_leiden(objective_function="modularity", weights=w, resolution=resolution,

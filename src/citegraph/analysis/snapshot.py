@@ -107,6 +107,7 @@ __all__ = [
     "COMPONENTS_STEP_SQL",
     "COOCCURRENCE_SQL",
     "EDGE_IDS_SQL",
+    "NODE_TITLES_SQL",
     "PAGERANK_STEP_SQL",
     "PER_YEAR_SQL",
     "REFERENCE_YEAR_SQL",
@@ -148,6 +149,11 @@ SELECT COALESCE(MAX(CASE WHEN is_referenced_by_count IS NOT NULL THEN year END),
 PER_YEAR_SQL = """
 SELECT key, CAST(is_referenced_by_count AS DOUBLE) / GREATEST(1, {reference_year} - year + 1) AS per_year
 FROM cg_works WHERE year IS NOT NULL AND is_referenced_by_count IS NOT NULL ORDER BY key
+"""
+
+#: Every node's title (None when not a stored work), by key: the rows of :data:`CITATION_COUNTS_SQL`.
+NODE_TITLES_SQL = """
+SELECT n.key, w.title FROM cg_nodes n LEFT JOIN cg_works w ON w.key = n.key ORDER BY n.key
 """
 
 #: Cited references per publication year: the entry's year, else the year in its citation string
@@ -447,17 +453,37 @@ def pagerank(ds: Dataset, *, damping: float = 0.85, method: str = "arrays", tol:
         raise UsageError(f"damping {damping} must be between 0 and 1 (exclusive)")
     if method not in ("arrays", "sql"):
         raise UsageError(f"method {method!r} is not arrays or sql")
-    nodes, src, dst = edge_arrays(ds) if method == "arrays" else (
-        [str(k) for k in _column(ds.engine.sql("SELECT key FROM cg_node_ids ORDER BY id"), "key")], None, None)
-    n = len(nodes)
+    nodes = edge_arrays(ds)[0] if method == "arrays" else [
+        str(k) for k in _column(ds.engine.sql("SELECT key FROM cg_node_ids ORDER BY id"), "key")]
+    return dict(zip(nodes, _pagerank_vector(ds, len(nodes), damping, method, tol, max_iter).tolist(), strict=True))
+
+
+def _pagerank_vector(ds: Dataset, n: int, damping: float, method: str, tol: float = 1e-12,
+                     max_iter: int = 10_000) -> np.ndarray:
+    """:func:`pagerank`'s scores by node id (``cg_node_ids``): ``n`` floats."""
     if n == 0:
-        return {}
+        return np.zeros(0)
     if method == "arrays":
-        assert src is not None and dst is not None
-        x = _pagerank_arrays(n, src, dst, damping, tol, max_iter)
-        return dict(zip(nodes, x.tolist(), strict=True))
+        _, src, dst = edge_arrays(ds)
+        return _pagerank_arrays(n, src, dst, damping, tol, max_iter)
     scores = _pagerank_sql(ds, n, damping, tol, max_iter)
-    return {nodes[i]: float(scores[i]) for i in range(n)}
+    return np.array([scores[i] for i in range(n)], dtype=np.float64)
+
+
+def _component_ids(n: int, src: np.ndarray, dst: np.ndarray) -> np.ndarray:
+    """Per node id, the smallest id of its weakly connected component (ids are in key order: the smallest key).
+
+    >>> _component_ids(4, np.array([1, 3]), np.array([0, 1])).tolist()
+    [0, 0, 2, 0]
+    """
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    graph = sp.csr_matrix((np.ones(len(src), dtype=np.int8), (src, dst)), shape=(n, n))
+    _, labels = connected_components(graph, directed=True, connection="weak")
+    smallest = np.full(labels.max() + 1, n, dtype=np.int64)
+    np.minimum.at(smallest, labels, np.arange(n))
+    ids: np.ndarray = smallest[labels]
+    return ids
 
 
 def components(ds: Dataset, *, method: str = "arrays", max_iter: int = 100_000) -> dict[str, str]:
@@ -474,11 +500,8 @@ def components(ds: Dataset, *, method: str = "arrays", max_iter: int = 100_000) 
     if n == 0:
         return {}
     if method == "arrays":
-        graph = sp.csr_matrix((np.ones(len(src), dtype=np.int8), (src, dst)), shape=(n, n))
-        _, labels = connected_components(graph, directed=True, connection="weak")
-        smallest = np.full(labels.max() + 1, n, dtype=np.int64)
-        np.minimum.at(smallest, labels, np.arange(n))  # ids are in key order: the smallest id is the smallest key
-        return {nodes[i]: nodes[int(smallest[labels[i]])] for i in range(n)}
+        smallest = _component_ids(n, src, dst)
+        return {nodes[i]: nodes[int(smallest[i])] for i in range(n)}
     e = ds.engine
     e.materialize("cg_edge_ids", EDGE_IDS_SQL)
     e.materialize("cg_cc", "SELECT id, id AS c FROM cg_node_ids")
@@ -634,11 +657,28 @@ def _clusters_lane(n: int, src: np.ndarray, dst: np.ndarray, o: SnapshotOptions)
 
 
 def _clusters_from_files(folder: str, n: int, o: SnapshotOptions) -> Iterator[tuple[np.ndarray, float]]:
-    """:func:`_clusters_lane` of the link arrays saved in ``folder`` (``src.npy``, ``dst.npy``; mapped, not read):
-    what the second process runs."""
+    """The clusters of the link arrays saved in ``folder`` (``src.npy``, ``dst.npy``), as :func:`_clusters_lane`
+    finds them, and the seconds they took: what the second process runs.
+
+    The files are mapped, read a chunk at a time into the links' codes and let go before the graph is made
+    (:func:`~citegraph.analysis.clusters.cluster_codes`): the mapped pages would otherwise count in this
+    process's memory all through Leiden (10^8 links: 1.5 GB).
+    """
+    from citegraph.analysis.clusters import cluster_codes
+
+    started = time.perf_counter()
+    found = cluster_codes(n, [_link_codes_of_files(folder, n)], method=o.cluster_method, resolution=o.resolution,
+                          seed=o.seed, iterations=o.iterations)
+    yield found, time.perf_counter() - started
+
+
+def _link_codes_of_files(folder: str, n: int) -> np.ndarray:
+    """:func:`~citegraph.analysis.clusters.link_codes` of ``folder``'s ``src.npy`` and ``dst.npy``, mapped."""
+    from citegraph.analysis.clusters import link_codes
+
     src = np.load(Path(folder, "src.npy"), mmap_mode="r")
     dst = np.load(Path(folder, "dst.npy"), mmap_mode="r")
-    yield from _clusters_lane(n, src, dst, o)
+    return link_codes(n, src, dst)
 
 
 def _clusters_beside(workers: int | None, ds: Dataset, links: int) -> bool:
@@ -671,10 +711,14 @@ def analyse_dataset(ds: Dataset, options: SnapshotOptions | None = None, *,
     files in the temporary folder: 16 bytes a link) computes them while this
     one runs the SQL steps, PageRank and components; DuckDB is held to a tenth
     of its memory limit (at least 512 MB) and one core fewer meanwhile, and
-    this process lets go of the link arrays once PageRank, components and
-    the pairs have used them (``ds.cache`` no longer holds them), so that
-    both fit where the steps one after the other did and Leiden keeps its
-    core. The results are the same either way (tested); ``workers=1`` keeps
+    this process lets go of the link arrays and the node keys once PageRank,
+    components and the pairs have used them (``ds.cache`` no longer holds
+    them), so that both fit where the steps one after the other did and
+    Leiden keeps its core. Every per-node result is held as an array by
+    node id, not a dictionary by key, and the second process lets go of the
+    link files before Leiden starts (:func:`_clusters_from_files`): at 10^8
+    links (5 x 10^6 nodes) both processes together peaked at 11.2 GiB, 15.5
+    GiB before. The results are the same either way (tested); ``workers=1`` keeps
     everything in this process, ``workers=2`` starts the second one at any
     size. ``seconds["clusters"]`` is then the time waited for
     them, ``seconds["clusters (second process)"]`` the time they took.
@@ -729,16 +773,19 @@ def analyse_dataset(ds: Dataset, options: SnapshotOptions | None = None, *,
         cores = max(1, usable_cores() - 1)
         with lowered(0.1, threads=cores) if fork and lowered is not None else contextlib.nullcontext():
             counts = timed("citation counts", lambda: citation_counts(ds))
-            keys = [str(k) for k in _column(counts, "key")]
-            per_year = timed("citations per year", lambda: citations_per_year(ds))
-            pr = timed("pagerank", lambda: pagerank(ds, damping=o.damping, method=o.pagerank_method))
-            comp = timed("components", lambda: components(ds))
+            # every per-node result below is an array by node id: ids number the nodes in key order, as the
+            # counts come (checked), so no dictionary of millions of keys is held while the clusters are found
+            at = _rows_of_ids(counts, nodes)
+            per_year = timed("citations per year", lambda: _per_year_column(ds, counts))
+            pr = timed("pagerank", lambda: _pagerank_vector(ds, len(nodes), o.damping, o.pagerank_method))
+            comp = timed("components", lambda: _component_ids(len(nodes), *edge_arrays(ds)[1:]))
             pairs = {kind: timed(kind, lambda kind=kind: cooccurrence(ds, kind, normalise=o.normalise,
                                                                       min_count=o.min_count, top_k=o.top_k,
                                                                       method="arrays"))
                      for kind in o.pairs}
-            if fork:  # the link arrays have served here: their memory goes to the clusters' process
-                del src, dst
+            n = len(nodes)
+            if fork:  # the link arrays and node keys have served here: their memory goes to the clusters
+                del src, dst, nodes
                 ds.cache.pop("edge_arrays", None)
             spectrum = timed("rpys", lambda: rpys(ds, window=o.rpys_window))
         # DuckDB's cached tables go to its temp folder while igraph clusters here (10^8 links: GBs)
@@ -747,26 +794,52 @@ def analyse_dataset(ds: Dataset, options: SnapshotOptions | None = None, *,
         if fork:
             seconds["clusters (second process)"] = round(took, 3)
         beside.close()
-    found = dict(zip(nodes, membership.tolist(), strict=True))
-    titles = ds.engine.sql("SELECT key, title FROM cg_works ORDER BY key")
-    title_of = dict(zip(_column(titles, "key"), _column(titles, "title"), strict=True))
+    keys = counts.column("key").cast(pa.string())
+    titles = ds.engine.sql(NODE_TITLES_SQL).column("title").cast(pa.string())
     works = pa.table({
         "key": keys,
-        "title": [title_of.get(k) for k in keys],
+        "title": titles,
         "year": counts.column("year"),
         "local": counts.column("local"),
         "global": counts.column("global"),
-        "per_year": pa.array([per_year.get(k) for k in keys], type=pa.float64()),
-        "pagerank": pa.array([pr.get(k) for k in keys], type=pa.float64()),
-        "component": [comp.get(k) for k in keys],
-        "cluster": pa.array([found.get(k) for k in keys], type=pa.int64()),
+        "per_year": per_year,
+        "pagerank": pa.array(pr[at], type=pa.float64()),
+        "component": keys.take(pa.array(np.argsort(at)[comp[at]])) if n else keys,
+        "cluster": pa.array(membership[at], type=pa.int64()),
     })
-    facts = {"nodes": len(keys), "links": ds.count("cg_edges"), "works": ds.count("cg_works"),
+    facts = {"nodes": n, "links": ds.count("cg_edges"), "works": ds.count("cg_works"),
              "references": ds.count("cg_refs"), "files": len(ds.manifest.files),
              "field": ds.field, "dataset": str(ds.location), "engine": ds.engine.dialect,
-             "components": len(set(comp.values())), "clusters": len(set(found.values()))}
+             "components": len(np.unique(comp)), "clusters": len(np.unique(membership))}
     return SnapshotAnalysis(works=works, rpys=spectrum, pairs=pairs, clusters=_cluster_rows(works),
                             options=o, facts=facts, seconds=seconds)
+
+
+def _rows_of_ids(counts: pa.Table, nodes: list[str]) -> np.ndarray:
+    """For each row of ``counts`` (by key), its node id: ``arange(n)`` when both are in the same order (they are,
+    by construction; checked on the keys themselves), else each key's id."""
+    keys = counts.column("key")
+    if counts.num_rows == len(nodes) and keys.cast(pa.string()).equals(
+            pa.chunked_array([pa.array(nodes, pa.string())])):
+        return np.arange(len(nodes))
+    log.warning("snapshot: the node ids are not in the order of the counts' keys; mapping each key")
+    index = {k: i for i, k in enumerate(nodes)}
+    return np.array([index[k] for k in keys.to_pylist()], dtype=np.int64)
+
+
+def _per_year_column(ds: Dataset, counts: pa.Table) -> pa.Array:
+    """:func:`citations_per_year` of each row of ``counts`` (:func:`citation_counts`): from its ``global`` and
+    ``year`` columns, the arithmetic of :data:`PER_YEAR_SQL` on arrays (None where either is missing, or when
+    no work has a year), so that no second query sorts the nodes again."""
+    found = _column(ds.engine.sql(REFERENCE_YEAR_SQL), "year")[0]
+    n = counts.num_rows
+    if found is None or n == 0:
+        return pa.nulls(n, pa.float64())
+    year = counts.column("year").to_numpy(zero_copy_only=False).astype(np.float64)  # null -> nan
+    cites = counts.column("global").to_numpy(zero_copy_only=False).astype(np.float64)
+    missing = np.isnan(year) | np.isnan(cites)
+    since = np.maximum(1, int(found) - np.where(missing, 0, year).astype(np.int64) + 1)
+    return pa.array(np.divide(cites, since), type=pa.float64(), mask=missing)
 
 
 def _cluster_rows(works: pa.Table, top: int = 5) -> list[dict[str, Any]]:
