@@ -95,10 +95,13 @@ class PeakMemory:
     shared by several processes (the link arrays a forked child inherits) between them, so it is counted once.
     Linux only (0 elsewhere)."""
 
-    def __init__(self, interval: float = 0.5) -> None:
+    def __init__(self, interval: float = 0.5, trace: str | None = None) -> None:
         import threading
 
         self.peak_kb = 0
+        self.stage = ""  # named in the trace
+        self._started = time.perf_counter()
+        self._trace = open(trace, "a", encoding="utf-8") if trace else None  # closed by stop()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, args=(interval,), daemon=True)
         self._thread.start()
@@ -127,8 +130,14 @@ class PeakMemory:
         return 0
 
     def sample(self) -> int:
-        total = sum(self._pss_kb(p) for p in self._tree(os.getpid()))
+        me, *others = self._tree(os.getpid())
+        mine, theirs = self._pss_kb(me), sum(self._pss_kb(p) for p in others)
+        total = mine + theirs
         self.peak_kb = max(self.peak_kb, total)
+        if self._trace is not None:  # seconds, MB this process, MB the processes under it, MB together, stage
+            self._trace.write(f"{time.perf_counter() - self._started:.1f}\t{mine // 1024}\t{theirs // 1024}\t"
+                              f"{total // 1024}\t{self.stage}\n")
+            self._trace.flush()
         return total
 
     def _run(self, interval: float) -> None:
@@ -143,6 +152,8 @@ class PeakMemory:
     def stop(self) -> None:
         self._stop.set()
         self._thread.join()
+        if self._trace is not None:
+            self._trace.close()
 
 
 def _rss_mb(jvm_pid: int | None = None) -> float:
@@ -198,7 +209,8 @@ def in_memory_check(ds: Any, snap: Path, store_path: Path, iterations: int) -> d
 
 def run_one(size: int, engine: str, work: Path, *, files: int, memory_limit: str, spark_memory: str,
             sql_checks: bool = True, pairs_stage: bool = True, iterations: int = 2,
-            check_in_memory: bool = False, sequential: bool = False, workers: int | None = None) -> dict[str, Any]:
+            check_in_memory: bool = False, sequential: bool = False, workers: int | None = None,
+            memory_trace: str | None = None) -> dict[str, Any]:
     """Write (once per size), ingest (once per size) and analyse on ``engine``: ``{"stages": [...]}``."""
     from citegraph.analysis import snapshot as sa
     from citegraph.sources import snapshot as ss
@@ -206,10 +218,11 @@ def run_one(size: int, engine: str, work: Path, *, files: int, memory_limit: str
 
     stages: list[dict[str, Any]] = []
     jvm: list[int | None] = [None]
-    memory = PeakMemory()
+    memory = PeakMemory(trace=memory_trace)
 
     def stage(name: str, fn: Any) -> Any:
         t = time.perf_counter()
+        memory.stage = name
         value = fn()
         stages.append({"stage": name, "seconds": round(time.perf_counter() - t, 3), "peak_rss_mb": _rss_mb(jvm[0]),
                        "children_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1),
@@ -407,6 +420,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="compare with the in-memory path (a store of the same records) up to this size")
     ap.add_argument("--write-only", action="store_true",
                     help="only write the SYNTHETIC snapshots into --work (setup for a later timed run)")
+    ap.add_argument("--memory-trace", default=None,
+                    help="append each memory sample here (seconds, MB of the run's process, of the processes "
+                         "under it, together, stage; tab-separated)")
     ap.add_argument("--child", nargs=2, metavar=("SIZE", "ENGINE"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.write_only:
@@ -422,6 +438,7 @@ def main(argv: list[str] | None = None) -> int:
                        memory_limit=args.memory_limit, spark_memory=args.spark_memory,
                        sql_checks=size <= args.sql_checks_up_to, pairs_stage=size <= args.pairs_up_to,
                        iterations=args.iterations, sequential=args.sequential, workers=args.workers,
+                       memory_trace=args.memory_trace,
                        check_in_memory=args.child[1] == "duckdb" and size <= args.check_in_memory_up_to)
         print(json.dumps(info))
         return 0
@@ -438,7 +455,8 @@ def main(argv: list[str] | None = None) -> int:
                "--sql-checks-up-to", str(args.sql_checks_up_to), "--pairs-up-to", str(args.pairs_up_to),
                "--iterations", str(args.iterations), "--check-in-memory-up-to", str(args.check_in_memory_up_to),
                *(["--sequential"] if args.sequential else []),
-               *(["--workers", str(args.workers)] if args.workers is not None else [])]
+               *(["--workers", str(args.workers)] if args.workers is not None else []),
+               *(["--memory-trace", args.memory_trace] if args.memory_trace else [])]
         started = time.perf_counter()
         proc = subprocess.run(cmd, stdout=subprocess.PIPE, text=True)
         if proc.returncode != 0:

@@ -25,11 +25,13 @@ def smoke(tmp_path_factory: pytest.TempPathFactory) -> dict:
     work = tmp_path_factory.mktemp("scale")
     proc = subprocess.run([sys.executable, str(REPO / "bench" / "scale.py"), "--sizes", "2e4", "--files", "2",
                            "--work", str(work), "--workers", "2", "--check-in-memory-up-to", "2e4",
-                           "--json", str(work / "out.json"), "--md", str(work / "out.md")],
+                           "--memory-trace", str(work / "trace.tsv"), "--json", str(work / "out.json"),
+                           "--md", str(work / "out.md")],
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-2000:]
     out = json.loads((work / "out.json").read_text(encoding="utf-8"))
     out["md"] = (work / "out.md").read_text(encoding="utf-8")
+    out["trace"] = [line.split("\t") for line in (work / "trace.tsv").read_text(encoding="utf-8").splitlines()]
     return out
 
 
@@ -55,3 +57,14 @@ def test_the_pipeline_counts_analyse_dataset_once_and_shows_its_steps(smoke: dic
     counted = whole["ingest"] + whole["open (records, edges, node ids)"] + whole[names[3]]
     assert f"| pipeline (ingest to clusters) | {round(counted, 1):,.2f} |" in smoke["md"]
     assert all(s["peak_pss_mb"] > 0 for s in run["stages"])
+
+
+def test_the_memory_trace_has_both_processes_by_stage(smoke: dict) -> None:
+    rows = smoke["trace"]
+    assert rows and all(len(r) == 5 for r in rows)
+    seconds = [float(r[0]) for r in rows]
+    assert seconds == sorted(seconds)
+    assert all(abs(int(r[1]) + int(r[2]) - int(r[3])) <= 1 for r in rows)  # MiB each, rounded down
+    assert {r[4] for r in rows} >= {"ingest", "analyse_dataset (clusters beside the SQL steps)"}
+    (run,) = smoke["results"]
+    assert max(int(r[3]) for r in rows) <= max(s["peak_pss_mb"] for s in run["stages"]) + 1
