@@ -265,6 +265,24 @@ def test_top_k_selection_matches_a_full_sort_with_ties_and_near_ties() -> None:
                     strict=True)), (scale, k)
 
 
+def test_heaviest_first_is_the_four_key_lexsort_with_one_key_or_the_lexsort_itself() -> None:
+    """``_heaviest_first`` (one int64 key of ranks) orders as ``np.lexsort`` of the four keys, on seeded random
+    entries (synthetic) with tied and nearly tied weights; column numbers too large for the key's range take the
+    lexsort itself, with the same order."""
+    import numpy as np
+
+    from citegraph.graphs.cooccurrence import _heaviest_first
+
+    rng = np.random.default_rng(5)
+    rows = np.sort(rng.integers(0, 400, size=5000)).astype(np.int64)
+    counts = rng.integers(1, 6, size=len(rows)).astype(np.int64)
+    weights = rng.choice([0.2, 0.4, 0.4 + 1e-16, np.nextafter(0.6, 1), 0.6], size=len(rows))
+    for cols in (rng.permutation(len(rows)).astype(np.int64), rng.permutation(len(rows)).astype(np.int64) << 40):
+        assert np.array_equal(_heaviest_first(rows, weights, counts, cols),
+                              np.lexsort((cols, -counts, -weights, rows)))
+    assert _heaviest_first(rows[:0], weights[:0], counts[:0], rows[:0]).tolist() == []
+
+
 # -- citation_graph = Store.citation_edges, every provenance ------------------------------
 
 

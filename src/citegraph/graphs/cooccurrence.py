@@ -95,6 +95,35 @@ def _blocks(work: np.ndarray, block: int, max_entries: int) -> list[tuple[int, i
     return out
 
 
+def _heaviest_first(rows: np.ndarray, weights: np.ndarray, counts: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """The order of entries by (row asc, weight desc, count desc, neighbour asc): ``np.lexsort`` of the four.
+
+    One argsort of a single int64 key (each weight replaced by its rank among the distinct weights, which
+    keeps equal weights equal) whenever the key's range fits, else the lexsort itself: at 10^5 references the
+    key's two sorts take a third of the lexsort's time (four stable passes). Keys are distinct (a neighbour
+    occurs once per row), so the order is the same.
+
+    >>> w = np.array([0.5, 0.5, 0.9, 0.5])
+    >>> _heaviest_first(np.array([1, 1, 1, 2]), w, np.array([2, 3, 1, 1]), np.array([7, 9, 8, 0])).tolist()
+    [2, 1, 0, 3]
+    """
+    if len(rows) == 0:
+        return np.zeros(0, dtype=np.int64)
+    _, rank = np.unique(-weights, return_inverse=True)  # 0: the heaviest; equal weights, equal ranks
+    rank = rank.ravel().astype(np.int64)
+    low = int(rows.min())
+    n_rows, n_ranks = int(rows.max()) - low + 1, int(rank.max()) + 1
+    n_counts, n_cols = int(counts.max()) + 1, int(cols.max()) + 1
+    if n_rows * n_ranks * n_counts * n_cols >= 2**62 or int(counts.min()) < 0 or int(cols.min()) < 0:
+        return np.lexsort((cols, -counts, -weights, rows))
+    key = (rows.astype(np.int64) - low) * n_ranks + rank
+    key *= n_counts
+    key += n_counts - 1 - counts.astype(np.int64)
+    key *= n_cols
+    key += cols
+    return np.argsort(key)
+
+
 def _top_k_sorted(rows: np.ndarray, cols: np.ndarray, counts: np.ndarray, weights: np.ndarray,
                   top_k: int) -> tuple[np.ndarray, ...]:
     """Each row's ``top_k`` by (weight desc, count desc, neighbour asc); ``rows`` ascending, weights positive.
@@ -118,7 +147,7 @@ def _top_k_sorted(rows: np.ndarray, cols: np.ndarray, counts: np.ndarray, weight
     group = np.r_[0, np.flatnonzero(np.diff(r)) + 1]  # long rows' starts (the sort keeps rows in place)
     kth = w[by_weight[group + top_k - 1]]
     near = at[w >= np.repeat(kth, np.diff(np.r_[group, len(r)])) - 1e-9 * scale]
-    order = near[np.lexsort((cols[near], -counts[near], -weights[near], rows[near]))]
+    order = near[_heaviest_first(rows[near], weights[near], counts[near], cols[near])]
     o = rows[order]
     starts = np.r_[0, np.flatnonzero(np.diff(o)) + 1]
     rank = np.arange(len(o)) - np.repeat(starts, np.diff(np.r_[starts, len(o)]))
